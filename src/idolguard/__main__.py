@@ -1,0 +1,3 @@
+from idolguard.interfaces.cli.main import main
+
+main()

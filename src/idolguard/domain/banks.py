@@ -1,0 +1,505 @@
+"""Hash banks: confirmed harmful content (``block``) and known-benign sources (``allow``).
+
+The in-memory indexes are the whack-a-mole defence, so they are incremental:
+a hash added here is searchable immediately, and hashes added by another
+process (``idolguard bank add`` while ``idolguard watch`` runs) are picked up
+by a cheap "rows newer than the watermark" query before matching, instead of
+HMA's rebuild-pickle-reload cycle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+
+from idolguard.config import MatchingSettings
+from idolguard.domain.bank_formats import BankRecord
+from idolguard.matching import PDQIndex, hex_to_codes
+from idolguard.media import MediaLimits, MediaType, load_image, probe_video, sniff
+from idolguard.signals.bank_match import BankMatch
+from idolguard.signals.pdq import PDQ_DECODE_SIDE, pdq_variants
+from idolguard.signals.vpdq import vpdq_frames
+from idolguard.storage.blobs import BlobStore
+from idolguard.storage.database import Database
+from idolguard.storage.models import Bank, BankContent, BankSignal
+
+BANK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+VPDQ_BANK_PRUNE_BITS = 10
+REFRESH_INTERVAL_SECONDS = 0.5
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+
+
+class BankError(ValueError):
+    """A bank operation was refused; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class BankSummary:
+    name: str
+    kind: str
+    enabled: bool
+    contents: int
+    signals: int
+    description: str | None
+
+
+@dataclass(frozen=True)
+class AddedContent:
+    bank: str
+    content_id: str
+    sha256: str | None
+    signals: int
+    created: bool  # False when this content was already in the bank
+
+
+@dataclass(frozen=True)
+class _ContentRef:
+    bank: str
+    kind: str
+    content_id: str
+    label: str | None
+    enabled: bool
+
+
+def file_digests(path: Path) -> tuple[str, str, int]:
+    """SHA-256, MD5 and size of a file, read once."""
+    sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            sha.update(chunk)
+            md5.update(chunk)
+            size += len(chunk)
+    return sha.hexdigest(), md5.hexdigest(), size
+
+
+def serialise_vpdq(frames: Sequence[Sequence[Any]]) -> str:
+    """vPDQ frames as pytx's signal string (``hash,quality,timestamp`` per frame, ``;``-joined)."""
+    from idolguard.domain.bank_formats import format_vpdq_signal
+
+    return format_vpdq_signal([(str(f[3]), int(f[2]), float(f[1])) for f in frames])
+
+
+class BankService:
+    def __init__(
+        self,
+        database: Database,
+        blobs: BlobStore | None,
+        matching: MatchingSettings,
+        limits: MediaLimits,
+    ) -> None:
+        self.db = database
+        self.blobs = blobs
+        self.matching = matching
+        self.limits = limits
+        self._lock = threading.RLock()
+        self._reset_indexes()
+
+    # ----------------------------------------------------------------- banks
+    def create_bank(self, name: str, kind: str = "block", description: str | None = None) -> None:
+        if not BANK_NAME.match(name):
+            raise BankError(
+                f"invalid bank name {name!r}: use letters, digits, '-', '_' or '.', "
+                "starting with a letter or digit"
+            )
+        if kind not in ("block", "allow"):
+            raise BankError(f"bank kind must be 'block' or 'allow', not {kind!r}")
+        with self.db.session() as session:
+            if session.scalar(select(Bank).where(Bank.name == name)) is not None:
+                raise BankError(f"bank {name!r} already exists")
+            session.add(Bank(name=name, kind=kind, description=description))
+
+    def ensure_bank(self, name: str, kind: str) -> None:
+        """Create the bank if missing; refuse to silently mix block and allow content."""
+        with self.db.session() as session:
+            bank = session.scalar(select(Bank).where(Bank.name == name))
+        if bank is None:
+            self.create_bank(name, kind)
+        elif bank.kind != kind:
+            raise BankError(
+                f"bank {name!r} is a {bank.kind}-list bank; "
+                + ("omit --allow" if bank.kind == "block" else "use --allow")
+            )
+
+    def list_banks(self) -> list[BankSummary]:
+        with self.db.session() as session:
+            content_counts = dict(
+                session.execute(
+                    select(BankContent.bank_id, func.count()).group_by(BankContent.bank_id)
+                ).all()
+            )
+            signal_counts = dict(
+                session.execute(
+                    select(BankContent.bank_id, func.count())
+                    .join(BankSignal, BankSignal.content_pk == BankContent.id)
+                    .group_by(BankContent.bank_id)
+                ).all()
+            )
+            return [
+                BankSummary(
+                    name=b.name,
+                    kind=b.kind,
+                    enabled=b.enabled,
+                    contents=int(content_counts.get(b.id, 0)),
+                    signals=int(signal_counts.get(b.id, 0)),
+                    description=b.description,
+                )
+                for b in session.scalars(select(Bank).order_by(Bank.name))
+            ]
+
+    def delete_bank(self, name: str) -> None:
+        with self.db.session() as session:
+            bank = session.scalar(select(Bank).where(Bank.name == name))
+            if bank is None:
+                raise BankError(f"no bank named {name!r}")
+            session.delete(bank)
+        with self._lock:
+            self._reset_indexes()  # deletions are rare: rebuild rather than track tombstones
+
+    # --------------------------------------------------------------- content
+    def add_file(
+        self,
+        path: Path,
+        bank: str,
+        *,
+        label: str | None = None,
+        source: str | None = None,
+        content_id: str | None = None,
+        allow: bool = False,
+    ) -> AddedContent:
+        """Hash a file the team has confirmed and put it in ``bank``.
+
+        Images get the eight flip/rotation variants; videos are hashed densely
+        (every frame, near-duplicates pruned). The original is kept in the
+        write-once store, because a bank entry without its evidence is hearsay.
+        """
+        kind = "allow" if allow else "block"
+        self.ensure_bank(bank, kind)
+        info = sniff(path, self.limits)
+        sha256, md5, _size = file_digests(path)
+        signals: list[tuple[str, str, str, int | None]] = [
+            ("sha256", "original", sha256, None),
+            ("md5", "original", md5, None),
+        ]
+        if info.media_type is MediaType.IMAGE:
+            decoded = load_image(path, self.limits, max_side=PDQ_DECODE_SIDE)
+            for variant, pdq in pdq_variants(decoded.image).items():
+                if pdq.quality >= self.matching.pdq_min_quality:
+                    signals.append(("pdq", variant, pdq.hex, pdq.quality))
+        else:
+            video = probe_video(path, self.limits)
+            frames = vpdq_frames(
+                path, video, seconds_per_hash=0, prune_distance=VPDQ_BANK_PRUNE_BITS
+            )
+            good = [f for f in frames if f.quality >= self.matching.vpdq_min_quality]
+            if good:
+                signals.append(("vpdq", "original", serialise_vpdq(good), None))
+        if self.blobs is not None:
+            self.blobs.put_file(path, expected_sha256=sha256)
+        return self._insert(
+            bank,
+            content_id or sha256[:16],
+            label=label,
+            source=source or str(path),
+            sha256=sha256,
+            signals=signals,
+        )
+
+    def import_records(self, records: Iterable[BankRecord], default_bank: str | None) -> int:
+        """Add hash-only records (from a partner or an export); returns how many signals were new."""
+        added = 0
+        grouped: dict[tuple[str, str], list[BankRecord]] = defaultdict(list)
+        for record in records:
+            bank = record.bank or default_bank
+            if not bank:
+                raise BankError(
+                    f"record {record.content_id!r} names no bank; pass --bank to choose one"
+                )
+            grouped[(bank, record.content_id)].append(record)
+        for (bank, content_id), group in grouped.items():
+            self.ensure_bank(bank, "allow" if group[0].allow else "block")
+            signals = [_record_signal(r) for r in group]
+            result = self._insert(
+                bank,
+                content_id,
+                label=group[0].label,
+                source=group[0].source,
+                sha256=next((s[2] for s in signals if s[0] == "sha256"), None),
+                signals=signals,
+            )
+            added += result.signals
+        return added
+
+    def export_records(self, bank: str | None = None) -> Iterator[BankRecord]:
+        with self.db.session() as session:
+            query = (
+                select(Bank, BankContent, BankSignal)
+                .join(BankContent, BankContent.bank_id == Bank.id)
+                .join(BankSignal, BankSignal.content_pk == BankContent.id)
+                .order_by(Bank.name, BankContent.id, BankSignal.id)
+            )
+            if bank is not None:
+                if session.scalar(select(Bank.id).where(Bank.name == bank)) is None:
+                    raise BankError(f"no bank named {bank!r}")
+                query = query.where(Bank.name == bank)
+            for b, content, signal in session.execute(query):
+                if signal.signal_type == "pdq" and signal.variant != "original":
+                    continue  # variants are derived on import by the receiving side's policy
+                yield BankRecord(
+                    content_id=content.content_id,
+                    signal_type=signal.signal_type,
+                    signal=signal.value,
+                    label=content.label,
+                    source=content.source,
+                    bank=b.name,
+                    allow=b.kind == "allow",
+                )
+
+    def _insert(
+        self,
+        bank_name: str,
+        content_id: str,
+        *,
+        label: str | None,
+        source: str | None,
+        sha256: str | None,
+        signals: Sequence[tuple[str, str, str, int | None]],
+    ) -> AddedContent:
+        with self.db.session() as session:
+            bank = session.scalar(select(Bank).where(Bank.name == bank_name))
+            if bank is None:
+                raise BankError(f"no bank named {bank_name!r}")
+            content = session.scalar(
+                select(BankContent).where(
+                    BankContent.bank_id == bank.id, BankContent.content_id == content_id
+                )
+            )
+            created = content is None
+            if content is None:
+                content = BankContent(
+                    bank_id=bank.id,
+                    content_id=content_id,
+                    label=label,
+                    source=source,
+                    media_sha256=sha256,
+                )
+                session.add(content)
+                session.flush()
+                existing: set[tuple[str, str, str]] = set()
+            else:
+                existing = {
+                    (s.signal_type, s.variant, s.value)
+                    for s in session.scalars(
+                        select(BankSignal).where(BankSignal.content_pk == content.id)
+                    )
+                }
+            new_rows = [
+                BankSignal(
+                    content_pk=content.id, signal_type=t, variant=v, value=value, quality=q
+                )
+                for t, v, value, q in dict.fromkeys(signals)
+                if (t, v, value) not in existing
+            ]
+            session.add_all(new_rows)
+        self.refresh(force=True)
+        return AddedContent(bank_name, content_id, sha256, len(new_rows), created)
+
+    # -------------------------------------------------------------- matching
+    def refresh(self, *, force: bool = False) -> None:
+        """Load bank rows added since the last look (by this or any other process)."""
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._last_refresh < REFRESH_INTERVAL_SECONDS:
+                return
+            self._last_refresh = now
+            with self.db.session() as session:
+                rows = session.execute(
+                    select(BankSignal, BankContent, Bank)
+                    .join(BankContent, BankSignal.content_pk == BankContent.id)
+                    .join(Bank, BankContent.bank_id == Bank.id)
+                    .where(BankSignal.id > self._watermark)
+                    .order_by(BankSignal.id)
+                ).all()
+            for signal, content, bank in rows:
+                self._contents[content.id] = _ContentRef(
+                    bank.name,
+                    bank.kind,
+                    content.content_id,
+                    content.label,
+                    bank.enabled and content.enabled,
+                )
+                self._index_signal(content.id, signal)
+                self._watermark = max(self._watermark, signal.id)
+            self._flush_pending()
+
+    def _reset_indexes(self) -> None:
+        self._watermark = 0
+        self._last_refresh = -1e9
+        self._contents: dict[int, _ContentRef] = {}
+        self._exact: dict[str, set[int]] = defaultdict(set)
+        self._pdq = PDQIndex()
+        self._pdq_content = array("q")
+        self._pdq_variant: list[str] = []
+        self._frames = PDQIndex()
+        self._frame_content = array("q")
+        self._frames_per_content: dict[int, int] = defaultdict(int)
+        self._pending_pdq: list[str] = []
+        self._pending_frames: list[str] = []
+
+    def _index_signal(self, content_pk: int, signal: BankSignal) -> None:
+        if signal.signal_type in ("md5", "sha256"):
+            self._exact[signal.value].add(content_pk)
+        elif signal.signal_type == "pdq":
+            self._pdq_content.append(content_pk)
+            self._pdq_variant.append(signal.variant)
+            self._pending_pdq.append(signal.value)
+        elif signal.signal_type == "vpdq":
+            from idolguard.domain.bank_formats import parse_vpdq_signal
+
+            for frame_hash, _quality, _ts in parse_vpdq_signal(signal.value):
+                self._frame_content.append(content_pk)
+                self._pending_frames.append(frame_hash)
+                self._frames_per_content[content_pk] += 1
+
+    def _flush_pending(self) -> None:
+        if self._pending_pdq:
+            start = len(self._pdq_content) - len(self._pending_pdq)
+            ids = np.arange(start, len(self._pdq_content), dtype=np.int64)
+            self._pdq.add(ids, hex_to_codes(self._pending_pdq))
+            self._pending_pdq = []
+        if self._pending_frames:
+            start = len(self._frame_content) - len(self._pending_frames)
+            ids = np.arange(start, len(self._frame_content), dtype=np.int64)
+            self._frames.add(ids, hex_to_codes(self._pending_frames))
+            self._pending_frames = []
+
+    def _strength(self, distance: int) -> str:
+        return "strong" if distance <= self.matching.pdq_strong_threshold else "review"
+
+    def match_exact(self, md5: str, sha256: str) -> list[BankMatch]:
+        self.refresh()
+        with self._lock:
+            hits = self._exact.get(sha256, set()) | self._exact.get(md5, set())
+            return [
+                BankMatch(ref.bank, ref.kind, ref.content_id, ref.label, "md5", 0, "exact")
+                for pk in sorted(hits)
+                if (ref := self._contents[pk]).enabled
+            ]
+
+    def match_pdq(self, hashes: Mapping[str, str]) -> list[BankMatch]:
+        """Match image hashes against banked images and against frames of banked videos."""
+        self.refresh()
+        if not hashes:
+            return []
+        names = list(hashes)
+        codes = hex_to_codes([hashes[n] for n in names])
+        threshold = self.matching.pdq_threshold
+        matches: list[BankMatch] = []
+        with self._lock:
+            for query_name, hits in zip(names, self._pdq.search(codes, threshold), strict=True):
+                for hit in hits:
+                    ref = self._contents[self._pdq_content[hit.id]]
+                    if ref.enabled:
+                        matches.append(
+                            BankMatch(
+                                ref.bank,
+                                ref.kind,
+                                ref.content_id,
+                                ref.label,
+                                "pdq",
+                                int(hit.distance),
+                                self._strength(int(hit.distance)),
+                                variant=self._pdq_variant[hit.id],
+                                query_variant=query_name,
+                            )
+                        )
+            for query_name, hits in zip(names, self._frames.search(codes, threshold), strict=True):
+                for hit in hits:
+                    ref = self._contents[self._frame_content[hit.id]]
+                    if ref.enabled:
+                        matches.append(
+                            BankMatch(
+                                ref.bank,
+                                ref.kind,
+                                ref.content_id,
+                                ref.label,
+                                "vpdq-frame",
+                                int(hit.distance),
+                                "review",  # a still that resembles one frame needs a human look
+                                query_variant=query_name,
+                            )
+                        )
+        return matches
+
+    def match_vpdq(self, frames: Sequence[Sequence[Any]]) -> list[BankMatch]:
+        """pytx-style vPDQ matching: share of query frames, and of bank frames, that matched."""
+        self.refresh()
+        usable = [f for f in frames if int(f[2]) >= self.matching.vpdq_min_quality]
+        if not usable:
+            return []
+        codes = hex_to_codes([str(f[3]) for f in usable])
+        threshold = self.matching.vpdq_frame_threshold
+        query_hits: dict[int, list[int]] = defaultdict(list)  # content -> best distance per frame
+        bank_frames_hit: dict[int, set[int]] = defaultdict(set)
+        with self._lock:
+            for hits in self._frames.search(codes, threshold):
+                best: dict[int, int] = {}
+                for hit in hits:
+                    pk = self._frame_content[hit.id]
+                    bank_frames_hit[pk].add(int(hit.id))
+                    best[pk] = min(best.get(pk, 256), int(hit.distance))
+                for pk, distance in best.items():
+                    query_hits[pk].append(distance)
+            results: list[BankMatch] = []
+            needed = self.matching.vpdq_query_match_percent
+            for pk, distances in query_hits.items():
+                ref = self._contents[pk]
+                query_pct = 100.0 * len(distances) / len(usable)
+                bank_pct = 100.0 * len(bank_frames_hit[pk]) / max(1, self._frames_per_content[pk])
+                if not ref.enabled or (query_pct < needed and bank_pct < needed):
+                    continue
+                distance = int(median(distances))
+                strong = query_pct >= needed and distance <= self.matching.pdq_strong_threshold
+                results.append(
+                    BankMatch(
+                        ref.bank,
+                        ref.kind,
+                        ref.content_id,
+                        ref.label,
+                        "vpdq",
+                        distance,
+                        "strong" if strong else "review",
+                        query_match_percent=round(query_pct, 1),
+                        bank_match_percent=round(bank_pct, 1),
+                    )
+                )
+        return results
+
+
+def _record_signal(record: BankRecord) -> tuple[str, str, str, int | None]:
+    kind = record.signal_type
+    value = record.signal.strip().lower() if kind != "vpdq" else record.signal.strip()
+    if kind == "pdq" and HEX64.match(value):
+        return ("pdq", "original", value, None)
+    if kind in ("md5", "video_md5") and HEX32.match(value):
+        return ("md5", "original", value, None)
+    if kind == "sha256" and HEX64.match(value):
+        return ("sha256", "original", value, None)
+    if kind == "vpdq":
+        from idolguard.domain.bank_formats import parse_vpdq_signal
+
+        parse_vpdq_signal(value)  # validates
+        return ("vpdq", "original", value, None)
+    raise BankError(f"cannot bank signal type {kind!r} with value {record.signal[:70]!r}")

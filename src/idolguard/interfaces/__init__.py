@@ -1,0 +1,1 @@
+"""User-facing interfaces: the CLI (and later the web app and REST API)."""

@@ -1,0 +1,56 @@
+"""Per-invocation state shared by the CLI commands: settings and the lazily built app."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from idolguard.app import IdolGuard
+from idolguard.config import ConfigError, Settings, load_settings
+from idolguard.storage.database import DatabaseError
+
+EXIT_USAGE = 2
+EXIT_SYSTEM = 3
+
+
+@dataclass
+class CLIState:
+    home: Path | None = None
+    database_url: str | None = None
+    config: Path | None = None
+    workers: int | None = None
+    console: Console = field(default_factory=lambda: Console(stderr=True))
+    _app: IdolGuard | None = None
+
+    def settings(self) -> Settings:
+        try:
+            settings = load_settings(config_file=self.config, home=self.home)
+        except ConfigError as exc:
+            fail(str(exc), EXIT_USAGE)
+        return settings.with_overrides(database_url=self.database_url, workers=self.workers)
+
+    def app(self) -> IdolGuard:
+        if self._app is None:
+            try:
+                self._app = IdolGuard(self.settings())
+            except DatabaseError as exc:
+                fail(str(exc), EXIT_SYSTEM)
+            except OSError as exc:
+                fail(f"cannot prepare the data directory: {exc}", EXIT_SYSTEM)
+        return self._app
+
+
+def state(ctx: typer.Context) -> CLIState:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, CLIState)
+    return obj
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    sys.exit(code)

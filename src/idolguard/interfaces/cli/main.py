@@ -1,0 +1,93 @@
+"""Entry point of the ``idolguard`` command: global options and sub-command wiring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from idolguard import __version__
+from idolguard.interfaces.cli.bank import bank_app
+from idolguard.interfaces.cli.context import CLIState, state
+from idolguard.interfaces.cli.demo import demo
+from idolguard.interfaces.cli.scan import scan
+
+app = typer.Typer(
+    name="idolguard",
+    help="Protect artists from deepfakes and NCII: fingerprint, match, keep evidence, take down.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(bank_app, name="bank")
+app.command("scan")(scan)
+app.command("demo")(demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"idolguard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(help="Data directory (default $IDOLGUARD_HOME or the user data dir)."),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL (default $IDOLGUARD_DATABASE_URL or SQLite in home)."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="idolguard.toml to use (default $IDOLGUARD_CONFIG).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=0, help="Worker processes (0 = in-process).")
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    ctx.obj = CLIState(home=home, database_url=database_url, config=config, workers=workers)
+
+
+@app.command("signals")
+def list_signals(ctx: typer.Context) -> None:
+    """List the analysis signals available (built in and from plugins)."""
+    table = Table(title="Signals")
+    for column in ("Name", "Version", "Media", "Stage", "Description"):
+        table.add_column(column)
+    for signal in state(ctx).app().signals():
+        table.add_row(
+            signal.name,
+            signal.version,
+            ", ".join(sorted(m.value for m in signal.media_types)),
+            signal.stage.value,
+            signal.description,
+        )
+    Console().print(table)
+
+
+@app.command("info")
+def info(ctx: typer.Context) -> None:
+    """Show where data lives and which database is used."""
+    settings = state(ctx).settings()
+    print(f"home:          {settings.home}")
+    print(f"database:      {settings.database_url}")
+    print(f"originals:     {settings.blob_dir}")
+    print(f"config file:   {settings.config_file or '-'}")
+    print(f"workers:       {settings.workers}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+"""Batch scanning across cores, resumable and crash-tolerant.
+
+Content signals run in a process pool (decoders are native code: a hostile
+file may crash or hang one, and a separate process contains that). The
+coordinating process runs context signals (bank matching) and writes each
+file's outcome in its own transaction, as soon as it arrives.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from idolguard.config import Settings
+from idolguard.media import MediaErrorCode, MediaType, SniffResult
+from idolguard.pipeline.discovery import discover
+from idolguard.pipeline.worker import (
+    WorkerState,
+    analyse_file,
+    analyse_in_worker,
+    build_worker_state,
+    init_worker,
+)
+from idolguard.signals import AnalysisItem, Signal, Stage
+from idolguard.storage.analysis_store import AnalysisStore, FileRecord
+
+ProgressCallback = Callable[[int, int, FileRecord], None]
+
+
+@dataclass
+class ScanSummary:
+    scan_id: int
+    total: int = 0
+    analysed: int = 0
+    cached: int = 0
+    failed: int = 0
+    records: list[FileRecord] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "analysed": self.analysed,
+            "cached": self.cached,
+            "failed": self.failed,
+        }
+
+
+class Scanner:
+    """Runs the enabled signals over files and stores the outcomes.
+
+    ``signals`` is the full, dependency-ordered list; content signals are
+    re-instantiated inside each worker from their names (signals hold models
+    that should be loaded once per process, not pickled per file).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: AnalysisStore,
+        signals: Sequence[Signal],
+        *,
+        workers: int | None = None,
+        file_timeout: float = 900.0,
+        persist: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.signals = list(signals)
+        self.workers = settings.workers if workers is None else workers
+        self.file_timeout = file_timeout
+        self.persist = persist  # False: a read-only lookup (``bank match``), nothing is written
+        self.content_names = [s.name for s in self.signals if s.stage is Stage.CONTENT]
+        self.context_signals = [s for s in self.signals if s.stage is Stage.CONTEXT]
+
+    def scan(
+        self,
+        paths: Iterable[Path],
+        *,
+        progress: ProgressCallback | None = None,
+        keep_records: bool = False,
+    ) -> Iterator[FileRecord]:
+        """Scan and yield each file's record as it completes. ``summary`` is set when done."""
+        files = list(discover(paths))
+        scan_id = (
+            self.store.start_scan({"paths": [str(p) for p in files[:1000]]}) if self.persist else 0
+        )
+        self.summary = ScanSummary(scan_id=scan_id, total=len(files))
+        status = "interrupted"
+        try:
+            for done, record in enumerate(self._content_stage(files), start=1):
+                self._context_stage(record)
+                if self.persist:
+                    self.store.record(
+                        scan_id, record, replace=[s.name for s in self.context_signals]
+                    )
+                self._count(record)
+                if keep_records:
+                    self.summary.records.append(record)
+                if progress is not None:
+                    progress(done, len(files), record)
+                yield record
+            status = "finished"
+        finally:
+            if self.persist:
+                self.store.finish_scan(scan_id, status, self.summary.counts())
+
+    def run(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> ScanSummary:
+        for _ in self.scan(paths, progress=progress, keep_records=True):
+            pass
+        return self.summary
+
+    def _count(self, record: FileRecord) -> None:
+        if record.error is not None:
+            self.summary.failed += 1
+        elif record.cached and not (set(record.results) - set(record.cached) - self._context_names()):
+            self.summary.cached += 1
+        else:
+            self.summary.analysed += 1
+
+    def _context_names(self) -> set[str]:
+        return {s.name for s in self.context_signals}
+
+    def _context_stage(self, record: FileRecord) -> None:
+        if record.error is not None or record.sha256 is None or record.media_type is None:
+            return
+        item = AnalysisItem(
+            path=Path(record.location),
+            sha256=record.sha256,
+            md5=record.md5 or "",
+            size_bytes=record.size_bytes or 0,
+            sniff=_sniff_from_record(record),
+            limits=self.settings.limits,
+            results=dict(record.results),
+        )
+        for signal in self.context_signals:
+            if not signal.applies_to(item.media_type):
+                continue
+            record.versions[signal.name] = signal.version
+            try:
+                record.results[signal.name] = item.results[signal.name] = signal.analyse(item)
+            except Exception as exc:
+                record.signal_errors[signal.name] = f"{type(exc).__name__}: {exc}"
+
+    # ------------------------------------------------------------ content stage
+    def _content_stage(self, files: list[Path]) -> Iterator[FileRecord]:
+        if self.workers <= 0 or len(files) <= 1:
+            state = build_worker_state(self.settings, self.content_names)
+            yield from (self._inline(path, state) for path in files)
+            return
+        yield from self._pooled(files)
+
+    def _inline(self, path: Path, state: WorkerState) -> FileRecord:
+        return analyse_file(path, state)
+
+    def _new_pool(self, size: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=size,
+            initializer=init_worker,
+            initargs=(self.settings, self.content_names),
+        )
+
+    def _pooled(self, files: list[Path]) -> Iterator[FileRecord]:
+        """Keep a bounded number of files in flight; isolate files that kill or hang a worker.
+
+        When the pool breaks, every file that was in flight becomes a suspect
+        and is re-run alone in a fresh one-worker pool: the innocent complete
+        normally, the culprit gets an error record, and the scan goes on.
+        """
+        pending = list(reversed(files))
+        suspects: list[Path] = []
+        pool = self._new_pool(self.workers)
+        in_flight: dict[Future[FileRecord], tuple[Path, float]] = {}
+        try:
+            while pending or in_flight:
+                while pending and len(in_flight) < self.workers * 2:
+                    path = pending.pop()
+                    in_flight[pool.submit(analyse_in_worker, str(path))] = (path, time.monotonic())
+                done, _ = wait(in_flight, timeout=5.0, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in done:
+                    path, _started = in_flight.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        suspects.append(path)
+                        broken = True
+                    except Exception as exc:
+                        yield _failure(path, MediaErrorCode.CORRUPT, f"analysis failed: {exc}")
+                if not broken and self._overdue(in_flight):
+                    _kill_workers(pool)
+                    broken = True
+                if broken:
+                    suspects.extend(path for path, _ in in_flight.values())
+                    in_flight.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    yield from self._isolate(suspects)
+                    suspects = []
+                    pool = self._new_pool(self.workers)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _overdue(self, in_flight: dict[Future[FileRecord], tuple[Path, float]]) -> bool:
+        now = time.monotonic()
+        return any(now - started > self.file_timeout for _, started in in_flight.values())
+
+    def _isolate(self, suspects: list[Path]) -> Iterator[FileRecord]:
+        for path in suspects:
+            pool = self._new_pool(1)
+            try:
+                future = pool.submit(analyse_in_worker, str(path))
+                done, _ = wait([future], timeout=self.file_timeout)
+                if not done:
+                    _kill_workers(pool)
+                    yield _failure(
+                        path,
+                        MediaErrorCode.CORRUPT,
+                        f"analysis took longer than {self.file_timeout:.0f} s and was stopped",
+                    )
+                    continue
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    yield _failure(
+                        path,
+                        MediaErrorCode.CORRUPT,
+                        "the decoder crashed on this file (corrupt or hostile media)",
+                    )
+            finally:
+                pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _failure(path: Path, code: MediaErrorCode, message: str) -> FileRecord:
+    return FileRecord(location=str(path), error_code=code.value, error=message)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    # The executor has no per-task cancel for running work; killing its
+    # processes is the only way to stop a hung native decoder.
+    processes: dict[Any, Any] = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.kill()
+
+
+def _sniff_from_record(record: FileRecord) -> SniffResult:
+    assert record.media_type is not None
+    return SniffResult(MediaType(record.media_type), record.format or "", "")
+

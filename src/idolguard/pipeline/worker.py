@@ -1,0 +1,130 @@
+"""Content-stage analysis of one file; runs inside a worker process (or inline).
+
+A worker reads the database only to find results it can reuse; all writes
+happen in the coordinating process, so workers can die without corrupting
+anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from idolguard.config import Settings
+from idolguard.media import MediaError, MediaErrorCode, sniff
+from idolguard.signals import AnalysisItem, Signal, SignalContext, Stage
+from idolguard.signals.registry import discover_signals, plugin_manager, select_signals
+from idolguard.storage.analysis_store import AnalysisStore, FileRecord
+from idolguard.storage.blobs import BlobStore
+from idolguard.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerState:
+    settings: Settings
+    signals: list[Signal]
+    store: AnalysisStore
+    blobs: BlobStore | None
+
+
+def build_worker_state(settings: Settings, signal_names: list[str] | None) -> WorkerState:
+    context = SignalContext(matching=settings.matching, limits=settings.limits)
+    available = discover_signals(context, plugin_manager())
+    chosen = select_signals(
+        available,
+        None if signal_names is None else [n for n in signal_names if n in {s.name for s in available}],
+    )
+    content = [s for s in chosen if s.stage is Stage.CONTENT]
+    database = Database(settings.database_url, auto_migrate=False)
+    blobs = BlobStore(settings.blob_dir) if settings.store_originals else None
+    return WorkerState(settings, content, AnalysisStore(database), blobs)
+
+
+_STATE: WorkerState | None = None  # one per worker process, set by the pool initializer
+
+
+def init_worker(settings: Settings, signal_names: list[str] | None) -> None:
+    global _STATE
+    # Parallelism comes from processes; native libraries must not each spawn a thread per core.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    _STATE = build_worker_state(settings, signal_names)
+
+
+def analyse_in_worker(path: str) -> FileRecord:
+    if _STATE is None:
+        raise RuntimeError("worker not initialised")
+    return analyse_file(Path(path), _STATE)
+
+
+def digest_file(path: Path) -> tuple[str, str, int]:
+    sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            sha.update(chunk)
+            md5.update(chunk)
+            size += len(chunk)
+    return sha.hexdigest(), md5.hexdigest(), size
+
+
+def analyse_file(path: Path, state: WorkerState) -> FileRecord:
+    record = FileRecord(location=str(path))
+    try:
+        info = sniff(path, state.settings.limits)
+        record.sha256, record.md5, record.size_bytes = digest_file(path)
+    except MediaError as exc:
+        record.error_code, record.error = exc.code.value, exc.message
+        return record
+    except OSError as exc:
+        record.error_code = MediaErrorCode.NOT_FOUND.value
+        record.error = f"cannot read file: {exc.strerror or exc}"
+        return record
+    record.media_type, record.format = info.media_type.value, info.format
+    applicable = [s for s in state.signals if s.applies_to(info.media_type)]
+    for signal in applicable:
+        record.versions[signal.name] = signal.version
+    cached = state.store.cached_results(record.sha256, [s.key for s in applicable])
+    item = AnalysisItem(
+        path=path,
+        sha256=record.sha256,
+        md5=record.md5,
+        size_bytes=record.size_bytes,
+        sniff=info,
+        limits=state.settings.limits,
+    )
+    for signal in applicable:
+        if signal.name in cached:
+            item.results[signal.name] = record.results[signal.name] = cached[signal.name]
+            record.cached.append(signal.name)
+            continue
+        try:
+            result = signal.analyse(item)
+        except MediaError as exc:
+            record.error_code, record.error = exc.code.value, exc.message
+            break
+        except Exception as exc:  # a bug in one signal must not lose the others
+            log.exception("signal %s failed on %s", signal.name, path)
+            record.signal_errors[signal.name] = f"{type(exc).__name__}: {exc}"
+            continue
+        item.results[signal.name] = record.results[signal.name] = result
+    _describe(record)
+    if record.error is None and state.blobs is not None:
+        try:
+            state.blobs.put_file(path, expected_sha256=record.sha256)
+            record.original_stored = True
+        except Exception as exc:  # the file changed under us, or the disk is full
+            record.warnings.append(f"original not stored: {exc}")
+    return record
+
+
+def _describe(record: FileRecord) -> None:
+    """Lift the basic media facts that signals found into the record's columns."""
+    for result in record.results.values():
+        for attr in ("width", "height", "duration_seconds"):
+            if getattr(record, attr) is None and isinstance(result.get(attr), int | float):
+                setattr(record, attr, result[attr])

@@ -1,0 +1,102 @@
+"""Match content against the hash banks: the re-upload detector.
+
+This is a ``CONTEXT`` signal: banks change all the time, so it is recomputed
+on every scan from the stored hashes, never from a cached result. It depends on
+a ``BankMatcher`` handed in by the composition root, so this layer does not
+import the domain layer that implements it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
+
+
+@dataclass(frozen=True)
+class BankMatch:
+    bank: str
+    bank_kind: str  # "block" or "allow"
+    content_id: str
+    label: str | None
+    signal_type: str  # "pdq", "vpdq", "md5"
+    distance: int  # Hamming bits (0 for exact hashes); for vpdq the median frame distance
+    strength: str  # "exact", "strong" or "review"
+    variant: str | None = None  # which bank variant matched (e.g. "mirror")
+    query_variant: str | None = None  # "original" or "trimmed"
+    query_match_percent: float | None = None  # vpdq only
+    bank_match_percent: float | None = None  # vpdq only
+
+    def to_json(self) -> JSONDict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+class BankMatcher(Protocol):
+    def match_pdq(self, hashes: Mapping[str, str]) -> list[BankMatch]:
+        """``hashes`` maps a query variant name ("original", "trimmed") to a PDQ hex."""
+
+    def match_vpdq(self, frames: Sequence[Sequence[Any]]) -> list[BankMatch]:
+        """``frames`` are ``[frame, timestamp, quality, hex]`` as the vPDQ signal stores them."""
+
+    def match_exact(self, md5: str, sha256: str) -> list[BankMatch]: ...
+
+
+def verdict(matches: Sequence[BankMatch]) -> str:
+    """Summarise matches for triage.
+
+    A hit in an allow-list bank outranks a block-bank hit: a deepfake stays
+    within PDQ range of its benign source photo (research note §3), so when
+    both match a human has to decide, and nothing automatic should happen.
+    """
+    kinds = {m.bank_kind for m in matches}
+    if "allow" in kinds and "block" in kinds:
+        return "allow-listed"
+    if "block" in kinds:
+        strong = any(m.strength in ("exact", "strong") for m in matches if m.bank_kind == "block")
+        return "match" if strong else "possible-match"
+    if "allow" in kinds:
+        return "allow-listed"
+    return "none"
+
+
+class BankMatchSignal(Signal):
+    name = "bank_match"
+    version = "1"
+    stage = Stage.CONTEXT
+    requires = ("pdq", "vpdq")
+    description = "Matches PDQ / vPDQ / MD5 against the hash banks (block and allow lists)"
+
+    def __init__(self, matcher: BankMatcher) -> None:
+        self.matcher = matcher
+
+    def analyse(self, item: AnalysisItem) -> JSONDict:
+        matches = list(self.matcher.match_exact(item.md5, item.sha256))
+        pdq = item.results.get("pdq")
+        if pdq:
+            queries = {"original": pdq.get("hash")}
+            trimmed = pdq.get("trimmed") or {}
+            queries["trimmed"] = trimmed.get("hash")
+            matches.extend(self.matcher.match_pdq({k: v for k, v in queries.items() if v}))
+        vpdq = item.results.get("vpdq")
+        if vpdq and vpdq.get("frames"):
+            matches.extend(self.matcher.match_vpdq(vpdq["frames"]))
+        best = _best_per_content(matches)
+        return {"matches": [m.to_json() for m in best], "verdict": verdict(best)}
+
+    def summary(self, result: Mapping[str, Any]) -> str:
+        return str(result.get("verdict", ""))
+
+
+def _best_per_content(matches: Sequence[BankMatch]) -> list[BankMatch]:
+    """Keep the closest match per (bank, content): one line per banked item in reports."""
+    order = {"exact": 0, "strong": 1, "review": 2}
+    best: dict[tuple[str, str], BankMatch] = {}
+    for match in matches:
+        key = (match.bank, match.content_id)
+        current = best.get(key)
+        rank = (order.get(match.strength, 3), match.distance)
+        if current is None or rank < (order.get(current.strength, 3), current.distance):
+            best[key] = match
+    return sorted(best.values(), key=lambda m: (order.get(m.strength, 3), m.distance, m.bank))

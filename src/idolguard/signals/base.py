@@ -1,0 +1,105 @@
+"""The one interface every analysis implements.
+
+A *signal* turns one piece of media into a small JSON-serialisable result:
+PDQ hashes, bank matches, and later face identities, manipulation and
+explicitness scores. The pipeline knows nothing about any particular signal;
+it asks each enabled signal whether it applies, runs it, and stores the result
+under the signal's name and version, so changing a model means bumping its
+version and old results are recomputed rather than silently mixed.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+from idolguard.media import (
+    DecodedImage,
+    MediaLimits,
+    MediaType,
+    SniffResult,
+    VideoInfo,
+    load_image,
+    probe_video,
+)
+
+JSONDict = dict[str, Any]
+
+
+class Stage(StrEnum):
+    """When a signal runs, which decides whether its result may be cached.
+
+    ``CONTENT`` signals depend only on the bytes: they run in worker processes
+    and their results are reused whenever the same SHA-256 is seen again.
+    ``CONTEXT`` signals depend on state that changes (the hash banks, the
+    roster): they run in the coordinating process, after the content signals,
+    on every scan, using only earlier results, never the media itself.
+    """
+
+    CONTENT = "content"
+    CONTEXT = "context"
+
+
+@dataclass
+class AnalysisItem:
+    """One file being analysed, with decoded forms cached so signals share the decode work."""
+
+    path: Path
+    sha256: str
+    md5: str
+    size_bytes: int
+    sniff: SniffResult
+    limits: MediaLimits
+    results: dict[str, JSONDict] = field(default_factory=dict)
+    _images: dict[int | None, DecodedImage] = field(default_factory=dict, repr=False)
+    _video: VideoInfo | None = field(default=None, repr=False)
+
+    @property
+    def media_type(self) -> MediaType:
+        return self.sniff.media_type
+
+    def image(self, max_side: int | None = None) -> DecodedImage:
+        """Decode (once per size) an RGB view at least ``max_side`` on its longest side."""
+        if max_side not in self._images:
+            self._images[max_side] = load_image(self.path, self.limits, max_side=max_side)
+        return self._images[max_side]
+
+    def video_info(self) -> VideoInfo:
+        if self._video is None:
+            self._video = probe_video(self.path, self.limits)
+        return self._video
+
+
+class Signal(ABC):
+    """Base class of all analyses. Subclasses set the class attributes and implement ``analyse``.
+
+    ``analyse`` may raise ``MediaError`` when the media cannot be decoded: the
+    pipeline then records the file as failed. Any other exception is a bug in
+    the signal; it is recorded against that signal and the others still run.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    media_types: ClassVar[frozenset[MediaType]] = frozenset(MediaType)
+    stage: ClassVar[Stage] = Stage.CONTENT
+    requires: ClassVar[tuple[str, ...]] = ()
+    description: ClassVar[str] = ""
+
+    def applies_to(self, media_type: MediaType) -> bool:
+        return media_type in self.media_types
+
+    @abstractmethod
+    def analyse(self, item: AnalysisItem) -> JSONDict:
+        """Return a JSON-serialisable result for ``item``."""
+
+    def summary(self, result: Mapping[str, Any]) -> str:
+        """One short human-readable phrase for tables; signals override it to be useful."""
+        return ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.name, self.version)

@@ -1,0 +1,83 @@
+"""Discovering signals (built-in and plugins) and ordering them for the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pluggy
+
+from idolguard import hookspecs
+from idolguard.config import MatchingSettings
+from idolguard.media import MediaLimits
+from idolguard.signals.bank_match import BankMatcher
+from idolguard.signals.base import Signal
+
+
+class SignalConfigError(ValueError):
+    """A requested signal does not exist, or signals depend on each other in a cycle."""
+
+
+@dataclass(frozen=True)
+class SignalContext:
+    """What a signal may need to construct itself. Services are optional: absent means skip."""
+
+    matching: MatchingSettings = field(default_factory=MatchingSettings)
+    limits: MediaLimits = field(default_factory=MediaLimits)
+    bank_matcher: BankMatcher | None = None
+
+
+def plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:
+    from idolguard.signals import builtin
+
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    manager.register(builtin, name="idolguard.builtin")
+    if load_entry_points:
+        manager.load_setuptools_entrypoints(hookspecs.PROJECT)
+    return manager
+
+
+def discover_signals(context: SignalContext, manager: pluggy.PluginManager) -> list[Signal]:
+    signals: list[Signal] = []
+    seen: set[str] = set()
+    for batch in manager.hook.idolguard_signals(context=context):
+        for signal in batch:
+            if signal.name in seen:
+                raise SignalConfigError(f"two plugins provide a signal named {signal.name!r}")
+            seen.add(signal.name)
+            signals.append(signal)
+    return signals
+
+
+def select_signals(available: Sequence[Signal], names: Iterable[str] | None) -> list[Signal]:
+    """Pick the requested signals (all when ``names`` is None) in dependency order.
+
+    A signal's ``requires`` are soft: they are run first when selected, so a
+    bank match can use PDQ, but a missing one simply contributes nothing.
+    """
+    by_name = {s.name: s for s in available}
+    wanted = list(by_name) if names is None else list(dict.fromkeys(names))
+    unknown = [n for n in wanted if n not in by_name]
+    if unknown:
+        raise SignalConfigError(
+            f"unknown signal(s): {', '.join(unknown)}; available: {', '.join(sorted(by_name))}"
+        )
+    ordered: list[Signal] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, chain: tuple[str, ...]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            raise SignalConfigError("signal dependency cycle: " + " -> ".join((*chain, name)))
+        state[name] = "visiting"
+        for dependency in by_name[name].requires:
+            if dependency in wanted:
+                visit(dependency, (*chain, name))
+        state[name] = "done"
+        ordered.append(by_name[name])
+
+    for name in wanted:
+        visit(name, ())
+    return ordered

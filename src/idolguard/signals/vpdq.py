@@ -1,0 +1,109 @@
+"""vPDQ video fingerprints: a PDQ hash per sampled frame, via Meta's ``vpdq``.
+
+Queries are hashed at one frame per second; bank entries are hashed densely
+(every frame, consecutive near-identical frames pruned). The asymmetry matters:
+a re-timed copy matched 100% of its query frames against a dense bank and only
+11% against a 1 fps bank (research note §2.3). Frames are downscaled to 512 px
+wide before hashing, 6.8x faster at 1080p for a few bits of deviation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import vpdq
+
+from idolguard.media import MediaError, MediaErrorCode, MediaType, VideoInfo
+from idolguard.signals.base import AnalysisItem, JSONDict, Signal
+
+VPDQ_WIDTH = 512
+
+
+class VPDQFrame(NamedTuple):
+    frame: int
+    timestamp: float
+    quality: int
+    hash: str
+
+
+def vpdq_frames(
+    path: Path,
+    info: VideoInfo,
+    *,
+    seconds_per_hash: float,
+    threads: int = 1,
+    prune_distance: int | None = None,
+) -> list[VPDQFrame]:
+    """Hash ``path``; ``seconds_per_hash=0`` hashes every frame.
+
+    ``prune_distance`` drops frames within that many bits of the last kept
+    frame, which keeps dense bank entries small without losing coverage.
+    """
+    width, height = _downsample(info)
+    try:
+        features = vpdq.computeHash(
+            str(path),
+            seconds_per_hash=seconds_per_hash,
+            downsample_width=width,
+            downsample_height=height,
+            thread_count=threads,
+        )
+    except Exception as exc:  # the binding raises plain exceptions for decode failures
+        raise MediaError(MediaErrorCode.CORRUPT, f"video could not be fingerprinted: {exc}") from exc
+    frames = [
+        VPDQFrame(int(f.frame_number), round(float(f.timestamp), 3), int(f.quality), str(f.hash))
+        for f in features
+    ]
+    if prune_distance is not None:
+        frames = _prune(frames, prune_distance)
+    return frames
+
+
+def _downsample(info: VideoInfo) -> tuple[int, int]:
+    if info.width <= VPDQ_WIDTH:
+        return 0, 0  # 0 means native size to vpdq
+    height = max(2, round(info.height * VPDQ_WIDTH / info.width))
+    return VPDQ_WIDTH, height
+
+
+def _hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def _prune(frames: list[VPDQFrame], max_distance: int) -> list[VPDQFrame]:
+    kept: list[VPDQFrame] = []
+    for frame in frames:
+        if not kept or _hamming(kept[-1].hash, frame.hash) > max_distance:
+            kept.append(frame)
+    return kept
+
+
+class VPDQSignal(Signal):
+    name = "vpdq"
+    version = "1"
+    media_types = frozenset({MediaType.VIDEO})
+    description = "vPDQ video fingerprint (Meta), one PDQ frame hash per second at 512 px"
+
+    def __init__(self, seconds_per_hash: float = 1.0, min_quality: int = 50) -> None:
+        self.seconds_per_hash = seconds_per_hash
+        self.min_quality = min_quality
+
+    def analyse(self, item: AnalysisItem) -> JSONDict:
+        info = item.video_info()
+        frames = vpdq_frames(item.path, info, seconds_per_hash=self.seconds_per_hash)
+        if not frames:
+            raise MediaError(MediaErrorCode.CORRUPT, "no decodable video frames")
+        return {
+            "seconds_per_hash": self.seconds_per_hash,
+            "width": info.width,
+            "height": info.height,
+            "duration_seconds": info.duration_seconds,
+            "codec": info.codec,
+            "frames": [list(f) for f in frames],
+            "good_frames": sum(1 for f in frames if f.quality >= self.min_quality),
+        }
+
+    def summary(self, result: Mapping[str, Any]) -> str:
+        return f"{len(result.get('frames', []))} frames, {result.get('good_frames')} usable"

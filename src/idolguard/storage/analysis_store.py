@@ -1,0 +1,162 @@
+"""Persistence of scans, sightings and signal results.
+
+Each file's outcome is written in one transaction, so a scan killed at any
+moment leaves every file either fully recorded or not at all; the unique
+constraint on (content, signal, version) means a re-run never duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from idolguard.storage.database import Database
+from idolguard.storage.models import AnalysisResult, Media, ScanRun, Sighting, utcnow
+
+
+@dataclass
+class FileRecord:
+    """Everything known about one scanned file; the pipeline's unit of output."""
+
+    location: str
+    sha256: str | None = None
+    md5: str | None = None
+    size_bytes: int | None = None
+    media_type: str | None = None
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration_seconds: float | None = None
+    error_code: str | None = None
+    error: str | None = None
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    signal_errors: dict[str, str] = field(default_factory=dict)
+    cached: list[str] = field(default_factory=list)  # signals whose results were reused
+    warnings: list[str] = field(default_factory=list)
+    original_stored: bool = False
+
+
+class AnalysisStore:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    def start_scan(self, inputs: Mapping[str, Any]) -> int:
+        with self.db.session() as session:
+            run = ScanRun(inputs=dict(inputs))
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_scan(self, scan_id: int, status: str, counts: Mapping[str, int]) -> None:
+        with self.db.session() as session:
+            run = session.get(ScanRun, scan_id)
+            if run is None:
+                return
+            run.status = status
+            run.finished_at = utcnow()
+            for key, value in counts.items():
+                setattr(run, f"files_{key}", value)
+
+    def cached_results(
+        self, sha256: str, keys: Iterable[tuple[str, str]]
+    ) -> dict[str, dict[str, Any]]:
+        """Stored results for ``sha256`` among the (signal, version) pairs in ``keys``."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(AnalysisResult).where(
+                    AnalysisResult.media_sha256 == sha256,
+                    AnalysisResult.signal.in_({name for name, _ in wanted}),
+                    AnalysisResult.error.is_(None),
+                )
+            )
+            return {
+                row.signal: row.data for row in rows if (row.signal, row.signal_version) in wanted
+            }
+
+    def record(self, scan_id: int | None, record: FileRecord, replace: Iterable[str] = ()) -> None:
+        """Write one file's outcome atomically.
+
+        Results of signals named in ``replace`` (context signals such as bank
+        matches, which depend on the banks at scan time) overwrite older rows
+        of the same version; content results are written once and kept.
+        """
+        replaceable = set(replace)
+        for attempt in range(2):
+            try:
+                with self.db.session() as session:
+                    self._write(session, scan_id, record, replaceable)
+                return
+            except IntegrityError:
+                # Another writer stored the same content in between; retry sees its rows.
+                if attempt == 1:
+                    raise
+
+    def _write(self, session: Any, scan_id: int | None, record: FileRecord, replace: set[str]) -> None:
+        if record.sha256 is not None:
+            media = session.get(Media, record.sha256)
+            if media is None:
+                media = Media(
+                    sha256=record.sha256,
+                    md5=record.md5 or "",
+                    size_bytes=record.size_bytes or 0,
+                )
+                session.add(media)
+            for attr in ("media_type", "format", "width", "height", "duration_seconds"):
+                value = getattr(record, attr)
+                if value is not None:
+                    setattr(media, attr, value)
+            media.original_stored = media.original_stored or record.original_stored
+            session.flush()
+            existing = {
+                (row.signal, row.signal_version): row
+                for row in session.scalars(
+                    select(AnalysisResult).where(AnalysisResult.media_sha256 == record.sha256)
+                )
+            }
+            names = set(record.results) | set(record.signal_errors)
+            for name in names:
+                version = record.versions[name]
+                row = existing.get((name, version))
+                data = record.results.get(name, {})
+                error = record.signal_errors.get(name)
+                if row is None:
+                    session.add(
+                        AnalysisResult(
+                            media_sha256=record.sha256,
+                            signal=name,
+                            signal_version=version,
+                            data=data,
+                            error=error,
+                        )
+                    )
+                elif name in replace or row.error is not None:
+                    row.data, row.error, row.created_at = data, error, utcnow()
+        sighting = None
+        if scan_id is not None:
+            sighting = session.scalar(
+                select(Sighting).where(
+                    Sighting.scan_id == scan_id, Sighting.location == record.location
+                )
+            )
+        if sighting is None:
+            session.add(
+                Sighting(
+                    scan_id=scan_id,
+                    media_sha256=record.sha256,
+                    location=record.location,
+                    error_code=record.error_code,
+                    error_message=record.error,
+                )
+            )
+
+    def scan_run(self, scan_id: int) -> ScanRun | None:
+        with self.db.session() as session:
+            return session.get(ScanRun, scan_id)

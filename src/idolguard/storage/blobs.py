@@ -1,0 +1,96 @@
+"""Write-once, content-addressed store for original files.
+
+Originals are evidence: once stored they must never change. Each file lives at
+``<root>/<aa>/<bb>/<sha256>``, is written to a temporary name, fsynced, renamed
+into place and made read-only. A second store of the same bytes is a no-op, and
+a file whose bytes do not match its name is refused rather than overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+CHUNK = 1024 * 1024
+
+
+class BlobIntegrityError(RuntimeError):
+    """Stored bytes do not hash to their name: the store was tampered with or the disk is failing."""
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a lowercase SHA-256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def contains(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def put_file(self, source: Path, expected_sha256: str | None = None) -> tuple[str, bool]:
+        """Copy ``source`` into the store; returns ``(sha256, newly_stored)``.
+
+        The digest is computed from the bytes actually copied, so a file that
+        changes between analysis and storage cannot be filed under a wrong name.
+        """
+        with source.open("rb") as fh:
+            return self.put_stream(fh, expected_sha256)
+
+    def put_stream(self, stream: BinaryIO, expected_sha256: str | None = None) -> tuple[str, bool]:
+        if expected_sha256 is not None and self.contains(expected_sha256):
+            return expected_sha256, False
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=self.root)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            sha256 = digest.hexdigest()
+            if expected_sha256 is not None and sha256 != expected_sha256:
+                raise BlobIntegrityError(
+                    f"content changed while storing: expected {expected_sha256}, got {sha256}"
+                )
+            final = self.path_for(sha256)
+            if final.exists():
+                return sha256, False
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            os.link(tmp, final)  # fails instead of replacing if another writer won the race
+            _fsync_dir(final.parent)
+            return sha256, True
+        except FileExistsError:
+            return digest.hexdigest(), False
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def open(self, sha256: str) -> BinaryIO:
+        return self.path_for(sha256).open("rb")
+
+    def verify(self, sha256: str) -> None:
+        """Re-hash a stored original; raises ``BlobIntegrityError`` if it no longer matches."""
+        digest = hashlib.sha256()
+        with self.open(sha256) as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+        if digest.hexdigest() != sha256:
+            raise BlobIntegrityError(f"stored original {sha256} has been altered")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

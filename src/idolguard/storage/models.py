@@ -1,0 +1,173 @@
+"""Database schema. Changes here need an Alembic revision in ``migrations/versions``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend.
+
+    SQLite has no time zones; without this, values read back naive and
+    comparisons with aware datetimes fail. Evidence times must be unambiguous.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime}
+
+
+class Media(Base):
+    """One distinct piece of content, identified by the SHA-256 of its bytes."""
+
+    __tablename__ = "media"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    md5: Mapped[str] = mapped_column(String(32), index=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str | None] = mapped_column(String(8))
+    format: Mapped[str | None] = mapped_column(String(16))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    original_stored: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScanRun(Base):
+    __tablename__ = "scan_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    files_total: Mapped[int] = mapped_column(Integer, default=0)
+    files_analysed: Mapped[int] = mapped_column(Integer, default=0)
+    files_cached: Mapped[int] = mapped_column(Integer, default=0)
+    files_failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Sighting(Base):
+    """Where and when a file was seen. Every sighting is kept even when the content is known."""
+
+    __tablename__ = "sighting"
+    __table_args__ = (UniqueConstraint("scan_id", "location", name="uq_sighting_scan_location"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scan_run.id", ondelete="CASCADE"))
+    media_sha256: Mapped[str | None] = mapped_column(
+        ForeignKey("media.sha256", ondelete="CASCADE"), index=True
+    )
+    location: Mapped[str] = mapped_column(Text)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+
+class AnalysisResult(Base):
+    """The output of one signal (at one version) on one piece of content."""
+
+    __tablename__ = "analysis_result"
+    __table_args__ = (
+        UniqueConstraint("media_sha256", "signal", "signal_version", name="uq_result_signal"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    media_sha256: Mapped[str] = mapped_column(ForeignKey("media.sha256", ondelete="CASCADE"))
+    signal: Mapped[str] = mapped_column(String(64))
+    signal_version: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Bank(Base):
+    """A named list of content: ``block`` for confirmed harmful, ``allow`` for known-benign."""
+
+    __tablename__ = "bank"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(8), default="block")
+    description: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    contents: Mapped[list[BankContent]] = relationship(
+        back_populates="bank", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class BankContent(Base):
+    __tablename__ = "bank_content"
+    __table_args__ = (UniqueConstraint("bank_id", "content_id", name="uq_bank_content_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id", ondelete="CASCADE"), index=True)
+    content_id: Mapped[str] = mapped_column(String(128))
+    label: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    media_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    bank: Mapped[Bank] = relationship(back_populates="contents")
+    signals: Mapped[list[BankSignal]] = relationship(
+        back_populates="content", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class BankSignal(Base):
+    """One hash of banked content. PDQ entries hold one row per flip/rotation variant."""
+
+    __tablename__ = "bank_signal"
+    __table_args__ = (Index("ix_bank_signal_type_value", "signal_type", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_pk: Mapped[int] = mapped_column(
+        ForeignKey("bank_content.id", ondelete="CASCADE"), index=True
+    )
+    signal_type: Mapped[str] = mapped_column(String(16))
+    variant: Mapped[str] = mapped_column(String(16), default="original")
+    value: Mapped[str] = mapped_column(Text)
+    quality: Mapped[int | None] = mapped_column(Integer)
+
+    content: Mapped[BankContent] = relationship(back_populates="signals")
