@@ -18,11 +18,11 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from idolguard.demo import sample_image  # noqa: E402
-from idolguard.media import MediaLimits, load_image, sniff, trim_borders  # noqa: E402
-from idolguard.signals.pdq import PDQ_DECODE_SIDE, pdq_hash  # noqa: E402
+from idolguard.demo import sample_image
+from idolguard.media import MediaLimits, load_image, sniff, trim_borders
+from idolguard.signals.pdq import PDQ_DECODE_SIDE, pdq_hash
 
 SIZES = [(640, 480), (1920, 1080), (4032, 3024)]
 NAMES = ["rocket", "astronaut", "chelsea", "coffee"]
@@ -46,7 +46,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for width, height in SIZES:
             stage: dict[str, list[float]] = {
-                "sha256": [], "sniff": [], "decode": [], "pdq": [], "trim+pdq": [], "full": [],
+                "sha256": [],
+                "sniff": [],
+                "decode": [],
+                "pdq": [],
+                "trim+pdq": [],
+                "full": [],
             }
             for name in NAMES:
                 path = Path(tmp) / f"{name}-{width}.jpg"
@@ -60,13 +65,12 @@ def main() -> None:
                 )
                 stage["sniff"].append(_time(lambda p=path: sniff(p, limits), args.repeats))
                 stage["decode"].append(
-                    _time(lambda p=path: load_image(p, limits, max_side=PDQ_DECODE_SIDE),
-                          args.repeats)
+                    _time(
+                        lambda p=path: load_image(p, limits, max_side=PDQ_DECODE_SIDE), args.repeats
+                    )
                 )
                 stage["pdq"].append(_time(lambda d=decoded: pdq_hash(d), args.repeats))
-                stage["trim+pdq"].append(
-                    _time(lambda d=decoded: trim_borders(d), args.repeats)
-                )
+                stage["trim+pdq"].append(_time(lambda d=decoded: trim_borders(d), args.repeats))
                 stage["full"].append(_time(lambda f=full_res: pdq_hash(f), args.repeats))
             med = {k: statistics.median(v) for k, v in stage.items()}
             pipeline = med["sha256"] + med["sniff"] + med["decode"] + med["pdq"] + med["trim+pdq"]

@@ -16,9 +16,9 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from idolguard.demo import sample_image, write_pan_video  # noqa: E402
-from idolguard.media import MediaLimits, probe_video  # noqa: E402
-from idolguard.signals.vpdq import vpdq_frames  # noqa: E402
+from idolguard.demo import sample_image, write_pan_video
+from idolguard.media import MediaLimits, probe_video
+from idolguard.signals.vpdq import vpdq_frames
 
 SIZES = [(1280, 720), (1920, 1080)]
 
@@ -41,7 +41,10 @@ def main() -> None:
         for width, height in SIZES:
             path = Path(tmp) / f"clip-{height}p.mp4"
             write_pan_video(
-                sample_image("astronaut"), path, seconds=args.seconds, size=(width, height),
+                sample_image("astronaut"),
+                path,
+                seconds=args.seconds,
+                size=(width, height),
                 fps=args.fps,
             )
             info = probe_video(path, limits)
@@ -51,7 +54,9 @@ def main() -> None:
                 for _ in range(args.repeats):
                     start = time.perf_counter()
                     frames = vpdq_frames(
-                        path, info, seconds_per_hash=spf,
+                        path,
+                        info,
+                        seconds_per_hash=spf,
                         prune_distance=10 if spf == 0 else None,
                     )
                     times.append(time.perf_counter() - start)

@@ -1,4 +1,4 @@
-"""Shared fixtures: settings in a temp home, and databases (SQLite always, PostgreSQL when given)."""
+"""Shared fixtures: settings in a temp home; databases (SQLite, and PostgreSQL when given)."""
 
 from __future__ import annotations
 

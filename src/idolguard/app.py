@@ -12,7 +12,13 @@ from dataclasses import replace
 from idolguard.config import Settings
 from idolguard.domain.banks import BankService
 from idolguard.pipeline.scan import Scanner
-from idolguard.signals import Signal, SignalContext, discover_signals, plugin_manager, select_signals
+from idolguard.signals import (
+    Signal,
+    SignalContext,
+    discover_signals,
+    plugin_manager,
+    select_signals,
+)
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database

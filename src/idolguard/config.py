@@ -80,16 +80,14 @@ def load_settings(
     config_file: Path | None = None,
     home: Path | None = None,
 ) -> Settings:
-    """Build settings from (in increasing priority) defaults, a TOML file, the environment and arguments.
+    """Build settings from defaults, a TOML file, the environment and arguments (rising priority).
 
     The TOML file is ``config_file`` if given, else ``$IDOLGUARD_CONFIG``, else
     ``idolguard.toml`` inside the home directory (if it exists).
     """
     env = dict(os.environ if environ is None else environ)
     resolved_home = (
-        home
-        or (Path(env[ENV_HOME]).expanduser() if env.get(ENV_HOME) else None)
-        or default_home()
+        home or (Path(env[ENV_HOME]).expanduser() if env.get(ENV_HOME) else None) or default_home()
     )
     file_path = config_file or (Path(env[ENV_CONFIG]).expanduser() if env.get(ENV_CONFIG) else None)
     if file_path is None and (resolved_home / CONFIG_FILENAME).is_file():
@@ -116,7 +114,9 @@ def load_settings(
             raise ConfigError(f"{file_path}: store_originals must be true or false")
         settings = replace(settings, store_originals=value)
     if "limits" in data:
-        settings = replace(settings, limits=_section(MediaLimits, data["limits"], "limits", file_path))
+        settings = replace(
+            settings, limits=_section(MediaLimits, data["limits"], "limits", file_path)
+        )
     if "matching" in data:
         settings = replace(
             settings, matching=_section(MatchingSettings, data["matching"], "matching", file_path)

@@ -38,8 +38,14 @@ def sample_image(name: str) -> Image.Image:
 
 
 def write_pan_video(
-    image: Image.Image, path: Path, *, seconds: float = 6.0, size: tuple[int, int] = (640, 360),
-    fps: int = 25, codec: str = "libx264", bitrate: int | None = None,
+    image: Image.Image,
+    path: Path,
+    *,
+    seconds: float = 6.0,
+    size: tuple[int, int] = (640, 360),
+    fps: int = 25,
+    codec: str = "libx264",
+    bitrate: int | None = None,
 ) -> None:
     """A slow zoom-and-pan over a still: every frame differs, like a real clip."""
     width, height = size

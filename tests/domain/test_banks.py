@@ -100,7 +100,10 @@ def test_adding_twice_is_idempotent_and_kinds_do_not_mix(app: IdolGuard) -> None
         app.banks.create_bank("../etc")
     [summary] = app.banks.list_banks()
     assert (summary.name, summary.kind, summary.contents, summary.signals) == (
-        "confirmed", "block", 1, 10,
+        "confirmed",
+        "block",
+        1,
+        10,
     )
 
 
@@ -142,8 +145,8 @@ def test_videos_match_reencoded_copies_and_frames(app: IdolGuard, tmp_path: Path
     with av.open(str(copy)) as container:
         frame = next(container.decode(video=0)).to_image()
     frame_matches = app.banks.match_pdq(_pdq_queries(frame))
-    assert [m.signal_type for m in frame_matches] == ["vpdq-frame"]
-    assert frame_matches[0].strength == "review"
+    assert frame_matches, "a frame of a banked clip should be flagged"
+    assert {(m.signal_type, m.strength) for m in frame_matches} == {("vpdq-frame", "review")}
 
 
 def test_export_and_import_round_trip(app: IdolGuard, settings: Settings, tmp_path: Path) -> None:

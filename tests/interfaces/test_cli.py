@@ -20,7 +20,10 @@ def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     env.pop("IDOLGUARD_DATABASE_URL", None)
     result = subprocess.run(
         [sys.executable, "-m", "idolguard", *args],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
@@ -37,14 +40,30 @@ def test_scan_json_contract_and_bank_workflow(tmp_path: Path, samples_dir: Path)
     mirrored = tmp_path / "reupload.jpg"
     ImageOps.mirror(Image.open(sample("rocket.jpg"))).save(mirrored, quality=60)
 
-    added = run(home, "bank", "add", str(sample("rocket.jpg")), "--bank", "confirmed",
-                "--label", "confirmed deepfake")
+    added = run(
+        home,
+        "bank",
+        "add",
+        str(sample("rocket.jpg")),
+        "--bank",
+        "confirmed",
+        "--label",
+        "confirmed deepfake",
+    )
     assert "added" in added.stderr
     lines = jsonl(run(home, "scan", "--json", str(samples_dir), str(mirrored)).stdout)
     assert len(lines) == 6
     for line in lines:
-        for key in ("path", "sha256", "media_type", "error", "pdq", "pdq_quality",
-                    "bank_matches", "signals"):
+        for key in (
+            "path",
+            "sha256",
+            "media_type",
+            "error",
+            "pdq",
+            "pdq_quality",
+            "bank_matches",
+            "signals",
+        ):
             assert key in line
     by_name = {Path(str(line["path"])).name: line for line in lines}
     assert by_name["broken.jpg"]["error"]
@@ -110,7 +129,10 @@ def test_killed_scan_resumes_without_losing_or_duplicating(tmp_path: Path) -> No
     env = {**os.environ, "IDOLGUARD_HOME": str(home)}
     process = subprocess.Popen(
         [sys.executable, "-m", "idolguard", "--workers", "1", "scan", "--json", str(folder)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
         start_new_session=True,
     )
     assert process.stdout is not None
@@ -125,12 +147,14 @@ def test_killed_scan_resumes_without_losing_or_duplicating(tmp_path: Path) -> No
     import sqlite3
 
     db = sqlite3.connect(home / "idolguard.sqlite3")
-    rows = db.execute("SELECT media_sha256, COUNT(*) FROM analysis_result "
-                      "WHERE signal='pdq' GROUP BY media_sha256").fetchall()
+    rows = db.execute(
+        "SELECT media_sha256, COUNT(*) FROM analysis_result "
+        "WHERE signal='pdq' GROUP BY media_sha256"
+    ).fetchall()
     assert len(rows) == 24 and all(count == 1 for _, count in rows)
 
 
 def test_demo_runs_and_gets_every_verdict_right(tmp_path: Path) -> None:
     result = run(tmp_path / "home", "demo", "--workdir", str(tmp_path / "demo"))
     assert "unexpected" not in result.stdout
-    assert "15/15 files got the expected verdict" in result.stdout
+    assert "14/14 files got the expected verdict" in result.stdout

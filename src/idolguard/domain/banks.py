@@ -86,7 +86,7 @@ def file_digests(path: Path) -> tuple[str, str, int]:
 
 
 def serialise_vpdq(frames: Sequence[Sequence[Any]]) -> str:
-    """vPDQ frames as pytx's signal string (``hash,quality,timestamp`` per frame, ``;``-joined)."""
+    """vPDQ frames as pytx's signal string (a JSON array of ``"hash,quality,timestamp"``)."""
     from idolguard.domain.bank_formats import format_vpdq_signal
 
     return format_vpdq_signal([(str(f[3]), int(f[2]), float(f[1])) for f in frames])
@@ -218,7 +218,7 @@ class BankService:
         )
 
     def import_records(self, records: Iterable[BankRecord], default_bank: str | None) -> int:
-        """Add hash-only records (from a partner or an export); returns how many signals were new."""
+        """Add hash-only records (a partner's list, an export); returns how many hashes were new."""
         added = 0
         grouped: dict[tuple[str, str], list[BankRecord]] = defaultdict(list)
         for record in records:
@@ -255,8 +255,8 @@ class BankService:
                     raise BankError(f"no bank named {bank!r}")
                 query = query.where(Bank.name == bank)
             for b, content, signal in session.execute(query):
-                if signal.signal_type == "pdq" and signal.variant != "original":
-                    continue  # variants are derived on import by the receiving side's policy
+                # Flip/rotation variants are exported too: they cannot be derived from a
+                # hash alone, and without them the receiver would miss mirrored re-uploads.
                 yield BankRecord(
                     content_id=content.content_id,
                     signal_type=signal.signal_type,
@@ -306,9 +306,7 @@ class BankService:
                     )
                 }
             new_rows = [
-                BankSignal(
-                    content_pk=content.id, signal_type=t, variant=v, value=value, quality=q
-                )
+                BankSignal(content_pk=content.id, signal_type=t, variant=v, value=value, quality=q)
                 for t, v, value, q in dict.fromkeys(signals)
                 if (t, v, value) not in existing
             ]
@@ -493,9 +491,10 @@ def _record_signal(record: BankRecord) -> tuple[str, str, str, int | None]:
     value = record.signal.strip().lower() if kind != "vpdq" else record.signal.strip()
     if kind == "pdq" and HEX64.match(value):
         return ("pdq", "original", value, None)
+    # pytx's video_md5 / video_sha256 are plain file digests: the same exact lookup as ours.
     if kind in ("md5", "video_md5") and HEX32.match(value):
         return ("md5", "original", value, None)
-    if kind == "sha256" and HEX64.match(value):
+    if kind in ("sha256", "video_sha256") and HEX64.match(value):
         return ("sha256", "original", value, None)
     if kind == "vpdq":
         from idolguard.domain.bank_formats import parse_vpdq_signal

@@ -87,6 +87,10 @@ class VideoInfo:
     codec: str
     format: str
     frame_count: int | None
+    # Counter-clockwise degrees (0/90/180/270) from the display matrix, as phones
+    # record portrait clips. width/height are the stored size; sampled frames
+    # are already turned upright.
+    rotation: int = 0
 
 
 @dataclass(frozen=True)

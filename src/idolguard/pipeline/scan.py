@@ -117,7 +117,9 @@ class Scanner:
     def _count(self, record: FileRecord) -> None:
         if record.error is not None:
             self.summary.failed += 1
-        elif record.cached and not (set(record.results) - set(record.cached) - self._context_names()):
+        elif record.cached and not (
+            set(record.results) - set(record.cached) - self._context_names()
+        ):
             self.summary.cached += 1
         else:
             self.summary.analysed += 1
@@ -177,11 +179,18 @@ class Scanner:
         in_flight: dict[Future[FileRecord], tuple[Path, float]] = {}
         try:
             while pending or in_flight:
-                while pending and len(in_flight) < self.workers * 2:
-                    path = pending.pop()
-                    in_flight[pool.submit(analyse_in_worker, str(path))] = (path, time.monotonic())
-                done, _ = wait(in_flight, timeout=5.0, return_when=FIRST_COMPLETED)
                 broken = False
+                try:
+                    while pending and len(in_flight) < self.workers * 2:
+                        future = pool.submit(analyse_in_worker, str(pending[-1]))
+                        in_flight[future] = (pending.pop(), time.monotonic())
+                except BrokenProcessPool:
+                    broken = True  # a worker died since the last wait
+                done = (
+                    set()
+                    if broken
+                    else wait(in_flight, timeout=5.0, return_when=FIRST_COMPLETED)[0]
+                )
                 for future in done:
                     path, _started = in_flight.pop(future)
                     try:
@@ -249,4 +258,3 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
 def _sniff_from_record(record: FileRecord) -> SniffResult:
     assert record.media_type is not None
     return SniffResult(MediaType(record.media_type), record.format or "", "")
-

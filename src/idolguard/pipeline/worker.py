@@ -37,7 +37,9 @@ def build_worker_state(settings: Settings, signal_names: list[str] | None) -> Wo
     available = discover_signals(context, plugin_manager())
     chosen = select_signals(
         available,
-        None if signal_names is None else [n for n in signal_names if n in {s.name for s in available}],
+        None
+        if signal_names is None
+        else [n for n in signal_names if n in {s.name for s in available}],
     )
     content = [s for s in chosen if s.stage is Stage.CONTENT]
     database = Database(settings.database_url, auto_migrate=False)

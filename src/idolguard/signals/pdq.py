@@ -55,7 +55,7 @@ def pdq_variants(image: Image.Image) -> dict[str, PDQHash]:
 
 
 class PDQSignal(Signal):
-    """PDQ of the image as uploaded and, when it has borders or screenshot bars, of its trimmed core.
+    """PDQ of the image as uploaded and, if it has borders or screenshot bars, of its trimmed core.
 
     Queries hash both because trimming occasionally cuts into a clean image;
     matching takes the closer of the two (research note §3, "band_trim").

@@ -51,9 +51,16 @@ def vpdq_frames(
             thread_count=threads,
         )
     except Exception as exc:  # the binding raises plain exceptions for decode failures
-        raise MediaError(MediaErrorCode.CORRUPT, f"video could not be fingerprinted: {exc}") from exc
+        raise MediaError(
+            MediaErrorCode.CORRUPT, f"video could not be fingerprinted: {exc}"
+        ) from exc
     frames = [
-        VPDQFrame(int(f.frame_number), round(float(f.timestamp), 3), int(f.quality), str(f.hash))
+        VPDQFrame(
+            int(f.frame_number),
+            round(float(f.timestamp), 3),
+            int(f.quality),
+            vpdq.hash_to_hex(f.hash),
+        )
         for f in features
     ]
     if prune_distance is not None:

@@ -99,7 +99,9 @@ class AnalysisStore:
                 if attempt == 1:
                     raise
 
-    def _write(self, session: Any, scan_id: int | None, record: FileRecord, replace: set[str]) -> None:
+    def _write(
+        self, session: Any, scan_id: int | None, record: FileRecord, replace: set[str]
+    ) -> None:
         if record.sha256 is not None:
             media = session.get(Media, record.sha256)
             if media is None:

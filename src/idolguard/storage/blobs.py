@@ -19,7 +19,7 @@ CHUNK = 1024 * 1024
 
 
 class BlobIntegrityError(RuntimeError):
-    """Stored bytes do not hash to their name: the store was tampered with or the disk is failing."""
+    """Stored bytes do not hash to their name: tampering, or a failing disk."""
 
 
 class BlobStore:

@@ -10,9 +10,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from idolguard.domain.bank_formats import BankFormatError, detect_format, read_records, write_records
+from idolguard.domain.bank_formats import (
+    BankFormatError,
+    detect_format,
+    read_bank_file,
+    write_bank_file,
+    write_records,
+)
 from idolguard.domain.banks import BankError
-from idolguard.interfaces.cli.context import fail, state
+from idolguard.interfaces.cli.context import EXIT_SYSTEM, fail, state
 from idolguard.interfaces.cli.scan import JsonOpt, PathsArg, run_and_report
 from idolguard.media import MediaError
 from idolguard.pipeline.discovery import discover
@@ -45,9 +51,7 @@ def add(
     failures = 0
     for path in files:
         try:
-            added = app.banks.add_file(
-                path, bank, label=label, content_id=content_id, allow=allow
-            )
+            added = app.banks.add_file(path, bank, label=label, content_id=content_id, allow=allow)
         except (MediaError, OSError) as exc:
             failures += 1
             cli.console.print(f"[red]skipped[/] {path}: {exc}", highlight=False)
@@ -99,7 +103,11 @@ def list_banks(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         table.add_column(column)
     for b in banks:
         table.add_row(
-            b.name, b.kind, str(b.contents), str(b.signals), "yes" if b.enabled else "no",
+            b.name,
+            b.kind,
+            str(b.contents),
+            str(b.signals),
+            "yes" if b.enabled else "no",
             b.description or "",
         )
     Console().print(table)
@@ -144,20 +152,42 @@ def export(
     ] = None,
 ) -> None:
     """Export hashes (never media) in IdolGuard or python-threatexchange formats."""
-    chosen = fmt or ("jsonl" if str(output) == "-" else detect_format(output))
+    suffixes = {
+        ".csv": "csv",
+        ".json": "json",
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".txt": "pytx",
+    }
+    chosen = fmt or ("jsonl" if str(output) == "-" else suffixes.get(output.suffix.lower(), ""))
+    if not chosen:
+        fail(
+            f"cannot tell the format of {output.name!r}: "
+            f"use --format or one of {', '.join(suffixes)}"
+        )
     if chosen not in FORMATS:
         fail(f"unknown format {chosen!r}; choose one of {', '.join(FORMATS)}")
     app = state(ctx).app()
+    cli = state(ctx)
     try:
         records = list(app.banks.export_records(bank))
     except BankError as exc:
         fail(str(exc))
-    if str(output) == "-":
-        count = write_records(records, sys.stdout, chosen)  # type: ignore[arg-type]
-    else:
-        with output.open("w", encoding="utf-8", newline="") as fh:
-            count = write_records(records, fh, chosen)  # type: ignore[arg-type]
-    state(ctx).console.print(f"exported {count} hash(es)")
+    # pytx's text format has no photo md5/sha256 types and no allow-lists: those are left out.
+    skip = chosen == "pytx"
+    try:
+        if str(output) == "-":
+            count = write_records(records, sys.stdout, chosen, skip_unsupported=skip)  # type: ignore[arg-type]
+        else:
+            count = write_bank_file(records, output, chosen, skip_unsupported=skip)  # type: ignore[arg-type]
+    except (BankFormatError, OSError) as exc:
+        fail(f"cannot export: {exc}", EXIT_SYSTEM)
+    left_out = len(records) - count
+    cli.console.print(
+        f"exported {count} hash(es)"
+        + (f"; {left_out} left out (not expressible in pytx format)" if left_out else ""),
+        highlight=False,
+    )
 
 
 @bank_app.command("import")
@@ -178,11 +208,8 @@ def import_(
     app = state(ctx).app()
     try:
         # Parse everything first: a malformed line must not leave half a file imported.
-        with source.open("r", encoding="utf-8", newline="") as fh:
-            records = list(read_records(fh, chosen))  # type: ignore[arg-type]
+        records = list(read_bank_file(source, chosen))  # type: ignore[arg-type]
         added = app.banks.import_records(records, bank)
     except (BankFormatError, BankError) as exc:
         fail(f"{source}: {exc}")
-    except UnicodeDecodeError:
-        fail(f"{source}: not UTF-8 text")
-    state(ctx).console.print(f"imported {added} new hash(es)")
+    state(ctx).console.print(f"imported {added} new hash(es) from {len(records)} record(s)")

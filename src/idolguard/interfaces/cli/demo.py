@@ -39,7 +39,9 @@ def demo(
         if got == result.expected.get(name):
             right += 1
         else:
-            console.print(f"[yellow]unexpected:[/] {name}: {got} (expected {result.expected[name]})")
+            console.print(
+                f"[yellow]unexpected:[/] {name}: {got} (expected {result.expected[name]})"
+            )
     console.print(
         f"\n{right}/{len(result.records)} files got the expected verdict. "
         "The coffee photo is in both the confirmed bank and the allow-list, "
