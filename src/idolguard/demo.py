@@ -52,6 +52,7 @@ def write_pan_video(
     base = image.resize((width * 2, int(width * 2 * image.height / image.width)))
     with av.open(str(path), "w") as container:
         stream = container.add_stream(codec, rate=fps)
+        assert isinstance(stream, av.VideoStream)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         if bitrate:
             stream.bit_rate = bitrate

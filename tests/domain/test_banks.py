@@ -81,7 +81,7 @@ def test_unrelated_images_do_not_match(banked: BankService) -> None:
 
 def test_exact_match_by_md5_and_sha256(app: IdolGuard) -> None:
     added = app.banks.add_file(sample("coffee.jpg"), "confirmed")
-    from idolguard.domain.banks import file_digests
+    from idolguard.media.digests import file_digests
 
     sha256, md5, _ = file_digests(sample("coffee.jpg"))
     assert added.sha256 == sha256

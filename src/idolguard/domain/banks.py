@@ -9,7 +9,6 @@ HMA's rebuild-pickle-reload cycle.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 import time
@@ -28,6 +27,7 @@ from idolguard.config import MatchingSettings
 from idolguard.domain.bank_formats import BankRecord
 from idolguard.matching import PDQIndex, hex_to_codes
 from idolguard.media import MediaLimits, MediaType, load_image, probe_video, sniff
+from idolguard.media.digests import file_digests
 from idolguard.signals.bank_match import BankMatch
 from idolguard.signals.pdq import PDQ_DECODE_SIDE, pdq_variants
 from idolguard.signals.vpdq import vpdq_frames
@@ -74,17 +74,6 @@ class _ContentRef:
     enabled: bool
 
 
-def file_digests(path: Path) -> tuple[str, str, int]:
-    """SHA-256, MD5 and size of a file, read once."""
-    sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            sha.update(chunk)
-            md5.update(chunk)
-            size += len(chunk)
-    return sha.hexdigest(), md5.hexdigest(), size
-
-
 def serialise_vpdq(frames: Sequence[Sequence[Any]]) -> str:
     """vPDQ frames as pytx's signal string (a JSON array of ``"hash,quality,timestamp"``)."""
     from idolguard.domain.bank_formats import format_vpdq_signal
@@ -93,6 +82,9 @@ def serialise_vpdq(frames: Sequence[Sequence[Any]]) -> str:
 
 
 class BankService:
+    _watermark: int  # highest bank_signal id loaded into the indexes
+    _last_refresh: float
+
     def __init__(
         self,
         database: Database,
@@ -406,40 +398,49 @@ class BankService:
         threshold = self.matching.pdq_threshold
         matches: list[BankMatch] = []
         with self._lock:
-            for query_name, hits in zip(names, self._pdq.search(codes, threshold), strict=True):
-                for hit in hits:
-                    ref = self._contents[self._pdq_content[hit.id]]
-                    if ref.enabled:
-                        matches.append(
-                            BankMatch(
-                                ref.bank,
-                                ref.kind,
-                                ref.content_id,
-                                ref.label,
-                                "pdq",
-                                int(hit.distance),
-                                self._strength(int(hit.distance)),
-                                variant=self._pdq_variant[hit.id],
-                                query_variant=query_name,
-                            )
-                        )
-            for query_name, hits in zip(names, self._frames.search(codes, threshold), strict=True):
-                for hit in hits:
-                    ref = self._contents[self._frame_content[hit.id]]
-                    if ref.enabled:
-                        matches.append(
-                            BankMatch(
-                                ref.bank,
-                                ref.kind,
-                                ref.content_id,
-                                ref.label,
-                                "vpdq-frame",
-                                int(hit.distance),
-                                "review",  # a still that resembles one frame needs a human look
-                                query_variant=query_name,
-                            )
-                        )
+            image_hits = self._pdq.search(codes, threshold)
+            frame_hits = self._frames.search(codes, threshold)
+            for query_name, image, frame in zip(names, image_hits, frame_hits, strict=True):
+                for hit in image:
+                    distance = int(hit.distance)
+                    matches += self._hit(
+                        self._pdq_content[hit.id],
+                        "pdq",
+                        distance,
+                        self._strength(distance),
+                        variant=self._pdq_variant[hit.id],
+                        query_variant=query_name,
+                    )
+                for hit in frame:
+                    # A still that resembles one frame of a banked clip needs a human look.
+                    matches += self._hit(
+                        self._frame_content[hit.id],
+                        "vpdq-frame",
+                        int(hit.distance),
+                        "review",
+                        query_variant=query_name,
+                    )
         return matches
+
+    def _hit(
+        self, content_pk: int, signal_type: str, distance: int, strength: str, **extra: Any
+    ) -> list[BankMatch]:
+        """A one-element list for an enabled content, an empty one for a disabled content."""
+        ref = self._contents[content_pk]
+        if not ref.enabled:
+            return []
+        return [
+            BankMatch(
+                ref.bank,
+                ref.kind,
+                ref.content_id,
+                ref.label,
+                signal_type,
+                distance,
+                strength,
+                **extra,
+            )
+        ]
 
     def match_vpdq(self, frames: Sequence[Sequence[Any]]) -> list[BankMatch]:
         """pytx-style vPDQ matching: share of query frames, and of bank frames, that matched."""

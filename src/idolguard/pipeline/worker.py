@@ -7,7 +7,6 @@ anything.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from idolguard.config import Settings
 from idolguard.media import MediaError, MediaErrorCode, sniff
+from idolguard.media.digests import file_digests
 from idolguard.signals import AnalysisItem, Signal, SignalContext, Stage
 from idolguard.signals.registry import discover_signals, plugin_manager, select_signals
 from idolguard.storage.analysis_store import AnalysisStore, FileRecord
@@ -64,21 +64,11 @@ def analyse_in_worker(path: str) -> FileRecord:
     return analyse_file(Path(path), _STATE)
 
 
-def digest_file(path: Path) -> tuple[str, str, int]:
-    sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            sha.update(chunk)
-            md5.update(chunk)
-            size += len(chunk)
-    return sha.hexdigest(), md5.hexdigest(), size
-
-
 def analyse_file(path: Path, state: WorkerState) -> FileRecord:
     record = FileRecord(location=str(path))
     try:
         info = sniff(path, state.settings.limits)
-        record.sha256, record.md5, record.size_bytes = digest_file(path)
+        record.sha256, record.md5, record.size_bytes = file_digests(path)
     except MediaError as exc:
         record.error_code, record.error = exc.code.value, exc.message
         return record

@@ -15,7 +15,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -62,10 +62,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def alembic_config(engine: Engine) -> AlembicConfig:
+def alembic_config(connection: Connection) -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.attributes["engine"] = engine
+    cfg.attributes["connection"] = connection
     return cfg
 
 
@@ -73,9 +73,7 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     try:
         with engine.begin() as connection:
-            cfg = alembic_config(engine)
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
+            command.upgrade(alembic_config(connection), "head")
     except Exception as exc:
         raise DatabaseError(f"cannot migrate database {engine.url!r}: {exc}") from exc
 

@@ -12,7 +12,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -159,7 +158,6 @@ class BankSignal(Base):
     """One hash of banked content. PDQ entries hold one row per flip/rotation variant."""
 
     __tablename__ = "bank_signal"
-    __table_args__ = (Index("ix_bank_signal_type_value", "signal_type", "value"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     content_pk: Mapped[int] = mapped_column(
@@ -167,6 +165,8 @@ class BankSignal(Base):
     )
     signal_type: Mapped[str] = mapped_column(String(16))
     variant: Mapped[str] = mapped_column(String(16), default="original")
+    # Not indexed: vPDQ values run to kilobytes (over PostgreSQL's btree row limit), and
+    # lookups by value happen in BankService's in-memory indexes.
     value: Mapped[str] = mapped_column(Text)
     quality: Mapped[int | None] = mapped_column(Integer)
 

@@ -31,7 +31,10 @@ def demo(
             write_json_line(record_to_json(record))
         return
     console = Console()
-    console.print(records_table(result.records, "IdolGuard demo: re-upload detection"))
+    table = records_table(
+        result.records, "IdolGuard demo: re-upload detection", root=result.workdir / "incoming"
+    )
+    console.print(table)
     right = 0
     for record in result.records:
         name = Path(record.location).name

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from rich.table import Table
@@ -57,15 +59,16 @@ VERDICT_STYLE = {
 }
 
 
-def records_table(records: Sequence[FileRecord], title: str) -> Table:
+def records_table(records: Sequence[FileRecord], title: str, root: Path | None = None) -> Table:
+    """A table of verdicts; paths are shown relative to ``root`` when they are under it."""
     table = Table(title=title, show_lines=False, expand=False)
     table.add_column("File", overflow="fold", max_width=48)
     table.add_column("Type")
     table.add_column("Fingerprint")
     table.add_column("Bank", no_wrap=True)
     table.add_column("Best match / problem", overflow="fold", max_width=60)
-    for record in records:
-        name = _short_path(record.location)
+    for record in sorted(records, key=lambda r: r.location):
+        name = _short_path(record.location, root)
         if record.error is not None:
             table.add_row(name, record.media_type or "?", "-", "[red]error[/]", record.error)
             continue
@@ -110,5 +113,8 @@ def _match_text(match: dict[str, Any]) -> str:
     return text
 
 
-def _short_path(location: str, keep: int = 48) -> str:
+def _short_path(location: str, root: Path | None, keep: int = 48) -> str:
+    if root is not None:
+        with contextlib.suppress(ValueError):
+            location = str(Path(location).relative_to(root))
     return location if len(location) <= keep else "…" + location[-(keep - 1) :]

@@ -77,7 +77,8 @@ def run_and_report(
                 records.append(record)
     summary = scanner.summary
     if not as_json:
-        Console().print(records_table(records, title))
+        root = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
+        Console().print(records_table(records, title, root=root))
     console.print(
         f"{summary.total} file(s): {summary.analysed} analysed, {summary.cached} already known, "
         f"{summary.failed} failed" + (f" (scan #{summary.scan_id})" if summary.scan_id else ""),

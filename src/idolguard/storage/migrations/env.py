@@ -1,4 +1,4 @@
-"""Alembic environment: runs against the engine or connection IdolGuard passes in."""
+"""Alembic environment: runs on the connection IdolGuard passes in (see ``database.migrate``)."""
 
 from __future__ import annotations
 
@@ -6,32 +6,14 @@ from alembic import context
 
 from idolguard.storage.models import Base
 
-config = context.config
-target_metadata = Base.metadata
-
-
-def run_migrations_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        return
-    engine = config.attributes["engine"]
-    with engine.begin() as conn:
-        context.configure(
-            connection=conn,
-            target_metadata=target_metadata,
-            render_as_batch=conn.dialect.name == "sqlite",
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-
-
 if context.is_offline_mode():
     raise RuntimeError("offline migrations are not supported; IdolGuard migrates on open")
-run_migrations_online()
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -124,13 +124,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("bank_signal", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_bank_signal_content_pk"), ["content_pk"], unique=False)
-        batch_op.create_index("ix_bank_signal_type_value", ["signal_type", "value"], unique=False)
 
 
 def downgrade() -> None:
 
     with op.batch_alter_table("bank_signal", schema=None) as batch_op:
-        batch_op.drop_index("ix_bank_signal_type_value")
         batch_op.drop_index(batch_op.f("ix_bank_signal_content_pk"))
 
     op.drop_table("bank_signal")
