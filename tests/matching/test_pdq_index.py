@@ -25,7 +25,12 @@ def _same(index: PDQIndex, reference: LinearHashIndex, queries: np.ndarray) -> N
 
 def _small_main(**options: Any) -> PDQIndex:
     """Thresholds scaled down so a few thousand codes exercise the multi-index path."""
-    defaults: dict[str, Any] = {"delta_min": 300, "delta_fraction": 0.1, "min_main": 1000}
+    defaults: dict[str, Any] = {
+        "flat_max": 100,
+        "delta_min": 300,
+        "delta_fraction": 0.1,
+        "min_main": 1000,
+    }
     return PDQIndex(**(defaults | options))
 
 
@@ -58,8 +63,8 @@ def test_random_operation_sequence(
     index = _small_main()
     reference = LinearHashIndex()
     cursor = 0
-    compactions = 0
-    last_main = 0
+    majors = minors = 0
+    last = index.stats()
     for step in range(30):
         size = int(rng.integers(1, 500))
         ids = bank.ids[cursor : cursor + size]
@@ -77,13 +82,16 @@ def test_random_operation_sequence(
             index.remove(gone)
             reference.remove(gone)
         stats = index.stats()
-        if stats.main_codes != last_main:
-            compactions += 1
-            last_main = stats.main_codes
+        if stats.main_codes != last.main_codes:
+            majors += 1
+        elif stats.recent_codes != last.recent_codes:
+            minors += 1
+        last = stats
         _same(index, reference, bank.queries)
-    assert compactions >= 2
+    assert majors >= 2 and minors >= 2
     index.compact()
-    assert index.stats().dead_codes == 0 and index.stats().delta_codes == 0
+    stats = index.stats()
+    assert (stats.recent_codes, stats.delta_codes, stats.dead_codes) == (0, 0, 0)
     _same(index, reference, bank.queries)
 
 
@@ -141,11 +149,15 @@ def test_removing_everything_from_the_main_part(bank_factory: Callable[..., Any]
     assert index.stats().main_codes == 0 and index.stats().delta_codes == 0
 
 
+@pytest.mark.parametrize("kind", ["major", "minor"])
 def test_changes_during_a_background_compaction_are_replayed(
-    bank_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+    bank_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     bank = bank_factory(4000)
-    index = _small_main(background_compaction=True, delta_min=1000)
+    # A major compaction folds everything into main; a minor one only folds the flat
+    # part into ``recent`` (flat_max 500 < 1100 new rows < the 10 % of main limit).
+    options = {"delta_min": 1000} if kind == "major" else {"flat_max": 500, "delta_fraction": 1}
+    index = _small_main(background_compaction=True, **options)
     reference = LinearHashIndex()
     index.add(bank.ids[:2000], bank.codes[:2000])
     reference.add(bank.ids[:2000], bank.codes[:2000])
@@ -166,8 +178,8 @@ def test_changes_during_a_background_compaction_are_replayed(
     assert index.stats().compacting
     # While the rebuild runs: remove old and new rows, add more, re-add a removed id.
     gone = np.concatenate([bank.ids[:50], bank.ids[2000:2050], bank.ids[3100:3110]])
-    index.add(bank.ids[3100:3500], bank.codes[3100:3500])
-    reference.add(bank.ids[3100:3500], bank.codes[3100:3500])
+    index.add(bank.ids[3100:3400], bank.codes[3100:3400])
+    reference.add(bank.ids[3100:3400], bank.codes[3100:3400])
     index.remove(gone)
     reference.remove(gone)
     index.add(bank.ids[:5], bank.codes[:5])
@@ -176,10 +188,18 @@ def test_changes_during_a_background_compaction_are_replayed(
     release.set()
     index.wait()
     stats = index.stats()
-    # The rebuild folded the 3100 rows of its snapshot; removals made meanwhile were
-    # replayed onto it as tombstones, and later adds stayed in the delta part.
+    # The rebuild folded the rows of its snapshot; removals made meanwhile were replayed
+    # onto it as tombstones, and later adds stayed in the flat part.
     assert not stats.compacting
-    assert (stats.main_codes, stats.delta_codes, stats.dead_codes) == (3100, 405, 110)
+    if kind == "major":
+        assert (stats.main_codes, stats.recent_codes) == (3100, 0)
+    else:
+        assert (stats.main_codes, stats.recent_codes) == (2000, 1100)
+    assert (stats.delta_codes, stats.dead_codes) == (305, 110)
+    _same(index, reference, bank.queries)
+    monkeypatch.undo()
+    index.compact()
+    assert index.stats().main_codes == len(reference)
     _same(index, reference, bank.queries)
 
 
@@ -238,3 +258,39 @@ def test_invalid_options_are_rejected() -> None:
         PDQIndex(delta_min=0)
     with pytest.raises(ValueError):
         PDQIndex(threads=0)
+
+
+def test_concurrent_searches_during_adds_and_compactions(bank_factory: Callable[..., Any]) -> None:
+    """Searches racing with adds, removals and background rebuilds never fail or miss
+    a code that was added before the search started and is never removed."""
+    bank = bank_factory(6000)
+    index = _small_main(background_compaction=True)
+    index.add(bank.ids[:1000], bank.codes[:1000])
+    anchor = bank.codes[0]
+    anchor_id = int(bank.ids[0])
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def searcher() -> None:
+        try:
+            while not stop.is_set():
+                found = index.search(np.stack([anchor, bank.queries[0]]), 31)
+                assert Match(anchor_id, 0) in found[0]
+        except BaseException as exc:  # surfaced in the main thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=searcher) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for start in range(1000, 6000, 250):
+        index.add(bank.ids[start : start + 250], bank.codes[start : start + 250])
+        index.remove(bank.ids[start + 7 : start + 9])
+    stop.set()
+    for thread in threads:
+        thread.join()
+    index.wait()
+    assert not errors, errors
+    reference = LinearHashIndex()
+    reference.add(bank.ids, bank.codes)
+    reference.remove(np.concatenate([bank.ids[s + 7 : s + 9] for s in range(1000, 6000, 250)]))
+    _same(index, reference, bank.queries)

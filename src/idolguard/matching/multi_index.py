@@ -43,9 +43,10 @@ Hits = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint16
 # Relative per-query costs for the layout planner, fitted to timings with numpy 2.4 on a
 # 2-vCPU Xeon (one unit is ~32 ns there): a candidate is one random 32-byte gather plus a
 # few vectorised operations; a probe reads ``offsets`` and the start of a run of ``perm``
-# and costs about a third of that; numpy scans a row sequentially in ~22 ns. Only the
-# ratios matter.
-PROBE_COST: Final = 0.35
+# and costs a third (single queries) to a half (batches) of that; numpy scans a row
+# sequentially in ~22 ns. Only the ratios matter. The batch figure is used: at 1M codes
+# it picks 16 tables (faster batches, less memory) over 13 (slightly faster singles).
+PROBE_COST: Final = 0.5
 CANDIDATE_COST: Final = 1.0
 NUMPY_SCAN_COST: Final = 0.7
 
@@ -137,8 +138,8 @@ def plan_layout(n: int, threshold: int = 31, offset_bytes_per_code: int | None =
 
     More tables mean narrower keys: fewer probes (``threshold // m`` drops) but more
     candidates per probe (``n / 2**width``) and less offsets memory (``2**width``). With
-    the measured costs, 100k codes get 16 tables of 16 bits and 10M codes 12 tables of
-    21-22 bits.
+    the measured costs, banks up to ~2M codes get 16 tables of 16 bits and 10M codes
+    12 tables of 21-22 bits.
     """
     per_code = OFFSET_BYTES_PER_CODE if offset_bytes_per_code is None else offset_bytes_per_code
     budget = max(OFFSET_BYTES_FLOOR, per_code * n)
@@ -163,15 +164,6 @@ def _big_endian_words(codes: Codes) -> npt.NDArray[np.uint64]:
     words = np.zeros((len(codes), PDQ_WORDS + 1), dtype=np.uint64)
     words[:, :PDQ_WORDS] = codes.view(">u8")
     return words
-
-
-def _substring(words: npt.NDArray[np.uint64], start: int, width: int) -> npt.NDArray[np.int64]:
-    """One table's keys for every row; used at build time, one table at a time."""
-    word, offset = divmod(start, 64)
-    window = words[:, word] << np.uint64(offset)
-    if offset:
-        window |= words[:, word + 1] >> np.uint64(64 - offset)
-    return (window >> np.uint64(64 - width)).astype(np.int64)
 
 
 def _flip_masks(width: int, flips: int) -> npt.NDArray[np.int64]:
@@ -247,24 +239,51 @@ class MultiIndex:
         self._costs: dict[int, float] = {}
 
     def _build(self) -> None:
+        """Fill ``perm`` and ``offsets`` one table at a time, keeping temporaries to ~5 copies
+        of an ``n``-element ``uint64`` array (about 0.4 GB at 10M codes)."""
         n = len(self._codes)
-        words = _big_endian_words(self._codes)
         rows = np.arange(n, dtype=np.uint64)
+        row_mask = np.uint64(0xFFFFFFFF)
+        columns: dict[int, npt.NDArray[np.uint64]] = {}
         for table, (start, width) in enumerate(
             zip(self.layout.starts, self.layout.widths, strict=True)
         ):
-            keys = _substring(words, start, width)
-            # Sorting (key << 32 | row) orders rows by key and, within a bucket, by row,
-            # so later gathers move forward through memory; numpy 2's vectorised sort of
-            # plain integers is also faster than argsort.
-            packed = (keys.astype(np.uint64) << np.uint64(32)) | rows
-            packed.sort()
-            self._perm[table * n : (table + 1) * n] = packed & np.uint64(0xFFFFFFFF)
-            del packed
+            word, offset = divmod(start, 64)
+            for stale in [w for w in columns if w < word]:
+                del columns[stale]
+            keys = self._table_keys(columns, word, offset, width)
             base = int(self._bases[table])
             segment = self._offsets[base : base + 2**width + 1]
             segment[0] = table * n
             segment[1:] = np.cumsum(np.bincount(keys, minlength=2**width)) + table * n
+            # Sorting (key << 32 | row) orders rows by key and, within a bucket, by row,
+            # so later gathers move forward through memory; numpy 2's vectorised sort of
+            # plain integers is also faster than argsort.
+            packed = keys.astype(np.uint64)
+            del keys
+            packed <<= np.uint64(32)
+            packed |= rows
+            packed.sort()
+            packed &= row_mask
+            self._perm[table * n : (table + 1) * n] = packed
+            del packed
+
+    def _table_keys(
+        self, columns: dict[int, npt.NDArray[np.uint64]], word: int, offset: int, width: int
+    ) -> npt.NDArray[np.int64]:
+        """One table's keys for every row, reading at most two big-endian word columns."""
+
+        def column(index: int) -> npt.NDArray[np.uint64]:
+            if index not in columns:
+                raw = np.ascontiguousarray(self._codes[:, 8 * index : 8 * index + 8])
+                columns[index] = raw.view(">u8").reshape(-1).astype(np.uint64)
+            return columns[index]
+
+        window = column(word) << np.uint64(offset)
+        if offset + width > 64:
+            window |= column(word + 1) >> np.uint64(64 - offset)
+        window >>= np.uint64(64 - width)
+        return window.astype(np.int64)
 
     @property
     def codes(self) -> Codes:
