@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import os
 import shutil
 from collections.abc import Iterator
@@ -12,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from idolguard.app import IdolGuard
+from idolguard.faces import FaceBackend, load_backend
 from idolguard.config import Settings, load_settings
 from idolguard.storage.database import normalise_url
 from tests.helpers import SAMPLES
@@ -64,3 +67,16 @@ def samples_dir(tmp_path: Path) -> Path:
     for path in SAMPLES.glob("*.jpg"):
         shutil.copy(path, target / path.name)
     return target
+
+
+@pytest.fixture(scope="session")
+def arcface() -> FaceBackend:
+    """Face backends load once per session: model start-up would dominate otherwise."""
+    return load_backend("arcface", threads=2)
+
+
+@pytest.fixture(scope="session")
+def dlib_backend() -> FaceBackend:
+    if importlib.util.find_spec("dlib") is None:
+        pytest.skip("the dlib backend needs the `dlib` extra (pip install -e '.[dlib]')")
+    return load_backend("dlib", threads=2)

@@ -6,11 +6,14 @@ they never open the database themselves.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import replace
 
 from idolguard.config import Settings
 from idolguard.domain.banks import BankService
+from idolguard.domain.roster import RosterService
+from idolguard.faces import FaceBackend, backend_info, load_backend
 from idolguard.pipeline.scan import Scanner
 from idolguard.signals import (
     Signal,
@@ -37,13 +40,33 @@ class IdolGuard:
             settings.matching,
             settings.limits,
         )
+        faces = settings.faces
+        backend_class = backend_info(faces.backend).load_class()
+        self.roster = RosterService(
+            self.database,
+            self.blobs,
+            settings.limits,
+            self._load_face_backend,
+            backend_key=f"{backend_class.name}@{backend_class.version}",
+        )
         self._plugins = plugin_manager()
+
+    def _load_face_backend(self) -> FaceBackend:
+        faces = self.settings.faces
+        return load_backend(
+            faces.backend,
+            threads=faces.threads or os.cpu_count() or 1,
+            detector_side=faces.detector_side,
+        )
 
     def available_signals(self) -> list[Signal]:
         context = SignalContext(
             matching=self.settings.matching,
             limits=self.settings.limits,
+            faces=self.settings.faces,
+            threads=self.settings.faces.threads or os.cpu_count() or 1,
             bank_matcher=self.banks,
+            face_matcher=self.roster,
         )
         return discover_signals(context, self._plugins)
 

@@ -22,6 +22,7 @@ ENV_HOME = "IDOLGUARD_HOME"
 ENV_DATABASE_URL = "IDOLGUARD_DATABASE_URL"
 ENV_CONFIG = "IDOLGUARD_CONFIG"
 ENV_WORKERS = "IDOLGUARD_WORKERS"
+ENV_FACE_BACKEND = "IDOLGUARD_FACE_BACKEND"
 CONFIG_FILENAME = "idolguard.toml"
 
 _T = TypeVar("_T")
@@ -46,6 +47,19 @@ class MatchingSettings:
 
 
 @dataclass(frozen=True)
+class FaceSettings:
+    """Face detection and identification (``[faces]`` in idolguard.toml)."""
+
+    backend: str = "arcface"  # see `idolguard models`; "dlib" is the permissive one
+    detector_side: int = 640  # detector input: 1024 finds small crowd faces, 2.5x slower
+    min_det_score: float = 0.5
+    min_face_pixels: int = 10  # eye distance below which a face is reported but not identified
+    threads: int = 0  # per-process inference threads; 0 = one per scan worker, all cores else
+    video_seconds_per_frame: float = 1.0
+    video_max_frames: int = 300  # longer videos are sampled more sparsely
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     database_url: str
@@ -53,6 +67,7 @@ class Settings:
     store_originals: bool = True
     limits: MediaLimits = field(default_factory=MediaLimits)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
+    faces: FaceSettings = field(default_factory=FaceSettings)
     config_file: Path | None = None
 
     @property
@@ -121,7 +136,11 @@ def load_settings(
         settings = replace(
             settings, matching=_section(MatchingSettings, data["matching"], "matching", file_path)
         )
-    known = {"home", "database_url", "workers", "store_originals", "limits", "matching"}
+    if "faces" in data:
+        settings = replace(settings, faces=_section(FaceSettings, data["faces"], "faces", file_path))
+    if env.get(ENV_FACE_BACKEND):
+        settings = replace(settings, faces=replace(settings.faces, backend=env[ENV_FACE_BACKEND]))
+    known = {"home", "database_url", "workers", "store_originals", "limits", "matching", "faces"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{file_path}: unknown setting(s): {', '.join(unknown)}")
@@ -174,6 +193,8 @@ def _section(cls: type[_T], raw: Any, name: str, path: Path | None) -> _T:
         elif isinstance(default, float):
             ok = isinstance(value, int | float) and not isinstance(value, bool)
             value = float(value)
+        elif isinstance(default, str):
+            ok = isinstance(value, str)
         else:
             ok = True
         if not ok:

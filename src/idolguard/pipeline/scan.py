@@ -8,6 +8,8 @@ file's outcome in its own transaction, as soon as it arrives.
 
 from __future__ import annotations
 
+import os
+
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -151,7 +153,10 @@ class Scanner:
     # ------------------------------------------------------------ content stage
     def _content_stage(self, files: list[Path]) -> Iterator[FileRecord]:
         if self.workers <= 0 or len(files) <= 1:
-            state = build_worker_state(self.settings, self.content_names)
+            # One process does all the work: let the models use every core.
+            state = build_worker_state(
+                self.settings, self.content_names, threads=os.cpu_count() or 1
+            )
             yield from (self._inline(path, state) for path in files)
             return
         yield from self._pooled(files)

@@ -32,8 +32,15 @@ class WorkerState:
     blobs: BlobStore | None
 
 
-def build_worker_state(settings: Settings, signal_names: list[str] | None) -> WorkerState:
-    context = SignalContext(matching=settings.matching, limits=settings.limits)
+def build_worker_state(
+    settings: Settings, signal_names: list[str] | None, *, threads: int = 1
+) -> WorkerState:
+    context = SignalContext(
+        matching=settings.matching,
+        limits=settings.limits,
+        faces=settings.faces,
+        threads=settings.faces.threads or threads,
+    )
     available = discover_signals(context, plugin_manager())
     chosen = select_signals(
         available,

@@ -22,9 +22,11 @@ from idolguard.media import (
     MediaLimits,
     MediaType,
     SniffResult,
+    VideoFrame,
     VideoInfo,
     load_image,
     probe_video,
+    sample_frames,
 )
 
 JSONDict = dict[str, Any]
@@ -44,6 +46,16 @@ class Stage(StrEnum):
     CONTEXT = "context"
 
 
+@dataclass(frozen=True)
+class SampledFrames:
+    """Frames picked from a video for per-frame models, plus what went wrong decoding it."""
+
+    frames: list[VideoFrame]
+    every_seconds: float
+    warnings: list[str]
+    truncated: bool
+
+
 @dataclass
 class AnalysisItem:
     """One file being analysed, with decoded forms cached so signals share the decode work."""
@@ -57,6 +69,7 @@ class AnalysisItem:
     results: dict[str, JSONDict] = field(default_factory=dict)
     _images: dict[int | None, DecodedImage] = field(default_factory=dict, repr=False)
     _video: VideoInfo | None = field(default=None, repr=False)
+    _frames: dict[tuple[float, int, int], SampledFrames] = field(default_factory=dict, repr=False)
 
     @property
     def media_type(self) -> MediaType:
@@ -73,6 +86,23 @@ class AnalysisItem:
             self._video = probe_video(self.path, self.limits)
         return self._video
 
+    def video_frames(
+        self, every_seconds: float = 1.0, max_side: int = 640, max_frames: int = 300
+    ) -> SampledFrames:
+        """Sampled frames, decoded once and shared by every per-frame model (faces, explicitness).
+
+        Long videos are sampled more sparsely rather than truncated, so a
+        clip's last minutes are never silently skipped.
+        """
+        key = (every_seconds, max_side, max_frames)
+        if key not in self._frames:
+            duration = self.video_info().duration_seconds
+            every = max(every_seconds, duration / max_frames if duration > 0 else every_seconds)
+            with sample_frames(self.path, self.limits, every_seconds=every, max_side=max_side) as s:
+                frames = list(s)[: max_frames * 2]
+                self._frames[key] = SampledFrames(frames, every, list(s.warnings), s.truncated)
+        return self._frames[key]
+
 
 class Signal(ABC):
     """Base class of all analyses. Subclasses set the class attributes and implement ``analyse``.
@@ -83,7 +113,7 @@ class Signal(ABC):
     """
 
     name: ClassVar[str]
-    version: ClassVar[str]
+    version: str  # instances may refine it when it depends on configuration (a model choice)
     media_types: ClassVar[frozenset[MediaType]] = frozenset(MediaType)
     stage: ClassVar[Stage] = Stage.CONTENT
     requires: ClassVar[tuple[str, ...]] = ()

@@ -5,8 +5,13 @@ from __future__ import annotations
 from idolguard.hookspecs import hookimpl
 from idolguard.signals.bank_match import BankMatchSignal
 from idolguard.signals.base import Signal
+from idolguard.signals.explicit import ExplicitSignal
+from idolguard.signals.faces import FacesSignal
+from idolguard.signals.identity import IdentitySignal
 from idolguard.signals.pdq import PDQSignal
+from idolguard.signals.provenance import ProvenanceSignal
 from idolguard.signals.registry import SignalContext
+from idolguard.signals.risk import RiskSignal
 from idolguard.signals.vpdq import VPDQSignal
 
 
@@ -19,7 +24,17 @@ def idolguard_signals(context: SignalContext) -> list[Signal]:
             seconds_per_hash=matching.vpdq_query_seconds_per_hash,
             min_quality=matching.vpdq_min_quality,
         ),
+        FacesSignal(context.faces, threads=context.threads),
+        ExplicitSignal(
+            threads=context.threads,
+            seconds_per_frame=context.faces.video_seconds_per_frame,
+            max_frames=context.faces.video_max_frames,
+        ),
+        ProvenanceSignal(),
+        RiskSignal(),
     ]
     if context.bank_matcher is not None:
         signals.append(BankMatchSignal(context.bank_matcher))
+    if context.face_matcher is not None:
+        signals.append(IdentitySignal(context.face_matcher))
     return signals

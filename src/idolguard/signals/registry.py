@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 import pluggy
 
 from idolguard import hookspecs
-from idolguard.config import MatchingSettings
+from idolguard.config import FaceSettings, MatchingSettings
 from idolguard.media import MediaLimits
 from idolguard.signals.bank_match import BankMatcher
 from idolguard.signals.base import Signal
+from idolguard.signals.identity import FaceMatcher
 
 
 class SignalConfigError(ValueError):
@@ -24,7 +25,10 @@ class SignalContext:
 
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     limits: MediaLimits = field(default_factory=MediaLimits)
+    faces: FaceSettings = field(default_factory=FaceSettings)
+    threads: int = 1  # inference threads each model may use in this process
     bank_matcher: BankMatcher | None = None
+    face_matcher: FaceMatcher | None = None
 
 
 def plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:

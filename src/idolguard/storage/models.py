@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -171,3 +172,76 @@ class BankSignal(Base):
     quality: Mapped[int | None] = mapped_column(Integer)
 
     content: Mapped[BankContent] = relationship(back_populates="signals")
+
+
+class Artist(Base):
+    """A protected person on the roster."""
+
+    __tablename__ = "artist"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    group_name: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    aliases: Mapped[list[ArtistAlias]] = relationship(
+        back_populates="artist", cascade="all, delete-orphan", passive_deletes=True
+    )
+    photos: Mapped[list[ArtistPhoto]] = relationship(
+        back_populates="artist", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ArtistAlias(Base):
+    """Another name the artist is found under: Hangul, romanisations, nicknames, group tags.
+
+    ``folded`` is the alias NFKC-normalised and case-folded, so a search for
+    "JENNIE" or "ｊｅｎｎｉｅ" finds "Jennie" and Hangul is compared as composed syllables.
+    """
+
+    __tablename__ = "artist_alias"
+    __table_args__ = (UniqueConstraint("artist_id", "folded"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    artist_id: Mapped[int] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(String(200))
+    folded: Mapped[str] = mapped_column(String(200), index=True)
+
+    artist: Mapped[Artist] = relationship(back_populates="aliases")
+
+
+class ArtistPhoto(Base):
+    """A reference photo; the original is kept in the blob store so templates can be rebuilt."""
+
+    __tablename__ = "artist_photo"
+    __table_args__ = (UniqueConstraint("artist_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    artist_id: Mapped[int] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    artist: Mapped[Artist] = relationship(back_populates="photos")
+    templates: Mapped[list[FaceTemplate]] = relationship(
+        back_populates="photo", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class FaceTemplate(Base):
+    """One photo's face embedding under one backend version (spaces never mix)."""
+
+    __tablename__ = "face_template"
+    __table_args__ = (UniqueConstraint("photo_id", "backend"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("artist_photo.id", ondelete="CASCADE"), index=True
+    )
+    backend: Mapped[str] = mapped_column(String(64), index=True)  # "name@version"
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian
+    face: Mapped[dict[str, Any]] = mapped_column(default=dict)  # box, det_score, quality
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    photo: Mapped[ArtistPhoto] = relationship(back_populates="templates")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -12,6 +12,7 @@ from rich.console import Console
 
 from idolguard.app import IdolGuard
 from idolguard.config import ConfigError, Settings, load_settings
+from idolguard.faces import BACKENDS, FaceBackendError
 from idolguard.storage.database import DatabaseError
 
 EXIT_USAGE = 2
@@ -24,6 +25,7 @@ class CLIState:
     database_url: str | None = None
     config: Path | None = None
     workers: int | None = None
+    face_backend: str | None = None
     console: Console = field(default_factory=lambda: Console(stderr=True))
     _app: IdolGuard | None = None
 
@@ -32,7 +34,12 @@ class CLIState:
             settings = load_settings(config_file=self.config, home=self.home)
         except ConfigError as exc:
             fail(str(exc), EXIT_USAGE)
-        return settings.with_overrides(database_url=self.database_url, workers=self.workers)
+        settings = settings.with_overrides(database_url=self.database_url, workers=self.workers)
+        if self.face_backend:
+            if self.face_backend not in BACKENDS:
+                fail(f"unknown face backend {self.face_backend!r}; available: {', '.join(BACKENDS)}")
+            settings = replace(settings, faces=replace(settings.faces, backend=self.face_backend))
+        return settings
 
     def app(self) -> IdolGuard:
         if self._app is None:
@@ -40,6 +47,8 @@ class CLIState:
                 self._app = IdolGuard(self.settings())
             except DatabaseError as exc:
                 fail(str(exc), EXIT_SYSTEM)
+            except FaceBackendError as exc:
+                fail(str(exc), EXIT_USAGE)
             except OSError as exc:
                 fail(f"cannot prepare the data directory: {exc}", EXIT_SYSTEM)
         return self._app

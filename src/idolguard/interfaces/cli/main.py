@@ -13,6 +13,8 @@ from idolguard import __version__
 from idolguard.interfaces.cli.bank import bank_app
 from idolguard.interfaces.cli.context import CLIState, state
 from idolguard.interfaces.cli.demo import demo
+from idolguard.interfaces.cli.models import models
+from idolguard.interfaces.cli.roster import roster_app
 from idolguard.interfaces.cli.scan import scan
 
 app = typer.Typer(
@@ -23,6 +25,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(bank_app, name="bank")
+app.add_typer(roster_app, name="roster")
+app.command("models")(models)
 app.command("scan")(scan)
 app.command("demo")(demo)
 
@@ -50,11 +54,21 @@ def root(
     workers: Annotated[
         int | None, typer.Option(min=0, help="Worker processes (0 = in-process).")
     ] = None,
+    face_backend: Annotated[
+        str | None,
+        typer.Option(help="Face backend: arcface or dlib (see `idolguard models`)."),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
 ) -> None:
-    ctx.obj = CLIState(home=home, database_url=database_url, config=config, workers=workers)
+    ctx.obj = CLIState(
+        home=home,
+        database_url=database_url,
+        config=config,
+        workers=workers,
+        face_backend=face_backend,
+    )
 
 
 @app.command("signals")
@@ -83,6 +97,7 @@ def info(ctx: typer.Context) -> None:
     print(f"originals:     {settings.blob_dir}")
     print(f"config file:   {settings.config_file or '-'}")
     print(f"workers:       {settings.workers}")
+    print(f"face backend:  {settings.faces.backend}")
 
 
 def main() -> None:

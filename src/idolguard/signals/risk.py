@@ -1,0 +1,102 @@
+"""One triage score per item, in [0, 1], with the reasons a reviewer can check.
+
+The question is "is one of our artists in this, and how bad is it?", so the
+score combines *who* (identity confidence) with *how bad* (explicitness,
+declared AI generation, a confirmed-content hash match). Evidence is combined
+as a noisy-OR: each piece can raise the score on its own, none can lower it,
+and the strongest combination is an enrolled artist in explicit or
+AI-generated content. The weights are triage policy, not probabilities: they
+order the review queue, and every reason shows its raw value so nobody has to
+trust the number. Manipulation detection joins in a later release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from idolguard.media import MediaType
+from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
+
+# Declared AI generation (C2PA, IPTC, generator metadata, watermark) is
+# strong, but it also covers harmless AI art: it counts as harm 0.8, not 1.
+AI_GENERATED_HARM = 0.8
+# A confirmed-content match needs review whoever is in it.
+BANK_MATCH = {"match": 0.95, "possible-match": 0.7}
+# Harm with nobody from the roster recognised (an unknown or unenrolled
+# person, or a face too small to name) still deserves a look, lower down.
+UNNAMED_HARM_WEIGHT = 0.35
+# An enrolled artist in an ordinary-looking photo: worth listing, not urgent.
+ARTIST_ONLY_WEIGHT = 0.15
+# Explicitness below this is reported as a value but not as a reason.
+EXPLICIT_REASON_FLOOR = 0.2
+
+
+def noisy_or(values: list[float]) -> float:
+    remaining = 1.0
+    for value in values:
+        remaining *= 1.0 - max(0.0, min(1.0, value))
+    return 1.0 - remaining
+
+
+class RiskSignal(Signal):
+    name = "risk"
+    version = "1"
+    media_types = frozenset({MediaType.IMAGE, MediaType.VIDEO})
+    stage = Stage.CONTEXT
+    requires = ("identity", "explicit", "provenance", "bank_match")
+    description = "triage score in [0, 1] with reasons (identity x harm, bank matches)"
+
+    def analyse(self, item: AnalysisItem) -> JSONDict:
+        reasons: list[tuple[float, str]] = []
+        terms: list[float] = []
+
+        identity = item.results.get("identity") or {}
+        named = [f["identity"] for f in identity.get("faces", []) if f.get("identity")]
+        artist = max(named, key=lambda i: float(i["score"])) if named else None
+        who = float(artist["score"]) if artist else 0.0
+
+        harms: list[float] = []
+        harm_reasons: list[str] = []
+        explicit = (item.results.get("explicit") or {}).get("score")
+        if isinstance(explicit, int | float):
+            harms.append(float(explicit))
+            if explicit >= EXPLICIT_REASON_FLOOR:
+                harm_reasons.append(f"explicitness {explicit:.2f}")
+        provenance = item.results.get("provenance") or {}
+        if provenance.get("ai_generated"):
+            harms.append(AI_GENERATED_HARM)
+            sources = [f.get("source", f.get("kind", "")) for f in provenance.get("findings", []) if f.get("ai")]
+            harm_reasons.append("declared AI-generated (" + "; ".join(sources[:3]) + ")")
+        harm = noisy_or(harms)
+
+        if artist:
+            term = who * harm
+            terms.append(term)
+            if harm_reasons:
+                reasons.append(
+                    (term, f"{artist['name']} recognised (score {who:.2f}) with " + " and ".join(harm_reasons))
+                )
+            terms.append(ARTIST_ONLY_WEIGHT * who)
+            reasons.append((ARTIST_ONLY_WEIGHT * who, f"{artist['name']} recognised (score {who:.2f})"))
+        elif harm_reasons:
+            term = UNNAMED_HARM_WEIGHT * harm
+            terms.append(term)
+            reasons.append((term, "no enrolled artist recognised, but " + " and ".join(harm_reasons)))
+
+        bank = item.results.get("bank_match") or {}
+        verdict = bank.get("verdict")
+        if verdict in BANK_MATCH:
+            term = BANK_MATCH[verdict]
+            terms.append(term)
+            labels = sorted({str(m.get("bank")) for m in bank.get("matches", []) if m.get("bank_kind") == "block"})
+            reasons.append((term, f"hash {verdict} in block bank(s) {', '.join(labels)}"))
+        elif verdict == "allow-listed":
+            reasons.append((0.0, "matches an allow-listed (known benign) source"))
+
+        ordered = [text for weight, text in sorted(reasons, key=lambda r: -r[0])]
+        return {"score": round(noisy_or(terms), 4), "reasons": ordered}
+
+    def summary(self, result: Mapping[str, Any]) -> str:
+        score = result.get("score")
+        return "" if score is None else f"risk {score:.2f}"
