@@ -35,9 +35,9 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from idolguard.faces import load_backend  # noqa: E402
-from idolguard.faces.calibration import load_calibration  # noqa: E402
-from idolguard.faces.gallery import Gallery  # noqa: E402
+from idolguard.faces import load_backend
+from idolguard.faces.calibration import load_calibration
+from idolguard.faces.gallery import Gallery
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 _BACKEND = None
@@ -181,10 +181,14 @@ def open_set_trials(
                 gallery.add(str(name), vectors[str(f)])  # type: ignore[arg-type]
             queries += [(str(name), vectors[str(f)]) for f in files[templates:]]  # type: ignore[misc]
         for name in unknown:
-            queries += [(None, vectors[str(f)]) for f in folders[name] if vectors[str(f)] is not None]  # type: ignore[misc]
+            queries += [
+                (None, vectors[str(f)]) for f in folders[name] if vectors[str(f)] is not None
+            ]  # type: ignore[misc]
         if not queries:
             continue
-        for (truth, _), candidates in zip(queries, gallery.search(np.stack([q for _, q in queries]), k=1), strict=True):
+        for (truth, _), candidates in zip(
+            queries, gallery.search(np.stack([q for _, q in queries]), k=1), strict=True
+        ):
             best_name, best_score = candidates[0]
             known.append(truth is not None)
             correct.append(best_name == truth)
@@ -203,7 +207,12 @@ def open_set(
     seed: int,
 ) -> dict[str, float]:
     known, correct, scores = open_set_trials(
-        folders, vectors, templates=templates, unknown_fraction=unknown_fraction, splits=splits, seed=seed
+        folders,
+        vectors,
+        templates=templates,
+        unknown_fraction=unknown_fraction,
+        splits=splits,
+        seed=seed,
     )
     unknown_scores = scores[~known]
     at_1pct = float(np.quantile(unknown_scores, 0.99))
@@ -223,9 +232,13 @@ def _dim(vectors: dict[str, np.ndarray | None]) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--backend", default="arcface")
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/recognition")
+    parser.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/recognition"
+    )
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache/idolguard-bench")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--templates", type=int, default=5)
@@ -234,8 +247,10 @@ def main() -> None:
     args = parser.parse_args()
 
     calibration = load_calibration(args.backend)
-    print(f"backend {args.backend}: shipped threshold {calibration.threshold:.4f} "
-          f"(unknown named {calibration.far:.2%} on {calibration.source})")
+    print(
+        f"backend {args.backend}: shipped threshold {calibration.threshold:.4f} "
+        f"(unknown named {calibration.far:.2%} on {calibration.source})"
+    )
     sets = {
         "kpop": identity_folders(args.data / "kpop"),
         "asian": identity_folders(args.data / "asian"),
@@ -243,19 +258,31 @@ def main() -> None:
     results = {}
     for set_name, folders in sets.items():
         paths = [p for files in folders.values() for p in files]
-        vectors = embed_all(args.backend, paths, args.cache / f"{args.backend}-{set_name}.npz", args.workers)
+        vectors = embed_all(
+            args.backend, paths, args.cache / f"{args.backend}-{set_name}.npz", args.workers
+        )
         found = sum(v is not None for v in vectors.values())
-        print(f"{set_name}: {len(folders)} identities, {len(paths)} images, face found in {found / len(paths):.1%}")
+        print(
+            f"{set_name}: {len(folders)} identities, {len(paths)} images, "
+            f"face found in {found / len(paths):.1%}"
+        )
         results[set_name] = open_set(
-            folders, vectors, threshold=calibration.threshold, templates=args.templates,
-            unknown_fraction=1 / 3, splits=args.splits, seed=0,
+            folders,
+            vectors,
+            threshold=calibration.threshold,
+            templates=args.templates,
+            unknown_fraction=1 / 3,
+            splits=args.splits,
+            seed=0,
         )
         r = results[set_name]
         print(
-            f"  open set ({args.templates} templates, 1/3 of identities unknown, {args.splits} splits): "
+            f"  open set ({args.templates} templates, 1/3 of identities unknown, "
+            f"{args.splits} splits): "
             f"rank-1 {r['rank1']:.1%}, named correctly {r['named_correctly']:.1%}, "
             f"unknown wrongly named {r['unknown_false_named']:.2%} "
-            f"({r['known_queries']:.0f} known + {r['unknown_queries']:.0f} unknown queries per split)"
+            f"({r['known_queries']:.0f} known + {r['unknown_queries']:.0f} unknown "
+            "queries per split)"
         )
         print(
             f"  at the threshold giving exactly 1% unknown wrongly named on this set "
@@ -265,11 +292,18 @@ def main() -> None:
         lfw = args.data / "lfw"
         pairs = lfw_pairs(lfw)
         paths = sorted({str(p) for a, b, _ in pairs for p in (a, b)})
-        vectors = embed_all(args.backend, [Path(p) for p in paths], args.cache / f"{args.backend}-lfw.npz", args.workers)
+        vectors = embed_all(
+            args.backend,
+            [Path(p) for p in paths],
+            args.cache / f"{args.backend}-lfw.npz",
+            args.workers,
+        )
         found = sum(v is not None for v in vectors.values())
         mean, std, _, _ = lfw_accuracy(pairs, vectors)
-        print(f"lfw: {len(pairs)} pairs, face found in {found}/{len(paths)} images; "
-              f"verification accuracy {mean:.2%} ± {std:.2%} (10-fold)")
+        print(
+            f"lfw: {len(pairs)} pairs, face found in {found}/{len(paths)} images; "
+            f"verification accuracy {mean:.2%} ± {std:.2%} (10-fold)"
+        )
 
 
 if __name__ == "__main__":

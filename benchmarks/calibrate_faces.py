@@ -30,9 +30,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench_face_recognition import embed_all, identity_folders, open_set_trials  # noqa: E402
-
-from idolguard.faces import backend_info  # noqa: E402
+from bench_face_recognition import embed_all, identity_folders, open_set_trials
+from idolguard.faces import backend_info
 
 CALIBRATION = Path(__file__).resolve().parents[1] / "src/idolguard/faces/calibration.json"
 
@@ -51,9 +50,13 @@ def fit_slope(genuine: np.ndarray, impostor: np.ndarray, threshold: float) -> fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--backend", default="arcface")
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/recognition")
+    parser.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/recognition"
+    )
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache/idolguard-bench")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--unknown-rate", type=float, default=0.005)
@@ -66,7 +69,9 @@ def main() -> None:
     for name in ("kpop", "asian"):
         folders = identity_folders(args.data / name)
         paths = [p for files in folders.values() for p in files]
-        vectors = embed_all(args.backend, paths, args.cache / f"{args.backend}-{name}.npz", args.workers)
+        vectors = embed_all(
+            args.backend, paths, args.cache / f"{args.backend}-{name}.npz", args.workers
+        )
         known, correct, scores = open_set_trials(
             folders, vectors, templates=5, unknown_fraction=1 / 3, splits=50, seed=1
         )
@@ -78,7 +83,9 @@ def main() -> None:
         sims = matrix @ matrix.T
         upper = np.triu_indices(len(kept), k=1)
         impostor_pairs.append(sims[upper][labels[upper[0]] != labels[upper[1]]])
-        print(f"{name}: threshold for {args.unknown_rate:.1%} unknown named: {thresholds[name]:.4f}")
+        print(
+            f"{name}: threshold for {args.unknown_rate:.1%} unknown named: {thresholds[name]:.4f}"
+        )
     threshold = max(thresholds.values())
     unknown_named = max(float((s[~k] >= threshold).mean()) for k, _, s in trials.values())
     missed = max(float(1 - (c & (s >= threshold))[k].mean()) for k, c, s in trials.values())
@@ -94,8 +101,10 @@ def main() -> None:
         "source": "open-set rounds on the K-pop and East-Asian development sets "
         "(10-27 enrolled artists x 5 photos); far = unknown faces named, frr = enrolled not named",
     }
-    print(f"chosen threshold {threshold:.4f}: worst-set unknown named {unknown_named:.2%}, "
-          f"enrolled not named {missed:.2%}")
+    print(
+        f"chosen threshold {threshold:.4f}: worst-set unknown named {unknown_named:.2%}, "
+        f"enrolled not named {missed:.2%}"
+    )
     print(json.dumps(entry, indent=2))
     if args.write:
         data = json.loads(CALIBRATION.read_text()) if CALIBRATION.exists() else {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-
 import os
 import shutil
 from collections.abc import Iterator
@@ -14,8 +13,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from idolguard.app import IdolGuard
-from idolguard.faces import FaceBackend, load_backend
 from idolguard.config import Settings, load_settings
+from idolguard.faces import FaceBackend, load_backend
 from idolguard.storage.database import normalise_url
 from tests.helpers import SAMPLES
 

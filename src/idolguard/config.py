@@ -137,7 +137,9 @@ def load_settings(
             settings, matching=_section(MatchingSettings, data["matching"], "matching", file_path)
         )
     if "faces" in data:
-        settings = replace(settings, faces=_section(FaceSettings, data["faces"], "faces", file_path))
+        settings = replace(
+            settings, faces=_section(FaceSettings, data["faces"], "faces", file_path)
+        )
     if env.get(ENV_FACE_BACKEND):
         settings = replace(settings, faces=replace(settings.faces, backend=env[ENV_FACE_BACKEND]))
     known = {"home", "database_url", "workers", "store_originals", "limits", "matching", "faces"}

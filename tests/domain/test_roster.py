@@ -16,7 +16,8 @@ from tests.helpers import face_photo, face_pixels, sample
 
 
 def test_fold_meets_scripts_and_widths() -> None:
-    assert fold("ＪＥＮＮＩＥ") == fold("Jen-nie") == fold(" jennie ")
+    full_width = "\uff2a\uff25\uff2e\uff2e\uff29\uff25"  # JENNIE
+    assert fold(full_width) == fold("Jen-nie") == fold(" jennie ") == "jennie"
     decomposed = "\u1110\u1169\u11bc"  # Hangul jamo for the syllable 통
     assert fold(decomposed) == fold("통")
 
@@ -38,7 +39,9 @@ def test_enrol_list_and_resolve_by_alias(app: IdolGuard) -> None:
         app.roster.add_artist("Yao Ming", [face_photo("yaoming.jpg")])
 
 
-def test_bad_photos_are_all_reported_and_nothing_is_enrolled(app: IdolGuard, tmp_path: Path) -> None:
+def test_bad_photos_are_all_reported_and_nothing_is_enrolled(
+    app: IdolGuard, tmp_path: Path
+) -> None:
     blurred = tmp_path / "blurred.jpg"
     Image.open(face_photo("yaoming.jpg")).filter(ImageFilter.GaussianBlur(4)).save(blurred)
     not_image = tmp_path / "notes.txt"
@@ -124,7 +127,9 @@ def test_switching_backend_reembeds_from_stored_photos(
         assert other.roster.list_artists()[0].templates == 1
         team = face_pixels("players.jpg")
         faces = dlib_backend.detect(team)
-        found = other.roster.identify(other.roster.backend_key, list(dlib_backend.embed(team, faces)))
+        found = other.roster.identify(
+            other.roster.backend_key, list(dlib_backend.embed(team, faces))
+        )
         best = max(found, key=lambda i: i.candidates[0].similarity)
         assert best.candidates[0].name == "Yao Ming"
         assert all(i.identity is None or i is best for i in found)

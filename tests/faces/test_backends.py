@@ -44,7 +44,7 @@ def test_yao_ming_is_found_in_the_team_photo(backend: FaceBackend) -> None:
 
 def test_landmarks_are_inside_the_box_in_the_shared_order(backend: FaceBackend) -> None:
     face = backend.detect(pixels("yaoming.jpg"))[0]
-    x1, y1, x2, y2 = face.box
+    x1, _, x2, _ = face.box
     margin = 0.2 * (x2 - x1)
     assert ((face.landmarks[:, 0] > x1 - margin) & (face.landmarks[:, 0] < x2 + margin)).all()
     left_eye, right_eye, nose, mouth_left, mouth_right = face.landmarks

@@ -157,4 +157,5 @@ def test_killed_scan_resumes_without_losing_or_duplicating(tmp_path: Path) -> No
 def test_demo_runs_and_gets_every_verdict_right(tmp_path: Path) -> None:
     result = run(tmp_path / "home", "demo", "--workdir", str(tmp_path / "demo"))
     assert "unexpected" not in result.stdout
-    assert "14/14 files got the expected verdict" in result.stdout
+    assert "15/15 files got the expected verdict" in result.stdout
+    assert "team-photo.jpg: recognised Yao Ming (score" in result.stdout

@@ -32,7 +32,7 @@ from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import Artist, ArtistAlias, ArtistPhoto, FaceTemplate
 
-_FOLD_DROP = re.compile(r"[\s\-_.·・'’\"()]+")
+_FOLD_DROP = re.compile("[\\s\\-_.\u00b7\u30fb'\u2019\"()]+")
 # Candidates listed per face for reviewers, named or not.
 CANDIDATES = 3
 
@@ -96,7 +96,7 @@ def fold(text: str) -> str:
     """The form names are compared in: NFKC, case-folded, without spaces and punctuation.
 
     NFKC turns full-width Latin and decomposed Hangul jamo into the ordinary
-    forms, so "ＪＥＮＮＩＥ", "jennie" and "Jen-nie" meet, and so do the
+    forms, so full-width "JENNIE", "jennie" and "Jen-nie" meet, and so do the
     composed and decomposed spellings of "제니".
     """
     return _FOLD_DROP.sub("", unicodedata.normalize("NFKC", text).casefold())
@@ -156,7 +156,8 @@ class RosterService:
         with self.database.session() as session:
             if session.scalar(select(Artist).where(Artist.name == name)) is not None:
                 raise RosterError(
-                    f"artist {name!r} is already on the roster; use `roster add-photo` to add photos"
+                    f"artist {name!r} is already on the roster; "
+                    "use `roster add-photo` to add photos"
                 )
         prepared = self._prepare(photos)
         with self.database.session() as session:
@@ -287,7 +288,9 @@ class RosterService:
         if len(matches) == 1:
             return matches[0]
         if not matches:
-            raise RosterError(f"no artist named {ref!r} on the roster (see `idolguard roster list`)")
+            raise RosterError(
+                f"no artist named {ref!r} on the roster (see `idolguard roster list`)"
+            )
         listing = ", ".join(f"{a.name} (#{a.id}, {a.group_name or 'no group'})" for a in matches)
         raise RosterError(f"{ref!r} is ambiguous: {listing}; use the exact name or #id")
 
@@ -318,13 +321,20 @@ class RosterService:
             )
             return [self._summary(session, a, counts.get(a.id, 0)) for a in artists]
 
-    def _summary(self, session: Session, artist: Artist, templates: int | None = None) -> ArtistSummary:
+    def _summary(
+        self, session: Session, artist: Artist, templates: int | None = None
+    ) -> ArtistSummary:
         if templates is None:
-            templates = session.scalar(
-                select(func.count(FaceTemplate.id))
-                .join(ArtistPhoto)
-                .where(ArtistPhoto.artist_id == artist.id, FaceTemplate.backend == self.backend_key)
-            ) or 0
+            templates = (
+                session.scalar(
+                    select(func.count(FaceTemplate.id))
+                    .join(ArtistPhoto)
+                    .where(
+                        ArtistPhoto.artist_id == artist.id, FaceTemplate.backend == self.backend_key
+                    )
+                )
+                or 0
+            )
         return ArtistSummary(
             id=artist.id,
             name=artist.name,
@@ -338,13 +348,18 @@ class RosterService:
 
     def missing_templates(self) -> int:
         with self.database.session() as session:
-            return session.scalar(
-                select(func.count(ArtistPhoto.id)).where(
-                    ~ArtistPhoto.templates.any(FaceTemplate.backend == self.backend_key)
+            return (
+                session.scalar(
+                    select(func.count(ArtistPhoto.id)).where(
+                        ~ArtistPhoto.templates.any(FaceTemplate.backend == self.backend_key)
+                    )
                 )
-            ) or 0
+                or 0
+            )
 
-    def ensure_templates(self, progress: Callable[[int, int], None] | None = None) -> list[PhotoProblem]:
+    def ensure_templates(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> list[PhotoProblem]:
         """Embed every stored reference photo that has no template for the current backend."""
         with self.database.session() as session:
             todo = session.execute(

@@ -25,7 +25,9 @@ ARCFACE_TEMPLATE = np.array(
 )
 
 
-def similarity_transform(src: NDArray[np.floating], dst: NDArray[np.floating]) -> NDArray[np.float64]:
+def similarity_transform(
+    src: NDArray[np.floating], dst: NDArray[np.floating]
+) -> NDArray[np.float64]:
     """The 2x3 matrix of the similarity mapping ``src`` points onto ``dst`` (least squares)."""
     src = np.asarray(src, dtype=np.float64)
     dst = np.asarray(dst, dtype=np.float64)

@@ -57,9 +57,7 @@ def backend_info(name: str) -> BackendInfo:
         ) from None
 
 
-def load_backend(
-    name: str, *, threads: int = 1, detector_side: int | None = None
-) -> FaceBackend:
+def load_backend(name: str, *, threads: int = 1, detector_side: int | None = None) -> FaceBackend:
     cls = backend_info(name).load_class()
     if detector_side is None:
         return cls(threads=threads)  # type: ignore[call-arg]

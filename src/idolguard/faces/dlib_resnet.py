@@ -16,7 +16,13 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from idolguard.faces.runtime import package_file
-from idolguard.faces.types import DetectedFace, FaceBackend, FaceBackendError, FloatArray
+from idolguard.faces.types import (
+    DetectedFace,
+    FaceBackend,
+    FaceBackendError,
+    FloatArray,
+    l2_normalise,
+)
 
 _MODELS = "face_recognition_models"
 
@@ -53,10 +59,11 @@ class DlibBackend(FaceBackend):
         faces = []
         for rect, score in sorted(zip(rects, scores, strict=True), key=lambda p: -p[1]):
             box = (rect.left(), rect.top(), rect.right(), rect.bottom())
-            full = tuple(v / scale for v in box)
+            x1, y1, x2, y2 = (v / scale for v in box)
+            full = (x1, y1, x2, y2)
             faces.append(
                 DetectedFace(
-                    box=full,  # type: ignore[arg-type]
+                    box=full,
                     # HOG margins are unbounded; squash to (0, 1) so thresholds mean the same.
                     score=float(1.0 / (1.0 + np.exp(-2.0 * score))),
                     landmarks=self._five_points(image, full),
@@ -73,7 +80,7 @@ class DlibBackend(FaceBackend):
         vectors = np.array(self._embedder.compute_face_descriptor(chips), dtype=np.float32)
         # dlib descriptors are compared by Euclidean distance on unit-ish
         # vectors; normalising makes cosine equivalent and the gallery generic.
-        return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+        return l2_normalise(vectors)
 
     def _rect(self, box: tuple[float, float, float, float]) -> Any:
         x1, y1, x2, y2 = (round(v) for v in box)

@@ -89,4 +89,7 @@ class Gallery(Generic[L]):
 def mean_embedding(vectors: Sequence[NDArray[np.float32]]) -> NDArray[np.float32]:
     """The normalised mean of unit vectors: a track's or an artist's centre."""
     total = np.sum(np.asarray(vectors, dtype=np.float32), axis=0)
-    return (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
+    centre: NDArray[np.float32] = (total / max(float(np.linalg.norm(total)), 1e-12)).astype(
+        np.float32
+    )
+    return centre

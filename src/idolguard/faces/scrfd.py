@@ -77,7 +77,7 @@ class SCRFD:
                 continue
             c, d, k = centres[mask], distances[mask], offsets[mask]
             all_boxes.append(np.hstack([c - d[:, :2], c + d[:, 2:]]))
-            all_points.append((k.reshape(-1, 5, 2) + c[:, None, :]))
+            all_points.append(k.reshape(-1, 5, 2) + c[:, None, :])
             all_scores.append(scores[mask])
         if not all_scores:
             empty = np.zeros((0,), np.float32)

@@ -9,7 +9,6 @@ file's outcome in its own transaction, as soon as it arrives.
 from __future__ import annotations
 
 import os
-
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait

@@ -53,7 +53,9 @@ class ExplicitSignal(Signal):
     media_types = frozenset({MediaType.IMAGE, MediaType.VIDEO})
     description = "explicitness score in [0, 1] (open_nsfw); videos: max and mean over frames"
 
-    def __init__(self, threads: int = 1, seconds_per_frame: float = 1.0, max_frames: int = 300) -> None:
+    def __init__(
+        self, threads: int = 1, seconds_per_frame: float = 1.0, max_frames: int = 300
+    ) -> None:
         self.threads = threads
         self.seconds_per_frame = seconds_per_frame
         self.max_frames = max_frames
@@ -82,7 +84,8 @@ class ExplicitSignal(Signal):
                 "peak_time": round(frames[peak].timestamp, 3),
                 "frames": len(scores),
                 "per_frame": [
-                    [round(f.timestamp, 3), round(s, 4)] for f, s in zip(frames, scores, strict=True)
+                    [round(f.timestamp, 3), round(s, 4)]
+                    for f, s in zip(frames, scores, strict=True)
                 ],
             }
         image = item.image(256).image

@@ -16,6 +16,22 @@ re-encode or an upload to most platforms. The result therefore says
 
 No check may abort a scan: damaged or hostile metadata becomes a finding with
 ``ai: false`` (or is skipped), and every read is bounded.
+
+Result::
+
+    {
+      "ai_generated": bool,            # any finding with "ai": true
+      "findings": [{"kind", "ai", "source", "value", "detail", ...}],
+      "c2pa": None | "unavailable" | {"claim_generator", "signer", "signature_info",
+               "validation_state", "validation_status", "actions", "active_manifest",
+               "manifest_count"},
+      "watermark": {"checked", "sdxl_agreement", "sd1_agreement"[, "reason"]},
+    }
+
+Finding kinds: ``c2pa``, ``c2pa_error``, ``xmp_digital_source_type``, ``xmp_error``,
+``generator_metadata``, ``exif_software``, ``exif_camera``, ``watermark`` and
+``check_error``; each may add keys of its own (``signer``, ``validation_state``,
+``digital_source_type``, ``generator``, ``model``, ``role``, ``truncated``...).
 """
 
 from __future__ import annotations
@@ -29,8 +45,8 @@ from PIL import Image
 
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
-from idolguard.signals.provenance_c2pa import read_c2pa
-from idolguard.signals.provenance_common import clip, finding
+from idolguard.signals.provenance_c2pa import has_jumbf, read_c2pa
+from idolguard.signals.provenance_common import clip, finding, read_windows
 from idolguard.signals.provenance_metadata import (
     PngMetadata,
     WebPMetadata,
@@ -45,12 +61,13 @@ from idolguard.signals.provenance_watermark import MIN_PIXELS, read_watermark
 from idolguard.signals.provenance_xmp import (
     XMP_HEAD_BYTES,
     XMP_TAIL_BYTES,
-    scan_xmp_packets,
+    find_xmp_packets,
     xmp_findings,
 )
 
-# Agreement needed to call a watermark present. By chance, 44 of 48 bits agree
-# with probability 7.6e-10 and 109 of 136 with 3.5e-13 (per decoding variant).
+# Agreement needed to call a watermark present (or at most 1 - it: the inverted
+# message, see provenance_watermark). By chance, 44 of 48 bits agree with
+# probability 7.6e-10 and 109 of 136 with 3.5e-13, per decoding variant and side.
 SDXL_THRESHOLD = 0.9
 SD1_THRESHOLD = 0.8
 DEFAULT_WATERMARK_MAX_PIXELS = 4096 * 4096
@@ -79,24 +96,30 @@ class ProvenanceSignal(Signal):
         check_watermark: bool = True,
         watermark_max_pixels: int = DEFAULT_WATERMARK_MAX_PIXELS,
         c2pa_trust_anchors: str | None = None,
-        xmp_head_bytes: int = XMP_HEAD_BYTES,
-        xmp_tail_bytes: int = XMP_TAIL_BYTES,
+        scan_head_bytes: int = XMP_HEAD_BYTES,
+        scan_tail_bytes: int = XMP_TAIL_BYTES,
     ) -> None:
         """``c2pa_trust_anchors`` is a PEM bundle of root certificates (for example the C2PA
         trust list); signatures chaining to one validate as "Trusted" instead of "Valid"."""
         self.check_watermark = check_watermark
         self.watermark_max_pixels = watermark_max_pixels
         self.c2pa_trust_anchors = c2pa_trust_anchors
-        self.xmp_head_bytes = xmp_head_bytes
-        self.xmp_tail_bytes = xmp_tail_bytes
+        self.scan_head_bytes = scan_head_bytes
+        self.scan_tail_bytes = scan_tail_bytes
 
     def analyse(self, item: AnalysisItem) -> JSONDict:
         findings: list[JSONDict] = []
-        outcome = read_c2pa(item.path, item.sniff.format, self.c2pa_trust_anchors)
+        windows: list[bytes] = _guarded(findings, "read", lambda: self._windows(item)) or []
+        outcome = read_c2pa(
+            item.path,
+            item.sniff.format,
+            self.c2pa_trust_anchors,
+            jumbf_seen=has_jumbf(windows) or item.size_bytes > sum(map(len, windows)),
+        )
         findings.extend(outcome.findings)
         png = _guarded(findings, "png", lambda: _png(item))
         webp = _guarded(findings, "webp", lambda: _webp(item))
-        _guarded(findings, "xmp", lambda: findings.extend(self._xmp(item, png)))
+        _guarded(findings, "xmp", lambda: findings.extend(_xmp(windows, png)))
         if item.media_type is MediaType.IMAGE:
             _guarded(findings, "metadata", lambda: findings.extend(_metadata(item, png, webp)))
         watermark: JSONDict = {"checked": False, "sdxl_agreement": None, "sd1_agreement": None}
@@ -118,23 +141,21 @@ class ProvenanceSignal(Signal):
     def summary(self, result: Mapping[str, Any]) -> str:
         return summarise(result)
 
-    def _xmp(self, item: AnalysisItem, png: PngMetadata | None) -> list[JSONDict]:
-        packets = scan_xmp_packets(
-            item.path, item.size_bytes, self.xmp_head_bytes, self.xmp_tail_bytes
-        )
-        found: list[JSONDict] = []
-        for packet in packets:
-            found.extend(xmp_findings(packet, "XMP"))
-        for packet in png.xmp if png is not None else []:
-            if packet not in packets:  # compressed iTXt: invisible to the byte scan
-                found.extend(xmp_findings(packet, "XMP (PNG iTXt)"))
-        return found
+    def _windows(self, item: AnalysisItem) -> list[bytes]:
+        """The bytes searched for XMP packets and JUMBF boxes (start and end of the file)."""
+        return read_windows(item.path, item.size_bytes, self.scan_head_bytes, self.scan_tail_bytes)
 
     def _watermark(
         self, item: AnalysisItem, webp: WebPMetadata | None
     ) -> tuple[JSONDict, list[JSONDict]]:
         block: JSONDict = {"checked": False, "sdxl_agreement": None, "sd1_agreement": None}
-        pixels, reason = self._lossless_pixels(item, webp)
+        try:
+            pixels, reason = self._lossless_pixels(item, webp)
+        except Exception as exc:  # truncated or corrupt pixel data: the other checks stand
+            pixels, reason = (
+                None,
+                clip(f"pixels could not be decoded ({type(exc).__name__}: {exc})", 300)[0],
+            )
         if pixels is None:
             block["reason"] = reason
             return block, []
@@ -153,7 +174,9 @@ class ProvenanceSignal(Signal):
             ("SD 1.x/2.x", reading.sd1_agreement, reading.sd1_variant, SD1_THRESHOLD, 136),
         )
         for label, agreement, variant, threshold, bits in candidates:
-            if agreement >= threshold:
+            inverted = agreement <= 1 - threshold
+            if agreement >= threshold or inverted:
+                matching = round((1 - agreement if inverted else agreement) * bits)
                 found.append(
                     finding(
                         "watermark",
@@ -162,10 +185,13 @@ class ProvenanceSignal(Signal):
                         value={"message": label, "agreement": round(agreement, 4)},
                         detail=(
                             f"The pixels carry the {label} invisible watermark "
-                            f"({round(agreement * bits)} of {bits} bits agree)."
+                            f"({matching} of {bits} bits agree"
+                            + (", read inverted" if inverted else "")
+                            + ")."
                         ),
                         generator="Stable Diffusion",
                         variant=variant,
+                        inverted=inverted,
                     )
                 )
         return block, found
@@ -198,6 +224,17 @@ class ProvenanceSignal(Signal):
                 image.load()
                 rgb = image.convert("RGB")  # drops alpha, as OpenCV's imread does
         return np.asarray(rgb, dtype=np.uint8), ""
+
+
+def _xmp(windows: list[bytes], png: PngMetadata | None) -> list[JSONDict]:
+    packets = find_xmp_packets(windows)
+    found: list[JSONDict] = []
+    for packet in packets:
+        found.extend(xmp_findings(packet, "XMP"))
+    for packet in png.xmp if png is not None else []:
+        if packet not in packets:  # compressed iTXt: invisible to the byte search
+            found.extend(xmp_findings(packet, "XMP (PNG iTXt)"))
+    return found
 
 
 def _png(item: AnalysisItem) -> PngMetadata | None:
@@ -298,6 +335,8 @@ def _label(entry: Mapping[str, Any]) -> str:
     if kind == "watermark":
         value = entry.get("value")
         if isinstance(value, Mapping):
-            return f"{value.get('message')} watermark {float(value.get('agreement', 0)):.0%}"
+            agreement = float(value.get("agreement", 0))
+            strength = 1 - agreement if entry.get("inverted") else agreement
+            return f"{value.get('message')} watermark {strength:.0%}"
         return "watermark"
     return f"{entry.get('generator') or 'generator'} metadata"

@@ -94,8 +94,20 @@ def _context(c2pa: ModuleType, trust_anchors: str | None) -> Any:
     return context
 
 
-def read_c2pa(path: Path, fmt: str, trust_anchors: str | None = None) -> C2paOutcome:
-    """Read and validate the manifest store of ``path``; never raises."""
+def has_jumbf(windows: list[bytes]) -> bool:
+    """Whether the bytes hold a JUMBF box, the container every embedded manifest lives in."""
+    return any(b"jumb" in window for window in windows)
+
+
+def read_c2pa(
+    path: Path, fmt: str, trust_anchors: str | None = None, *, jumbf_seen: bool = True
+) -> C2paOutcome:
+    """Read and validate the manifest store of ``path``; never raises.
+
+    ``jumbf_seen=False`` says a byte search found no JUMBF box: a parse error is
+    then the file's own damage (a truncated PNG), not a broken manifest, and is
+    not reported.
+    """
     mime = C2PA_MIME.get(fmt)
     if mime is None:
         return C2paOutcome()
@@ -107,7 +119,7 @@ def read_c2pa(path: Path, fmt: str, trust_anchors: str | None = None) -> C2paOut
         with path.open("rb") as stream, c2pa.Reader(mime, stream, None, context) as reader:
             store = json.loads(reader.json())
     except Exception as exc:
-        if _is_not_found(c2pa, exc):  # no JUMBF at all: the common, fast case
+        if _is_not_found(c2pa, exc) or not jumbf_seen:  # no manifest: the common case
             return C2paOutcome()
         message = clip(str(exc) or type(exc).__name__, 500)[0]
         return C2paOutcome(

@@ -9,6 +9,7 @@ clipped before they reach the database.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from idolguard.signals.base import JSONDict
@@ -81,3 +82,17 @@ def decode_text(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+def read_windows(path: Path, size: int, head_bytes: int, tail_bytes: int) -> list[bytes]:
+    """The first ``head_bytes`` and (if the file is longer) the last ``tail_bytes`` of a file.
+
+    Metadata sits near one end or the other (JPEG/PNG headers, MP4 ``moov`` boxes
+    written last), so these windows bound what a byte search over a huge file costs.
+    """
+    with path.open("rb") as fp:
+        windows = [fp.read(head_bytes)]
+        if size > head_bytes:
+            fp.seek(max(head_bytes, size - tail_bytes))
+            windows.append(fp.read(tail_bytes))
+    return windows

@@ -20,10 +20,13 @@ bit-for-bit against it:
 
 Two variants of how generators fed the encoder are tried, because both exist in
 the wild: some passed RGB arrays where the API wants BGR (older ``diffusers``),
-and ``diffusers`` embedded in float arithmetic, where OpenCV centres U on 0.5
-instead of 128, which inverts the bits of blocks whose U is negative when read
-back the 8-bit way. The best agreement over the variants is reported; with 48
-or 136 bits, 90 % agreement by chance is below one in a billion per variant.
+and ``diffusers`` embeds in float arithmetic, where OpenCV centres U on 0.5
+instead of 128. Read back the 8-bit way (as the reference decoder reads a PNG),
+such a mark comes out partly or wholly *inverted* in images whose U is mostly
+negative (warm, dark: skin tones), because the +255 shift of the band moves both
+the remainders and which element is largest. So both the 8-bit and the float
+reading are tried, and an agreement near 0 counts like one near 1: with 48 or
+136 bits either extreme by chance is below one in a billion per variant.
 
 The mark does not survive JPEG compression or resizing, so callers only run it
 on losslessly stored pixels.
@@ -59,7 +62,8 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class WatermarkReading:
-    """Bit agreement of the image's decoded bits with each known message (0.0-1.0)."""
+    """Bit agreement of the decoded bits with each message (0.0-1.0), from the variant that
+    departs most from chance (0.5) in either direction: near 0 is the inverted message."""
 
     sdxl_agreement: float
     sd1_agreement: float
@@ -76,10 +80,12 @@ def read_watermark(rgb: npt.NDArray[np.uint8]) -> WatermarkReading | None:
     if rgb.ndim != 3 or rgb.shape[2] != 3 or height * width < MIN_PIXELS:
         return None
     height, width = height // 4 * 4, width // 4 * 4
-    pixels = rgb[:height, :width].astype(np.int64)
-    best: dict[str, tuple[float, str]] = {"sdxl": (-1.0, ""), "sd1": (-1.0, "")}
-    for order, blue_index, red_index in (("bgr", 2, 0), ("rgb-as-bgr", 0, 2)):
-        red, green, blue = pixels[..., red_index], pixels[..., 1], pixels[..., blue_index]
+    # Contiguous int32 planes: every product below fits, and it is 3x faster than int64 views.
+    first, green, last = (
+        np.ascontiguousarray(rgb[:height, :width, index], dtype=np.int32) for index in range(3)
+    )
+    best: dict[str, tuple[float, str]] = {"sdxl": (0.5, ""), "sd1": (0.5, "")}
+    for order, red, blue in (("bgr", first, last), ("rgb-as-bgr", last, first)):
         for arithmetic, u_channel in (
             ("uint8", _u_channel_uint8(red, green, blue)),
             ("float", _u_channel_float(red, green, blue)),
@@ -88,7 +94,7 @@ def read_watermark(rgb: npt.NDArray[np.uint8]) -> WatermarkReading | None:
             variant = f"{order}/{arithmetic}"
             for name, message in (("sdxl", SDXL_MESSAGE), ("sd1", SD1_MESSAGE)):
                 agreement = message_agreement(bits, message)
-                if agreement > best[name][0]:
+                if abs(agreement - 0.5) > abs(best[name][0] - 0.5) or not best[name][1]:
                     best[name] = (agreement, variant)
     return WatermarkReading(
         sdxl_agreement=best["sdxl"][0],
@@ -98,20 +104,19 @@ def read_watermark(rgb: npt.NDArray[np.uint8]) -> WatermarkReading | None:
     )
 
 
-def _u_channel_uint8(
-    red: npt.NDArray[np.int64], green: npt.NDArray[np.int64], blue: npt.NDArray[np.int64]
-) -> FloatArray:
+IntArray = npt.NDArray[np.int32] | npt.NDArray[np.int64]
+
+
+def _u_channel_uint8(red: IntArray, green: IntArray, blue: IntArray) -> FloatArray:
     """U exactly as OpenCV computes it for 8-bit images (what ``cv2.imread`` + decode sees)."""
     half = 1 << (_YUV_SHIFT - 1)
     luma = (red * _R2Y + green * _G2Y + blue * _B2Y + half) >> _YUV_SHIFT
-    u = ((blue - luma) * _B2U + (128 << _YUV_SHIFT) + half) >> _YUV_SHIFT
+    u = ((blue - luma) * _B2U + ((128 << _YUV_SHIFT) + half)) >> _YUV_SHIFT
     result: FloatArray = np.clip(u, 0, 255).astype(np.float64)
     return result
 
 
-def _u_channel_float(
-    red: npt.NDArray[np.int64], green: npt.NDArray[np.int64], blue: npt.NDArray[np.int64]
-) -> FloatArray:
+def _u_channel_float(red: IntArray, green: IntArray, blue: IntArray) -> FloatArray:
     """U as OpenCV computes it for float images: centred on 0.5, unclipped (diffusers' path)."""
     luma = 0.299 * red + 0.587 * green + 0.114 * blue
     result: FloatArray = (blue - luma) * 0.492 + 0.5

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 from idolguard.signals.base import JSONDict
 from idolguard.signals.provenance_common import (
@@ -62,18 +61,11 @@ _FALLBACK_SOURCE_TYPE = (
 )
 
 
-def scan_xmp_packets(
-    path: Path, size: int, head_bytes: int = XMP_HEAD_BYTES, tail_bytes: int = XMP_TAIL_BYTES
-) -> list[bytes]:
-    """Distinct XMP packets found in the first ``head_bytes`` and last ``tail_bytes`` of a file."""
+def find_xmp_packets(windows: list[bytes]) -> list[bytes]:
+    """Distinct XMP packets in the given byte windows of a file (see ``read_windows``)."""
     packets: list[bytes] = []
-    with path.open("rb") as fp:
-        buffers = [fp.read(head_bytes)]
-        if size > head_bytes:
-            fp.seek(max(head_bytes, size - tail_bytes))
-            buffers.append(fp.read(tail_bytes))
-    for buffer in buffers:
-        for packet in _packets_in(buffer):
+    for window in windows:
+        for packet in _packets_in(window):
             if packet not in packets:
                 packets.append(packet)
             if len(packets) >= MAX_PACKETS:

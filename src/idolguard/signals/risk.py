@@ -66,7 +66,11 @@ class RiskSignal(Signal):
         provenance = item.results.get("provenance") or {}
         if provenance.get("ai_generated"):
             harms.append(AI_GENERATED_HARM)
-            sources = [f.get("source", f.get("kind", "")) for f in provenance.get("findings", []) if f.get("ai")]
+            sources = [
+                f.get("source", f.get("kind", ""))
+                for f in provenance.get("findings", [])
+                if f.get("ai")
+            ]
             harm_reasons.append("declared AI-generated (" + "; ".join(sources[:3]) + ")")
         harm = noisy_or(harms)
 
@@ -75,21 +79,35 @@ class RiskSignal(Signal):
             terms.append(term)
             if harm_reasons:
                 reasons.append(
-                    (term, f"{artist['name']} recognised (score {who:.2f}) with " + " and ".join(harm_reasons))
+                    (
+                        term,
+                        f"{artist['name']} recognised (score {who:.2f}) with "
+                        + " and ".join(harm_reasons),
+                    )
                 )
             terms.append(ARTIST_ONLY_WEIGHT * who)
-            reasons.append((ARTIST_ONLY_WEIGHT * who, f"{artist['name']} recognised (score {who:.2f})"))
+            reasons.append(
+                (ARTIST_ONLY_WEIGHT * who, f"{artist['name']} recognised (score {who:.2f})")
+            )
         elif harm_reasons:
             term = UNNAMED_HARM_WEIGHT * harm
             terms.append(term)
-            reasons.append((term, "no enrolled artist recognised, but " + " and ".join(harm_reasons)))
+            reasons.append(
+                (term, "no enrolled artist recognised, but " + " and ".join(harm_reasons))
+            )
 
         bank = item.results.get("bank_match") or {}
         verdict = bank.get("verdict")
         if verdict in BANK_MATCH:
             term = BANK_MATCH[verdict]
             terms.append(term)
-            labels = sorted({str(m.get("bank")) for m in bank.get("matches", []) if m.get("bank_kind") == "block"})
+            labels = sorted(
+                {
+                    str(m.get("bank"))
+                    for m in bank.get("matches", [])
+                    if m.get("bank_kind") == "block"
+                }
+            )
             reasons.append((term, f"hash {verdict} in block bank(s) {', '.join(labels)}"))
         elif verdict == "allow-listed":
             reasons.append((0.0, "matches an allow-listed (known benign) source"))

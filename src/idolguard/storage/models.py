@@ -197,7 +197,7 @@ class ArtistAlias(Base):
     """Another name the artist is found under: Hangul, romanisations, nicknames, group tags.
 
     ``folded`` is the alias NFKC-normalised and case-folded, so a search for
-    "JENNIE" or "ｊｅｎｎｉｅ" finds "Jennie" and Hangul is compared as composed syllables.
+    "JENNIE" or full-width "jennie" finds "Jennie" and Hangul is compared as composed syllables.
     """
 
     __tablename__ = "artist_alias"

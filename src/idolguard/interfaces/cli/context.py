@@ -37,7 +37,9 @@ class CLIState:
         settings = settings.with_overrides(database_url=self.database_url, workers=self.workers)
         if self.face_backend:
             if self.face_backend not in BACKENDS:
-                fail(f"unknown face backend {self.face_backend!r}; available: {', '.join(BACKENDS)}")
+                fail(
+                    f"unknown face backend {self.face_backend!r}; available: {', '.join(BACKENDS)}"
+                )
             settings = replace(settings, faces=replace(settings.faces, backend=self.face_backend))
         return settings
 

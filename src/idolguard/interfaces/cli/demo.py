@@ -11,7 +11,12 @@ from rich.console import Console
 
 from idolguard.demo import run_demo
 from idolguard.interfaces.cli.context import state
-from idolguard.interfaces.cli.output import record_to_json, records_table, write_json_line
+from idolguard.interfaces.cli.output import (
+    faces_json,
+    record_to_json,
+    records_table,
+    write_json_line,
+)
 
 
 def demo(
@@ -44,6 +49,16 @@ def demo(
         else:
             console.print(
                 f"[yellow]unexpected:[/] {name}: {got} (expected {result.expected[name]})"
+            )
+    for record in result.records:
+        faces = faces_json(record)
+        named = [f["identity"] for f in faces if f["identity"]]
+        if named:
+            who = ", ".join(f"{i['name']} (score {i['score']:.2f})" for i in named)
+            console.print(
+                f"{Path(record.location).name}: recognised {who} among {len(faces)} faces; "
+                "everyone else is unknown (Yao Ming was enrolled from one portrait)",
+                highlight=False,
             )
     console.print(
         f"\n{right}/{len(result.records)} files got the expected verdict. "

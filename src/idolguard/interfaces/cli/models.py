@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
-import json
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -51,7 +51,8 @@ def models(
         calibration = load_calibration(info.name)
         rows.append(
             {
-                "name": f"face backend `{info.name}`" + (" (selected)" if info.name == current else ""),
+                "name": f"face backend `{info.name}`"
+                + (" (selected)" if info.name == current else ""),
                 "used_for": info.summary,
                 "packages": info.packages,
                 "licence": info.licence,

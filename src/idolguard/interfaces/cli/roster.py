@@ -14,7 +14,9 @@ from idolguard.domain.roster import EnrolmentError, RosterError
 from idolguard.faces import FaceBackendError
 from idolguard.interfaces.cli.context import EXIT_SYSTEM, fail, state
 
-roster_app = typer.Typer(help="Enrol artists with reference photos and aliases; list and remove them.")
+roster_app = typer.Typer(
+    help="Enrol artists with reference photos and aliases; list and remove them."
+)
 
 PhotosOpt = Annotated[
     list[Path],
@@ -38,7 +40,9 @@ def add(
     photos: PhotosOpt,
     alias: Annotated[
         list[str] | None,
-        typer.Option("--alias", "-a", help="Other name: Hangul, romanisation, nickname (repeatable)."),
+        typer.Option(
+            "--alias", "-a", help="Other name: Hangul, romanisation, nickname (repeatable)."
+        ),
     ] = None,
     group: Annotated[str | None, typer.Option("--group", "-g", help="Group name.")] = None,
 ) -> None:

@@ -1,0 +1,131 @@
+"""End-to-end scan throughput on 1080p photos with 1-5 faces, and where the time goes.
+
+Reproduce (repository root, after scripts/bootstrap):
+
+    .venv/bin/python benchmarks/bench_scan_throughput.py --images 60 --workers 2
+
+Test photos are composed once: 1-5 face photos from the East-Asian
+development set (``../shared/data/recognition/asian``) pasted at 250-450 px
+onto a 1920x1080 bundled public-domain photo and saved as JPEG q90 (typical
+social-media re-encode). Three artists are enrolled so identification does
+real work. The scan is the real ``idolguard scan`` pipeline with every
+signal (faces, identity, explicitness, provenance, PDQ, bank match, risk) on
+``--workers`` processes, into a fresh SQLite home. Per-stage figures are
+measured separately, single-threaded, in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from PIL import Image
+
+from idolguard.app import IdolGuard
+from idolguard.config import load_settings
+from idolguard.demo import sample_image
+from idolguard.media import MediaLimits, sniff
+from idolguard.signals.base import AnalysisItem, Stage
+
+DATA = Path(__file__).resolve().parents[2] / "shared/data/recognition/asian"
+
+
+def compose(out: Path, count: int, seed: int) -> list[Path]:
+    rng = random.Random(seed)
+    people = sorted(p for p in DATA.iterdir() if p.is_dir())
+    backgrounds = ["rocket", "coffee", "chelsea", "astronaut"]
+    paths = []
+    for i in range(count):
+        canvas = sample_image(backgrounds[i % 4]).convert("RGB").resize((1920, 1080))
+        n_faces = 1 + i % 5
+        slots = rng.sample(range(5), n_faces)
+        for slot in slots:
+            person = rng.choice(people)
+            face = Image.open(rng.choice(sorted(person.iterdir()))).convert("RGB")
+            height = rng.randint(250, 450)
+            face = face.resize((max(1, round(face.width * height / face.height)), height))
+            x = 20 + slot * 380 + rng.randint(0, 20)
+            canvas.paste(face, (min(x, 1920 - face.width), rng.randint(50, 1080 - height - 20)))
+        path = out / f"photo_{i:03d}_{n_faces}faces.jpg"
+        canvas.save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--images", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        photos_dir = root / "photos"
+        photos_dir.mkdir()
+        photos = compose(photos_dir, args.images, seed=0)
+        settings = replace(load_settings(environ={}, home=root / "home"), workers=args.workers)
+        with IdolGuard(settings) as app:
+            people = sorted(
+                p for p in DATA.iterdir() if p.is_dir() and len(list(p.iterdir())) >= 10
+            )
+            for person in people[:3]:
+                for photo in sorted(person.iterdir()):
+                    try:
+                        app.roster.add_artist(person.name, [photo])
+                        break
+                    except ValueError:
+                        continue
+            start = time.perf_counter()
+            summary = app.scanner().run([photos_dir])
+            elapsed = time.perf_counter() - start
+            failed = summary.failed
+            faces = sum(
+                len((r.results.get("faces") or {}).get("faces", [])) for r in summary.records
+            )
+            print(
+                f"scan of {len(photos)} 1080p photos ({faces} faces) with {args.workers} workers: "
+                f"{elapsed:.1f} s, {len(photos) / elapsed:.2f} images/s, {failed} failed "
+                f"(includes worker start-up and model loading)"
+            )
+
+            # Per stage, one thread, models already loaded.
+            single = replace(settings.faces, threads=1)
+            app_single = IdolGuard(replace(settings, faces=single))
+            signals = app_single.signals()
+            limits = MediaLimits()
+            timings: dict[str, list[float]] = {s.name: [] for s in signals if s.name != "vpdq"}
+            decode: list[float] = []
+            for path in photos[: min(len(photos), 30)]:
+                t0 = time.perf_counter()
+                item = AnalysisItem(
+                    path, "0" * 64, "0" * 32, path.stat().st_size, sniff(path, limits), limits
+                )
+                item.image(2048)
+                decode.append(time.perf_counter() - t0)
+                ordered = [s for s in signals if s.stage is Stage.CONTENT]
+                ordered += [s for s in signals if s.stage is Stage.CONTEXT]
+                for signal in [s for s in ordered if s.applies_to(item.media_type)]:
+                    t0 = time.perf_counter()
+                    item.results[signal.name] = signal.analyse(item)
+                    timings[signal.name].append(time.perf_counter() - t0)
+            warm = {k: v[1:] for k, v in timings.items()}  # first call loads the model
+            print("per-stage median ms per photo (1 thread; faces/identity include every face):")
+            print(f"  {'decode (2048 px draft)':24s} {statistics.median(decode) * 1000:7.1f}")
+            total = statistics.median(decode)
+            for name, values in warm.items():
+                print(f"  {name:24s} {statistics.median(values) * 1000:7.1f}")
+                total += statistics.median(values)
+            print(f"  {'total':24s} {total * 1000:7.1f}  -> {1 / total:.1f} images/s per core")
+            app_single.close()
+
+
+if __name__ == "__main__":
+    main()

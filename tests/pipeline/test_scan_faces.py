@@ -1,0 +1,78 @@
+"""The whole face loop through the real pipeline: enrol, scan photos and a video, re-scan."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PIL import Image
+
+from idolguard.app import IdolGuard
+from idolguard.demo import write_pan_video
+from idolguard.interfaces.cli.output import record_to_json
+from tests.helpers import YAO_IN_PLAYERS, face_photo, sample
+
+
+def _inside(box: list[float], point: tuple[float, float]) -> bool:
+    return box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3]
+
+
+def test_group_photo_names_the_artist_and_calls_everyone_else_unknown(
+    app: IdolGuard, tmp_path: Path
+) -> None:
+    app.roster.add_artist("Yao Ming", [face_photo("yaoming.jpg")], aliases=["姚明"])
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("players.jpg", "gdp.jpg"):
+        shutil.copy(face_photo(name), folder / name)
+    shutil.copy(sample("rocket.jpg"), folder / "rocket.jpg")
+    records = {
+        Path(r.location).name: record_to_json(r) for r in app.scanner().run([folder]).records
+    }
+
+    team = records["players.jpg"]
+    named = [f for f in team["faces"] if f["identity"]]
+    assert len(team["faces"]) >= 10
+    assert [f["identity"]["name"] for f in named] == ["Yao Ming"]
+    assert _inside(named[0]["box"], YAO_IN_PLAYERS)
+    assert 0.5 < named[0]["identity"]["score"] <= 1.0
+    assert team["artists"] == ["Yao Ming"]
+    assert team["explicit"] is not None and team["explicit"] < 0.2
+    assert team["provenance"]["ai_generated"] is False
+    assert 0 < team["risk"] < 0.3
+    assert team["reasons"] == [f"Yao Ming recognised (score {named[0]['identity']['score']:.2f})"]
+    assert "embedding" not in team["signals"]["faces"]["faces"][0]
+
+    assert records["gdp.jpg"]["artists"] == []
+    assert all(f["identity"] is None for f in records["gdp.jpg"]["faces"])
+    assert records["rocket.jpg"]["faces"] == [] and records["rocket.jpg"]["risk"] == 0.0
+
+
+def test_enrolling_later_names_people_in_media_already_scanned(
+    app: IdolGuard, tmp_path: Path
+) -> None:
+    photo = tmp_path / "team.jpg"
+    shutil.copy(face_photo("players.jpg"), photo)
+    first = record_to_json(app.scanner().run([photo]).records[0])
+    assert first["artists"] == []
+    app.roster.add_artist("Yao Ming", [face_photo("yaoming.jpg")])
+    summary = app.scanner().run([photo])
+    again = record_to_json(summary.records[0])
+    assert summary.cached == 1 and "faces" in again["cached_signals"]
+    assert again["artists"] == ["Yao Ming"]
+
+
+def test_video_faces_are_tracked_and_named_per_track(app: IdolGuard, tmp_path: Path) -> None:
+    app.roster.add_artist("Yao Ming", [face_photo("yaoming.jpg")])
+    clip = tmp_path / "clip.mp4"
+    portrait = Image.open(face_photo("yaoming.jpg")).convert("RGB")
+    write_pan_video(portrait, clip, seconds=4.0, size=(480, 360))
+    record = record_to_json(app.scanner().run([clip]).records[0])
+    assert record["signal_errors"] == {}
+    named = [f for f in record["faces"] if f["identity"]]
+    assert len(named) == 1, record["faces"]
+    track = named[0]["track"]
+    assert track["detections"] >= 3
+    assert track["start"] <= named[0]["frame_time"] <= track["end"]
+    assert record["artists"] == ["Yao Ming"]
+    assert record["signals"]["explicit"]["frames"] >= 3
