@@ -5,9 +5,9 @@ an artist averages two views of them: the best cosine similarity over the
 templates (the reference that shares the query's pose, age and make-up) and
 the similarity to their normalised mean (which no single look-alike photo can
 dominate). On the development K-pop set, where idols styled alike make
-impostor scores high, the average named 97.0 % of enrolled faces at 1 %
-unknown-accepted against 94.5 % for the maximum alone and 96.6 % for the
-mean alone (docs/benchmarks.md). One matrix product covers the whole roster;
+impostor scores high, the average named 96.2 % of enrolled faces at 1 %
+unknown-accepted against 93.0 % for the maximum alone and 96.1 % for the
+mean alone (arcface v3, 20 random rosters of 10 artists x 5 photos). One matrix product covers the whole roster;
 at 10,000 templates of 512 floats that is 20 MB and a few milliseconds per
 face, so no approximate index is needed at the roster sizes agencies have.
 """
