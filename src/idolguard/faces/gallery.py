@@ -7,9 +7,11 @@ the similarity to their normalised mean (which no single look-alike photo can
 dominate). On the development K-pop set, where idols styled alike make
 impostor scores high, the average named 96.2 % of enrolled faces at 1 %
 unknown-accepted against 93.0 % for the maximum alone and 96.1 % for the
-mean alone (arcface v3, 20 random rosters of 10 artists x 5 photos). One matrix product covers the whole roster;
-at 10,000 templates of 512 floats that is 20 MB and a few milliseconds per
-face, so no approximate index is needed at the roster sizes agencies have.
+mean alone (arcface v3, 20 random rosters of 10 artists x 5 photos).
+
+One matrix product covers the whole roster; at 10,000 templates of 512
+floats that is 20 MB and a few milliseconds per face, so no approximate
+index is needed at the roster sizes agencies have.
 """
 
 from __future__ import annotations
