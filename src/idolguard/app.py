@@ -54,17 +54,20 @@ class IdolGuard:
     def _load_face_backend(self) -> FaceBackend:
         faces = self.settings.faces
         return load_backend(
-            faces.backend,
-            threads=faces.threads or os.cpu_count() or 1,
-            detector_side=faces.detector_side,
+            faces.backend, threads=self._model_threads, detector_side=faces.detector_side
         )
+
+    @property
+    def _model_threads(self) -> int:
+        """Inference threads for models run in this process (scan workers set their own)."""
+        return self.settings.faces.threads or os.cpu_count() or 1
 
     def available_signals(self) -> list[Signal]:
         context = SignalContext(
             matching=self.settings.matching,
             limits=self.settings.limits,
             faces=self.settings.faces,
-            threads=self.settings.faces.threads or os.cpu_count() or 1,
+            threads=self._model_threads,
             bank_matcher=self.banks,
             face_matcher=self.roster,
         )

@@ -13,7 +13,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +26,7 @@ from idolguard.faces.quality import assess, enrolment_problem
 from idolguard.media import MediaError, MediaLimits, MediaType, load_image, sniff
 from idolguard.media.digests import file_digests
 from idolguard.signals.base import JSONDict
+from idolguard.signals.faces import IMAGE_DECODE_SIDE
 from idolguard.signals.identity import Candidate, Identification
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
@@ -35,6 +35,8 @@ from idolguard.storage.models import Artist, ArtistAlias, ArtistPhoto, FaceTempl
 _FOLD_DROP = re.compile("[\\s\\-_.\u00b7\u30fb'\u2019\"()]+")
 # Candidates listed per face for reviewers, named or not.
 CANDIDATES = 3
+# Detections below this score are not faces a reference photo can be about.
+MIN_DET_SCORE = 0.5
 
 
 class RosterError(ValueError):
@@ -80,9 +82,7 @@ class ArtistSummary:
 class _Prepared:
     path: Path
     sha256: str
-    face: DetectedFace
-    embedding: NDArray[np.float32]
-    quality: JSONDict
+    template: FaceTemplate
 
 
 @dataclass
@@ -222,22 +222,17 @@ class RosterService:
         kind = sniff(path, self.limits)
         if kind.media_type is not MediaType.IMAGE:
             raise RosterError(f"not a photo ({kind.format}); reference photos must be images")
-        decoded = load_image(path, self.limits, max_side=2048)
-        pixels = np.asarray(decoded.image, dtype=np.uint8)
-        faces = [f for f in self.backend.detect(pixels) if f.score >= 0.5]
+        pixels, faces = self._detect(path)
         problem = enrolment_problem(pixels, faces)
         if problem:
             raise RosterError(problem)
-        face = max(faces, key=lambda f: f.eye_distance)
-        quality = assess(pixels, face)
         sha256, _md5, _size = file_digests(path)
-        return _Prepared(
-            path=path,
-            sha256=sha256,
-            face=face,
-            embedding=self.backend.embed(pixels, [face])[0],
-            quality={"eye_distance": quality.eye_distance, "sharpness": quality.sharpness},
-        )
+        return _Prepared(path=path, sha256=sha256, template=self._template(pixels, faces))
+
+    def _detect(self, path: Path) -> tuple[NDArray[np.uint8], list[DetectedFace]]:
+        decoded = load_image(path, self.limits, max_side=IMAGE_DECODE_SIDE)
+        pixels = np.asarray(decoded.image, dtype=np.uint8)
+        return pixels, [f for f in self.backend.detect(pixels) if f.score >= MIN_DET_SCORE]
 
     def _store_photos(self, session: Session, artist: Artist, prepared: list[_Prepared]) -> None:
         existing = {p.sha256 for p in artist.photos}
@@ -247,18 +242,21 @@ class RosterService:
             self.blobs.put_file(item.path, expected_sha256=item.sha256)
             photo = ArtistPhoto(sha256=item.sha256, filename=item.path.name)
             artist.photos.append(photo)
-            photo.templates.append(self._template(item.face, item.embedding, item.quality))
+            photo.templates.append(item.template)
 
-    def _template(
-        self, face: DetectedFace, embedding: NDArray[np.float32], quality: JSONDict
-    ) -> FaceTemplate:
+    def _template(self, pixels: NDArray[np.uint8], faces: list[DetectedFace]) -> FaceTemplate:
+        """The template of the photo's main (largest) face under the current backend."""
+        face = max(faces, key=lambda f: f.eye_distance)
+        quality = assess(pixels, face)
+        embedding = self.backend.embed(pixels, [face])[0]
         return FaceTemplate(
             backend=self.backend_key,
             embedding=np.asarray(embedding, dtype="<f4").tobytes(),
             face={
                 "box": [round(v, 1) for v in face.box],
                 "det_score": round(face.score, 4),
-                **{k: round(float(v), 2) for k, v in quality.items()},
+                "eye_distance": round(quality.eye_distance, 2),
+                "sharpness": round(quality.sharpness, 2),
             },
         )
 
@@ -371,19 +369,10 @@ class RosterService:
         for done, (photo_id, sha256, filename) in enumerate(todo, start=1):
             label = f"{filename or sha256[:12]} (photo #{photo_id})"
             try:
-                path = self.blobs.path_for(sha256)
-                decoded = load_image(path, self.limits, max_side=2048)
-                pixels = np.asarray(decoded.image, dtype=np.uint8)
-                faces = [f for f in self.backend.detect(pixels) if f.score >= 0.5]
+                pixels, faces = self._detect(self.blobs.path_for(sha256))
                 if not faces:
                     raise RosterError(f"the {self.backend.name} backend finds no face in it")
-                face = max(faces, key=lambda f: f.eye_distance)
-                quality = assess(pixels, face)
-                template = self._template(
-                    face,
-                    self.backend.embed(pixels, [face])[0],
-                    {"eye_distance": quality.eye_distance, "sharpness": quality.sharpness},
-                )
+                template = self._template(pixels, faces)
             except (MediaError, RosterError, OSError) as exc:
                 problems.append(PhotoProblem(label, str(exc)))
                 continue
@@ -470,7 +459,3 @@ class RosterService:
             "threshold": calibration.threshold,
             "false_accept_rate": calibration.far,
         }
-
-
-def describe_problems(problems: Sequence[PhotoProblem]) -> list[dict[str, Any]]:
-    return [{"photo": p.path, "problem": p.problem} for p in problems]

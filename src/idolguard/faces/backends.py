@@ -45,8 +45,6 @@ BACKENDS: dict[str, BackendInfo] = {
     )
 }
 
-DEFAULT_BACKEND = "arcface"
-
 
 def backend_info(name: str) -> BackendInfo:
     try:

@@ -7,6 +7,7 @@ one backend *version*: a new model or alignment means re-running the script.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -40,11 +41,16 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+@functools.cache
+def _calibration_file() -> dict[str, Any]:
+    """Parsed once per process: identification asks for the threshold on every scanned item."""
+    text = resources.files("idolguard.faces").joinpath(CALIBRATION_FILE).read_text("utf-8")
+    raw: dict[str, Any] = json.loads(text)
+    return raw
+
+
 def load_calibration(backend: str, version: str | None = None) -> Calibration:
-    raw: dict[str, Any] = json.loads(
-        resources.files("idolguard.faces").joinpath(CALIBRATION_FILE).read_text("utf-8")
-    )
-    entry = raw.get(backend)
+    entry = _calibration_file().get(backend)
     if entry is None:
         raise FaceBackendError(f"no identification calibration for face backend {backend!r}")
     calibration = Calibration(backend=backend, **entry)

@@ -17,7 +17,7 @@ index is needed at the roster sizes agencies have.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,22 +25,24 @@ from numpy.typing import NDArray
 L = TypeVar("L", bound=Hashable)
 
 
+class _Index(NamedTuple, Generic[L]):
+    """The gallery rearranged for search; rebuilt only after templates are added."""
+
+    matrix: NDArray[np.float32]  # templates, rows grouped by label
+    starts: NDArray[np.intp]  # first row of each label's group
+    labels: list[L]  # label of each group, in order
+    centroids: NDArray[np.float32]  # normalised mean template of each group
+
+
 class Gallery(Generic[L]):
     def __init__(self, dim: int) -> None:
         self.dim = dim
         self._labels: list[L] = []
         self._rows: list[NDArray[np.float32]] = []
-        self._matrix: NDArray[np.float32] | None = None
-        self._starts: NDArray[np.intp] | None = None
-        self._centroids: NDArray[np.float32] | None = None
-        self._order_labels: list[L] = []
+        self._index: _Index[L] | None = None
 
     def __len__(self) -> int:
         return len(self._rows)
-
-    @property
-    def labels(self) -> list[L]:
-        return list(dict.fromkeys(self._labels))
 
     def add(self, label: L, vector: NDArray[np.float32]) -> None:
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
@@ -48,35 +50,34 @@ class Gallery(Generic[L]):
             raise ValueError(f"expected a {self.dim}-d embedding, got {vector.shape[0]}-d")
         self._labels.append(label)
         self._rows.append(vector / max(float(np.linalg.norm(vector)), 1e-12))
-        self._matrix = None
-        self._starts = None
+        self._index = None
 
-    def _build(self) -> tuple[NDArray[np.float32], NDArray[np.intp], list[L]]:
-        if self._matrix is None or self._starts is None:
-            # Group rows by label so that per-label maxima are one reduceat.
+    def _build(self) -> _Index[L]:
+        if self._index is None:
+            # Group rows by label so that per-label maxima and sums are one reduceat each.
             first_seen = {label: i for i, label in reversed(list(enumerate(self._labels)))}
             order = sorted(range(len(self._labels)), key=lambda i: first_seen[self._labels[i]])
-            self._matrix = np.stack([self._rows[i] for i in order])
+            matrix = np.stack([self._rows[i] for i in order])
             ordered = [self._labels[i] for i in order]
-            self._starts = np.array(
+            starts = np.array(
                 [i for i, label in enumerate(ordered) if i == 0 or ordered[i - 1] != label],
                 dtype=np.intp,
             )
-            self._order_labels = [ordered[i] for i in self._starts]
-            sums = np.add.reduceat(self._matrix, self._starts, axis=0)
+            sums = np.add.reduceat(matrix, starts, axis=0)
             norms = np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-            self._centroids = (sums / norms).astype(np.float32)
-        return self._matrix, self._starts, self._order_labels
+            self._index = _Index(
+                matrix, starts, [ordered[i] for i in starts], (sums / norms).astype(np.float32)
+            )
+        return self._index
 
     def scores(self, queries: NDArray[np.float32]) -> tuple[NDArray[np.float32], list[L]]:
         """Per-label score, shape ``(len(queries), n_labels)``, and the label order."""
         if not self._rows:
             return np.zeros((len(queries), 0), dtype=np.float32), []
-        matrix, starts, labels = self._build()
-        assert self._centroids is not None
+        index = self._build()
         q = np.asarray(queries, dtype=np.float32)
-        best = np.maximum.reduceat(q @ matrix.T, starts, axis=1)
-        return (0.5 * (best + q @ self._centroids.T)).astype(np.float32), labels
+        best = np.maximum.reduceat(q @ index.matrix.T, index.starts, axis=1)
+        return (0.5 * (best + q @ index.centroids.T)).astype(np.float32), index.labels
 
     def search(self, queries: NDArray[np.float32], k: int = 3) -> list[list[tuple[L, float]]]:
         """The ``k`` best labels for each query, best first, with their similarity."""

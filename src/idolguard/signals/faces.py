@@ -106,7 +106,6 @@ class FacesSignal(Signal):
             self.settings.video_seconds_per_frame, 640, self.settings.video_max_frames
         )
         per_frame: list[tuple[float, list[Observation]]] = []
-        scale = 1.0
         for frame in sampled.frames:
             pixels = np.asarray(frame.image, dtype=np.uint8)
             scale = max(info.width, info.height) / max(frame.image.size)
