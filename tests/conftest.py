@@ -17,6 +17,7 @@ from idolguard.config import Settings, load_settings
 from idolguard.faces import FaceBackend, load_backend
 from idolguard.storage.database import normalise_url
 from tests.helpers import SAMPLES
+from tests.tsa import tsa  # noqa: F401  (a real RFC 3161 TSA on loopback)
 
 POSTGRES_ENV = "IDOLGUARD_TEST_POSTGRES_URL"
 

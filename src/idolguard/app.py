@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import asdict, replace
+from pathlib import Path
 
 from idolguard.config import Settings
 from idolguard.domain.banks import BankService
+from idolguard.domain.bundles import BundleExporter
+from idolguard.domain.cases import CaseService
+from idolguard.domain.custody import CustodyLog
+from idolguard.domain.evidence import EvidenceService
+from idolguard.domain.intake import IntakeService
+from idolguard.domain.retention import RetentionService
+from idolguard.domain.retro import RetroMatcher
+from idolguard.domain.review import ReviewService
 from idolguard.domain.roster import RosterService
+from idolguard.domain.triage import Triage
+from idolguard.evidence.timestamp import TimestampClient
 from idolguard.faces import FaceBackend, backend_info, load_backend
 from idolguard.pipeline.scan import Scanner
 from idolguard.signals import (
@@ -22,7 +33,8 @@ from idolguard.signals import (
     plugin_manager,
     select_signals,
 )
-from idolguard.storage.analysis_store import AnalysisStore
+from idolguard.signals import risk as risk_weights
+from idolguard.storage.analysis_store import AnalysisStore, FileRecord
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
 
@@ -32,7 +44,7 @@ class IdolGuard:
         self.settings = settings
         settings.home.mkdir(parents=True, exist_ok=True)
         self.database = Database(settings.database_url)
-        self.blobs = BlobStore(settings.blob_dir)
+        self.blobs = BlobStore(settings.blob_dir, settings.evidence_key)
         self.analysis = AnalysisStore(self.database)
         self.banks = BankService(
             self.database,
@@ -50,6 +62,71 @@ class IdolGuard:
             backend_key=f"{backend_class.name}@{backend_class.version}",
         )
         self._plugins = plugin_manager()
+        self.custody = CustodyLog(self.database)
+        self.cases = CaseService(self.database, self.custody)
+        self.evidence = EvidenceService(
+            self.database,
+            self.blobs,
+            self.custody,
+            thresholds=self._thresholds(),
+            timestamp_client=self.timestamp_client,
+        )
+        self.triage = Triage(
+            self.database, self.analysis, self.cases, self.evidence, settings.review
+        )
+        self.review = ReviewService(
+            self.database, settings, self.cases, self.banks, self.blobs, self.custody
+        )
+        self.retro = RetroMatcher(self.analysis, self.banks, self.triage)
+        self.banks.add_listener(self.retro.on_bank_added)
+        self.retention = RetentionService(
+            self.database, self.blobs, self.custody, settings.retention
+        )
+        self.intake = IntakeService(
+            settings, self.triage, self.blobs, lambda: self.scanner(workers=0, triage=False)
+        )
+
+    def timestamp_client(self) -> TimestampClient | None:
+        """The configured time-stamping authority, or ``None`` when there is none."""
+        evidence = self.settings.evidence
+        if not evidence.tsa_url:
+            return None
+        roots = None
+        if evidence.tsa_roots_file:
+            roots = Path(evidence.tsa_roots_file).expanduser().read_bytes()
+        return TimestampClient(evidence.tsa_url, timeout=evidence.tsa_timeout, roots_pem=roots)
+
+    def tsa_roots(self) -> bytes | None:
+        path = self.settings.evidence.tsa_roots_file
+        return Path(path).expanduser().read_bytes() if path else None
+
+    def exporter(self) -> BundleExporter:
+        return BundleExporter(
+            self.settings,
+            self.cases,
+            self.evidence,
+            self.custody,
+            self.blobs,
+            self.timestamp_client(),
+        )
+
+    def _thresholds(self) -> dict[str, object]:
+        """The thresholds and weights in force, recorded in every evidence manifest."""
+        return {
+            "matching": asdict(self.settings.matching),
+            "review": asdict(self.settings.review),
+            "risk": {
+                "ai_generated_harm": risk_weights.AI_GENERATED_HARM,
+                "bank_match": dict(risk_weights.BANK_MATCH),
+                "unnamed_harm_weight": risk_weights.UNNAMED_HARM_WEIGHT,
+                "artist_only_weight": risk_weights.ARTIST_ONLY_WEIGHT,
+            },
+            "faces": {
+                "backend": self.settings.faces.backend,
+                "min_det_score": self.settings.faces.min_det_score,
+                "min_face_pixels": self.settings.faces.min_face_pixels,
+            },
+        }
 
     def _load_face_backend(self) -> FaceBackend:
         faces = self.settings.faces
@@ -82,14 +159,22 @@ class IdolGuard:
         *,
         workers: int | None = None,
         persist: bool = True,
+        triage: bool = True,
     ) -> Scanner:
+        """A scanner; with ``triage``, files that need a look open review items as they finish."""
         settings = self.settings if persist else replace(self.settings, store_originals=False)
+        actor = self.settings.operator
+
+        def open_items(record: FileRecord) -> None:
+            self.triage.on_record(record, actor=actor)
+
         return Scanner(
             settings,
             self.analysis,
             self.signals(signal_names),
             workers=workers,
             persist=persist,
+            on_record=open_items if triage else None,
         )
 
     def close(self) -> None:

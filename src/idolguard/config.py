@@ -7,7 +7,11 @@ Precedence, lowest to highest: defaults, ``idolguard.toml``, environment, CLI fl
 
 from __future__ import annotations
 
+import base64
+import binascii
+import getpass
 import os
+import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -23,6 +27,9 @@ ENV_DATABASE_URL = "IDOLGUARD_DATABASE_URL"
 ENV_CONFIG = "IDOLGUARD_CONFIG"
 ENV_WORKERS = "IDOLGUARD_WORKERS"
 ENV_FACE_BACKEND = "IDOLGUARD_FACE_BACKEND"
+ENV_OPERATOR = "IDOLGUARD_OPERATOR"
+ENV_EVIDENCE_KEY = "IDOLGUARD_EVIDENCE_KEY"
+ENV_TSA_URL = "IDOLGUARD_TSA_URL"
 CONFIG_FILENAME = "idolguard.toml"
 
 _T = TypeVar("_T")
@@ -60,6 +67,49 @@ class FaceSettings:
 
 
 @dataclass(frozen=True)
+class EvidenceSettings:
+    """Evidence capture (``[evidence]``): timestamping and encryption at rest."""
+
+    tsa_url: str = ""  # RFC 3161 time-stamping authority; empty = no trusted timestamps
+    tsa_roots_file: str = ""  # PEM roots the TSA's certificate must chain to
+    tsa_timeout: float = 15.0
+    # 32-byte key (base64 or hex) in a file readable only by the service; also
+    # $IDOLGUARD_EVIDENCE_KEY. Empty = originals stored unencrypted.
+    encryption_key_file: str = ""
+    preview_side: int = 512  # working-copy previews, never the evidentiary copy
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """Triage (``[review]``): what opens a review item automatically."""
+
+    open_min_risk: float = 0.3  # risk at which a scanned file opens an item
+    blur_explicit: float = 0.5  # explicitness above which report thumbnails are blurred
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long items are kept, per state, in days after their last state change (0 = forever)."""
+
+    dismissed_days: int = 90
+    new_days: int = 0
+    removed_days: int = 0
+    confirmed_days: int = 0
+    reporter_contact_days: int = 30  # fans' contact details, after the item is closed
+
+    def days_for(self, state: str) -> int:
+        return int(getattr(self, f"{state}_days", 0))
+
+
+def default_operator() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     database_url: str
@@ -68,11 +118,21 @@ class Settings:
     limits: MediaLimits = field(default_factory=MediaLimits)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     faces: FaceSettings = field(default_factory=FaceSettings)
+    evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    operator: str = field(default_factory=default_operator)  # who the custody log names
+    evidence_key: bytes | None = field(default=None, repr=False)
     config_file: Path | None = None
 
     @property
     def blob_dir(self) -> Path:
         return self.home / "originals"
+
+    @property
+    def working_dir(self) -> Path:
+        """Working copies (previews, exports in progress), kept apart from the originals."""
+        return self.home / "working"
 
     @property
     def is_sqlite(self) -> bool:
@@ -142,11 +202,67 @@ def load_settings(
         )
     if env.get(ENV_FACE_BACKEND):
         settings = replace(settings, faces=replace(settings.faces, backend=env[ENV_FACE_BACKEND]))
-    known = {"home", "database_url", "workers", "store_originals", "limits", "matching", "faces"}
+    if "evidence" in data:
+        evidence = _section(EvidenceSettings, data["evidence"], "evidence", file_path)
+        settings = replace(settings, evidence=evidence)
+    if "review" in data:
+        settings = replace(
+            settings, review=_section(ReviewSettings, data["review"], "review", file_path)
+        )
+    if "retention" in data:
+        retention = _section(RetentionSettings, data["retention"], "retention", file_path)
+        settings = replace(settings, retention=retention)
+    if env.get(ENV_TSA_URL):
+        settings = replace(settings, evidence=replace(settings.evidence, tsa_url=env[ENV_TSA_URL]))
+    operator = env.get(ENV_OPERATOR) or _opt_str(data, "operator", file_path)
+    if operator:
+        settings = replace(settings, operator=operator)
+    settings = replace(settings, evidence_key=_evidence_key(env, settings.evidence, file_path))
+    known = {
+        "home",
+        "database_url",
+        "workers",
+        "store_originals",
+        "limits",
+        "matching",
+        "faces",
+        "evidence",
+        "review",
+        "retention",
+        "operator",
+    }
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{file_path}: unknown setting(s): {', '.join(unknown)}")
     return settings
+
+
+def parse_key(text: str, where: str) -> bytes:
+    """A 32-byte key written as hex or base64 (``idolguard evidence keygen`` writes base64)."""
+    text = text.strip()
+    key: bytes | None = None
+    try:
+        key = bytes.fromhex(text) if len(text) == 64 else base64.b64decode(text, validate=True)
+    except (ValueError, binascii.Error):
+        key = None
+    if key is None or len(key) != 32:
+        raise ConfigError(f"{where}: the evidence key must be 32 bytes, as 64 hex digits or base64")
+    return key
+
+
+def _evidence_key(
+    env: Mapping[str, str], evidence: EvidenceSettings, file_path: Path | None
+) -> bytes | None:
+    if env.get(ENV_EVIDENCE_KEY):
+        return parse_key(env[ENV_EVIDENCE_KEY], ENV_EVIDENCE_KEY)
+    if not evidence.encryption_key_file:
+        return None
+    key_path = Path(evidence.encryption_key_file).expanduser()
+    try:
+        text = key_path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"{file_path}: cannot read evidence.encryption_key_file: {exc}") from exc
+    return parse_key(text, str(key_path))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -14,14 +14,14 @@ import threading
 import time
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from idolguard.config import MatchingSettings
 from idolguard.domain.bank_formats import BankRecord
@@ -63,6 +63,11 @@ class AddedContent:
     sha256: str | None
     signals: int
     created: bool  # False when this content was already in the bank
+    content_pk: int = 0
+
+
+# Called with the ids of bank contents that gained hashes (retroactive matching listens).
+BankListener = Callable[[list[int]], None]
 
 
 @dataclass(frozen=True)
@@ -91,16 +96,40 @@ class BankService:
         blobs: BlobStore | None,
         matching: MatchingSettings,
         limits: MediaLimits,
+        *,
+        only_contents: frozenset[int] | None = None,
     ) -> None:
         self.db = database
         self.blobs = blobs
         self.matching = matching
         self.limits = limits
+        self.only_contents = only_contents
+        self._listeners: list[BankListener] = []
         self._lock = threading.RLock()
         self._reset_indexes()
 
+    def scoped(self, content_pks: Iterable[int]) -> BankService:
+        """A read-only matcher over just these contents: old media against new hashes."""
+        return BankService(
+            self.db, None, self.matching, self.limits, only_contents=frozenset(content_pks)
+        )
+
+    def add_listener(self, listener: BankListener) -> None:
+        self._listeners.append(listener)
+
+    def _notify(self, content_pks: list[int]) -> None:
+        if content_pks:
+            for listener in self._listeners:
+                listener(content_pks)
+
     # ----------------------------------------------------------------- banks
-    def create_bank(self, name: str, kind: str = "block", description: str | None = None) -> None:
+    def create_bank(
+        self,
+        name: str,
+        kind: str = "block",
+        description: str | None = None,
+        artist_id: int | None = None,
+    ) -> None:
         if not BANK_NAME.match(name):
             raise BankError(
                 f"invalid bank name {name!r}: use letters, digits, '-', '_' or '.', "
@@ -111,14 +140,21 @@ class BankService:
         with self.db.session() as session:
             if session.scalar(select(Bank).where(Bank.name == name)) is not None:
                 raise BankError(f"bank {name!r} already exists")
-            session.add(Bank(name=name, kind=kind, description=description))
+            session.add(Bank(name=name, kind=kind, description=description, artist_id=artist_id))
 
-    def ensure_bank(self, name: str, kind: str) -> None:
+    def ensure_bank(
+        self,
+        name: str,
+        kind: str,
+        *,
+        description: str | None = None,
+        artist_id: int | None = None,
+    ) -> None:
         """Create the bank if missing; refuse to silently mix block and allow content."""
         with self.db.session() as session:
             bank = session.scalar(select(Bank).where(Bank.name == name))
         if bank is None:
-            self.create_bank(name, kind)
+            self.create_bank(name, kind, description, artist_id)
         elif bank.kind != kind:
             raise BankError(
                 f"bank {name!r} is a {bank.kind}-list bank; "
@@ -200,7 +236,7 @@ class BankService:
                 signals.append(("vpdq", "original", serialise_vpdq(good), None))
         if self.blobs is not None:
             self.blobs.put_file(path, expected_sha256=sha256)
-        return self._insert(
+        added = self._insert(
             bank,
             content_id or sha256[:16],
             label=label,
@@ -208,10 +244,14 @@ class BankService:
             sha256=sha256,
             signals=signals,
         )
+        if added.signals:
+            self._notify([added.content_pk])
+        return added
 
     def import_records(self, records: Iterable[BankRecord], default_bank: str | None) -> int:
         """Add hash-only records (a partner's list, an export); returns how many hashes were new."""
         added = 0
+        changed: list[int] = []
         grouped: dict[tuple[str, str], list[BankRecord]] = defaultdict(list)
         for record in records:
             bank = record.bank or default_bank
@@ -232,6 +272,9 @@ class BankService:
                 signals=signals,
             )
             added += result.signals
+            if result.signals:
+                changed.append(result.content_pk)
+        self._notify(changed)
         return added
 
     def export_records(self, bank: str | None = None) -> Iterator[BankRecord]:
@@ -303,8 +346,9 @@ class BankService:
                 if (t, v, value) not in existing
             ]
             session.add_all(new_rows)
+            content_pk = content.id
         self.refresh(force=True)
-        return AddedContent(bank_name, content_id, sha256, len(new_rows), created)
+        return AddedContent(bank_name, content_id, sha256, len(new_rows), created, content_pk)
 
     # -------------------------------------------------------------- matching
     def refresh(self, *, force: bool = False) -> None:
@@ -320,6 +364,11 @@ class BankService:
                     .join(BankContent, BankSignal.content_pk == BankContent.id)
                     .join(Bank, BankContent.bank_id == Bank.id)
                     .where(BankSignal.id > self._watermark)
+                    .where(
+                        BankSignal.content_pk.in_(self.only_contents)
+                        if self.only_contents is not None
+                        else true()
+                    )
                     .order_by(BankSignal.id)
                 ).all()
             for signal, content, bank in rows:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from idolguard.faces import DetectedFace, FaceBackend
@@ -30,7 +30,7 @@ from idolguard.signals.faces import IMAGE_DECODE_SIDE
 from idolguard.signals.identity import Candidate, Identification
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
-from idolguard.storage.models import Artist, ArtistAlias, ArtistPhoto, FaceTemplate
+from idolguard.storage.models import Artist, ArtistAlias, ArtistPhoto, Bank, FaceTemplate
 
 _FOLD_DROP = re.compile("[\\s\\-_.\u00b7\u30fb'\u2019\"()]+")
 # Candidates listed per face for reviewers, named or not.
@@ -193,6 +193,7 @@ class RosterService:
         with self.database.session() as session:
             artist = self._resolve(session, artist_ref)
             name = artist.name
+            session.execute(update(Bank).where(Bank.artist_id == artist.id).values(artist_id=None))
             session.delete(artist)
         return name
 
@@ -369,7 +370,8 @@ class RosterService:
         for done, (photo_id, sha256, filename) in enumerate(todo, start=1):
             label = f"{filename or sha256[:12]} (photo #{photo_id})"
             try:
-                pixels, faces = self._detect(self.blobs.path_for(sha256))
+                with self.blobs.local_path(sha256) as original:
+                    pixels, faces = self._detect(original)
                 if not faces:
                     raise RosterError(f"the {self.backend.name} backend finds no face in it")
                 template = self._template(pixels, faces)

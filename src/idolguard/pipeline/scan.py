@@ -31,6 +31,7 @@ from idolguard.signals import AnalysisItem, Signal, Stage
 from idolguard.storage.analysis_store import AnalysisStore, FileRecord
 
 ProgressCallback = Callable[[int, int, FileRecord], None]
+RecordHook = Callable[[FileRecord], None]  # after a file's outcome is stored (triage)
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Scanner:
         workers: int | None = None,
         file_timeout: float = 900.0,
         persist: bool = True,
+        on_record: RecordHook | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -75,6 +77,7 @@ class Scanner:
         self.workers = settings.workers if workers is None else workers
         self.file_timeout = file_timeout
         self.persist = persist  # False: a read-only lookup (``bank match``), nothing is written
+        self.on_record = on_record if persist else None
         self.content_names = [s.name for s in self.signals if s.stage is Stage.CONTENT]
         self.context_signals = [s for s in self.signals if s.stage is Stage.CONTEXT]
 
@@ -99,6 +102,11 @@ class Scanner:
                     self.store.record(
                         scan_id, record, replace=[s.name for s in self.context_signals]
                     )
+                if self.on_record is not None:
+                    try:
+                        self.on_record(record)
+                    except Exception as exc:  # the scan itself succeeded; say what did not
+                        record.warnings.append(f"could not open a review item: {exc}")
                 self._count(record)
                 if keep_records:
                     self.summary.records.append(record)

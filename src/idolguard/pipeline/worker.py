@@ -50,7 +50,9 @@ def build_worker_state(
     )
     content = [s for s in chosen if s.stage is Stage.CONTENT]
     database = Database(settings.database_url, auto_migrate=False)
-    blobs = BlobStore(settings.blob_dir) if settings.store_originals else None
+    blobs = (
+        BlobStore(settings.blob_dir, settings.evidence_key) if settings.store_originals else None
+    )
     return WorkerState(settings, content, AnalysisStore(database), blobs)
 
 

@@ -72,21 +72,28 @@ class BankMatchSignal(Signal):
         self.matcher = matcher
 
     def analyse(self, item: AnalysisItem) -> JSONDict:
-        matches = list(self.matcher.match_exact(item.md5, item.sha256))
-        pdq = item.results.get("pdq")
-        if pdq:
-            queries = {"original": pdq.get("hash")}
-            trimmed = pdq.get("trimmed") or {}
-            queries["trimmed"] = trimmed.get("hash")
-            matches.extend(self.matcher.match_pdq({k: v for k, v in queries.items() if v}))
-        vpdq = item.results.get("vpdq")
-        if vpdq and vpdq.get("frames"):
-            matches.extend(self.matcher.match_vpdq(vpdq["frames"]))
-        best = _best_per_content(matches)
+        best = match_stored_hashes(self.matcher, item.md5, item.sha256, item.results)
         return {"matches": [m.to_json() for m in best], "verdict": verdict(best)}
 
     def summary(self, result: Mapping[str, Any]) -> str:
         return str(result.get("verdict", ""))
+
+
+def match_stored_hashes(
+    matcher: BankMatcher, md5: str, sha256: str, results: Mapping[str, Any]
+) -> list[BankMatch]:
+    """Match a file's stored PDQ / vPDQ results: what scans and retroactive matching share."""
+    matches = list(matcher.match_exact(md5, sha256))
+    pdq = results.get("pdq")
+    if pdq:
+        queries = {"original": pdq.get("hash")}
+        trimmed = pdq.get("trimmed") or {}
+        queries["trimmed"] = trimmed.get("hash")
+        matches.extend(matcher.match_pdq({k: v for k, v in queries.items() if v}))
+    vpdq = results.get("vpdq")
+    if vpdq and vpdq.get("frames"):
+        matches.extend(matcher.match_vpdq(vpdq["frames"]))
+    return _best_per_content(matches)
 
 
 def _best_per_content(matches: Sequence[BankMatch]) -> list[BankMatch]:

@@ -162,3 +162,66 @@ class AnalysisStore:
     def scan_run(self, scan_id: int) -> ScanRun | None:
         with self.db.session() as session:
             return session.get(ScanRun, scan_id)
+
+    def stored_results(self, sha256: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        """The newest successful result of each signal for a file: ``(results, versions)``."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(AnalysisResult)
+                .where(AnalysisResult.media_sha256 == sha256, AnalysisResult.error.is_(None))
+                .order_by(AnalysisResult.created_at, AnalysisResult.id)
+            )
+            results: dict[str, dict[str, Any]] = {}
+            versions: dict[str, str] = {}
+            for row in rows:
+                results[row.signal], versions[row.signal] = row.data, row.signal_version
+            return results, versions
+
+    def hash_results(
+        self, after_sha256: str = "", batch: int = 2000
+    ) -> list[tuple[str, str, dict[str, Any]]]:
+        """``(sha256, md5, {"pdq": ..., "vpdq": ...})`` for a batch of media, in sha256 order.
+
+        Retroactive matching pages through every file ever seen with this.
+        """
+        with self.db.session() as session:
+            shas = list(
+                session.scalars(
+                    select(Media.sha256)
+                    .where(Media.sha256 > after_sha256)
+                    .order_by(Media.sha256)
+                    .limit(batch)
+                )
+            )
+            if not shas:
+                return []
+            md5s = dict(
+                session.execute(select(Media.sha256, Media.md5).where(Media.sha256.in_(shas))).all()
+            )
+            found: dict[str, dict[str, Any]] = {sha: {} for sha in shas}
+            for row in session.scalars(
+                select(AnalysisResult)
+                .where(
+                    AnalysisResult.media_sha256.in_(shas),
+                    AnalysisResult.signal.in_(["pdq", "vpdq"]),
+                    AnalysisResult.error.is_(None),
+                )
+                .order_by(AnalysisResult.created_at, AnalysisResult.id)
+            ):
+                found[row.media_sha256][row.signal] = row.data
+            return [(sha, str(md5s.get(sha, "")), found[sha]) for sha in shas]
+
+    def latest_locations(self, sha256: str, limit: int = 20) -> list[str]:
+        """Distinct places a file was seen, most recent first."""
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Sighting.location, Sighting.seen_at)
+                .where(Sighting.media_sha256 == sha256)
+                .order_by(Sighting.seen_at.desc())
+            ).all()
+        seen: dict[str, None] = {}
+        for location, _ in rows:
+            seen.setdefault(location, None)
+            if len(seen) >= limit:
+                break
+        return list(seen)

@@ -4,6 +4,11 @@ Originals are evidence: once stored they must never change. Each file lives at
 ``<root>/<aa>/<bb>/<sha256>``, is written to a temporary name, fsynced, renamed
 into place and made read-only. A second store of the same bytes is a no-op, and
 a file whose bytes do not match its name is refused rather than overwritten.
+
+With a key, originals are sealed (``storage.sealing``: AES-256-GCM) and still
+named by the SHA-256 of their plaintext, so evidence manifests and bank entries
+do not change when encryption is switched on; files stored before that stay
+readable.
 """
 
 from __future__ import annotations
@@ -12,10 +17,15 @@ import hashlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from idolguard.storage.sealing import SealError, is_sealed, open_stream, seal_stream
+
 CHUNK = 1024 * 1024
+SPOOL_BYTES = 32 * 1024 * 1024
 
 
 class BlobIntegrityError(RuntimeError):
@@ -23,8 +33,11 @@ class BlobIntegrityError(RuntimeError):
 
 
 class BlobStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, key: bytes | None = None) -> None:
+        if key is not None and len(key) != 32:
+            raise ValueError("the evidence encryption key must be 32 bytes (AES-256)")
         self.root = root
+        self.key = key
 
     def path_for(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -52,9 +65,13 @@ class BlobStore:
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
-                    digest.update(chunk)
-                    out.write(chunk)
+                if self.key is not None:
+                    for chunk in seal_stream(stream, out, self.key):
+                        digest.update(chunk)
+                else:
+                    while chunk := stream.read(CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             sha256 = digest.hexdigest()
@@ -75,15 +92,63 @@ class BlobStore:
         finally:
             tmp.unlink(missing_ok=True)
 
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        """The original's plaintext bytes, chunk by chunk, decrypting when sealed."""
+        with self.path_for(sha256).open("rb") as fh:
+            if is_sealed(fh.read(8)):
+                fh.seek(0)
+                try:
+                    yield from open_stream(fh, self.key)
+                except SealError as exc:
+                    raise BlobIntegrityError(f"stored original {sha256}: {exc}") from exc
+                return
+            fh.seek(0)
+            while chunk := fh.read(CHUNK):
+                yield chunk
+
     def open(self, sha256: str) -> BinaryIO:
-        return self.path_for(sha256).open("rb")
+        """A readable copy of the original (spooled to disk when large and sealed)."""
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        for chunk in self.chunks(sha256):
+            spool.write(chunk)
+        spool.seek(0)
+        return spool  # type: ignore[return-value]
+
+    @contextmanager
+    def local_path(self, sha256: str) -> Iterator[Path]:
+        """A file path with the original's plaintext, for decoders that need a path.
+
+        Unsealed originals are handed out in place (read-only); sealed ones are
+        decrypted to a private temporary file that is removed afterwards.
+        """
+        path = self.path_for(sha256)
+        with path.open("rb") as fh:
+            sealed = is_sealed(fh.read(8))
+        if not sealed:
+            yield path
+            return
+        fd, name = tempfile.mkstemp(prefix="idolguard-original-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in self.chunks(sha256):
+                    out.write(chunk)
+            yield Path(name)
+        finally:
+            Path(name).unlink(missing_ok=True)
+
+    def delete(self, sha256: str) -> bool:
+        """Remove an original (retention only); the directory stays write-protected per file."""
+        path = self.path_for(sha256)
+        if not path.exists():
+            return False
+        path.unlink()
+        return True
 
     def verify(self, sha256: str) -> None:
         """Re-hash a stored original; raises ``BlobIntegrityError`` if it no longer matches."""
         digest = hashlib.sha256()
-        with self.open(sha256) as fh:
-            while chunk := fh.read(CHUNK):
-                digest.update(chunk)
+        for chunk in self.chunks(sha256):
+            digest.update(chunk)
         if digest.hexdigest() != sha256:
             raise BlobIntegrityError(f"stored original {sha256} has been altered")
 

@@ -130,6 +130,10 @@ class Bank(Base):
     description: Mapped[str | None] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set on the banks that reviews fill: confirmed items of an artist land in its bank.
+    # A soft link (no foreign key: SQLite cannot add one to an existing table without a
+    # rebuild that would cascade-delete the bank's contents); removing an artist clears it.
+    artist_id: Mapped[int | None] = mapped_column(Integer)
 
     contents: Mapped[list[BankContent]] = relationship(
         back_populates="bank", cascade="all, delete-orphan", passive_deletes=True
@@ -245,3 +249,121 @@ class FaceTemplate(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     photo: Mapped[ArtistPhoto] = relationship(back_populates="templates")
+
+
+class Case(Base):
+    """An incident concerning one artist: the unit lawyers export and regulators receive."""
+
+    __tablename__ = "case_file"  # "case" is an SQL keyword
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    artist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("artist.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    description: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Item(Base):
+    """One piece of content seen at one location, and where it stands in review and takedown."""
+
+    __tablename__ = "item"
+    __table_args__ = (UniqueConstraint("media_sha256", "location", name="uq_item_media_location"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    media_sha256: Mapped[str] = mapped_column(ForeignKey("media.sha256"), index=True)
+    location: Mapped[str] = mapped_column(Text)  # the source URL, or the local path when none
+    source: Mapped[dict[str, Any]] = mapped_column(default=dict)  # url, final_url, platform, ...
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_file.id", ondelete="SET NULL"), index=True
+    )
+    artist_id: Mapped[int | None] = mapped_column(ForeignKey("artist.id", ondelete="SET NULL"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    risk: Mapped[float] = mapped_column(Float, default=0.0)
+    origin: Mapped[str] = mapped_column(String(16))  # scan, retro-match, manual, capture, report
+    reporter: Mapped[str] = mapped_column(String(16), default="system")  # system, staff, fan
+    reporter_contact: Mapped[str | None] = mapped_column(Text)  # minimal; purged by retention
+    assigned_to: Mapped[str | None] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ItemEvent(Base):
+    """One step of an item's lifecycle: who moved it, when, from where to where, and why."""
+
+    __tablename__ = "item_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Evidence(Base):
+    """An evidence manifest: the exact canonical JSON bytes that were hashed and timestamped."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    manifest: Mapped[str] = mapped_column(Text)
+    manifest_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    captured_at: Mapped[datetime] = mapped_column(default=utcnow)
+    operator: Mapped[str] = mapped_column(String(200))
+    timestamp_token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    timestamp_time: Mapped[datetime | None] = mapped_column()
+    tsa_url: Mapped[str | None] = mapped_column(Text)
+    timestamp_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CustodyEntry(Base):
+    """One link of the hash-chained chain-of-custody log (append-only; triggers refuse edits)."""
+
+    __tablename__ = "custody_entry"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class CustodyHead(Base):
+    """The single row naming the newest entry.
+
+    Appenders update it first, which serialises them on SQLite and PostgreSQL
+    alike, and verification compares it with the chain, so a truncated tail shows.
+    """
+
+    __tablename__ = "custody_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class CustodyAnchor(Base):
+    """An RFC 3161 timestamp over the chain's head: after it, rewriting history is evident."""
+
+    __tablename__ = "custody_anchor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    token: Mapped[bytes] = mapped_column(LargeBinary)
+    gen_time: Mapped[datetime] = mapped_column()
+    tsa_url: Mapped[str] = mapped_column(Text)

@@ -26,6 +26,7 @@ class CLIState:
     config: Path | None = None
     workers: int | None = None
     face_backend: str | None = None
+    operator: str | None = None
     console: Console = field(default_factory=lambda: Console(stderr=True))
     _app: IdolGuard | None = None
 
@@ -34,7 +35,9 @@ class CLIState:
             settings = load_settings(config_file=self.config, home=self.home)
         except ConfigError as exc:
             fail(str(exc), EXIT_USAGE)
-        settings = settings.with_overrides(database_url=self.database_url, workers=self.workers)
+        settings = settings.with_overrides(
+            database_url=self.database_url, workers=self.workers, operator=self.operator
+        )
         if self.face_backend:
             if self.face_backend not in BACKENDS:
                 fail(

@@ -11,9 +11,17 @@ from rich.table import Table
 
 from idolguard import __version__
 from idolguard.interfaces.cli.bank import bank_app
+from idolguard.interfaces.cli.cases import (
+    audit_app,
+    case_app,
+    evidence_app,
+    retention_app,
+    verify,
+)
 from idolguard.interfaces.cli.context import CLIState, state
 from idolguard.interfaces.cli.demo import demo
 from idolguard.interfaces.cli.models import models
+from idolguard.interfaces.cli.review import capture, item_app, review_app
 from idolguard.interfaces.cli.roster import roster_app
 from idolguard.interfaces.cli.scan import scan
 
@@ -26,6 +34,14 @@ app = typer.Typer(
 )
 app.add_typer(bank_app, name="bank")
 app.add_typer(roster_app, name="roster")
+app.add_typer(review_app, name="review")
+app.add_typer(item_app, name="item")
+app.add_typer(case_app, name="case")
+app.add_typer(audit_app, name="audit")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(retention_app, name="retention")
+app.command("capture")(capture)
+app.command("verify")(verify)
 app.command("models")(models)
 app.command("scan")(scan)
 app.command("demo")(demo)
@@ -58,6 +74,10 @@ def root(
         str | None,
         typer.Option(help="Face backend: arcface or dlib (see `idolguard models`)."),
     ] = None,
+    operator: Annotated[
+        str | None,
+        typer.Option(help="Who is acting, for the custody log (default $IDOLGUARD_OPERATOR)."),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
@@ -68,6 +88,7 @@ def root(
         config=config,
         workers=workers,
         face_backend=face_backend,
+        operator=operator,
     )
 
 

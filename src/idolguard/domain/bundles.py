@@ -1,0 +1,294 @@
+"""Exporting a case as an evidence bundle (see ``evidence.bundle`` for the format)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from idolguard import __version__
+from idolguard.config import Settings
+from idolguard.domain.cases import CaseService, ItemView
+from idolguard.domain.custody import CustodyLog
+from idolguard.domain.evidence import EvidenceService, EvidenceView
+from idolguard.evidence.bundle import MANIFEST, MANIFEST_TSR, build_manifest, write_zip
+from idolguard.evidence.canonical import canonical_json, utc_iso
+from idolguard.evidence.previews import first_picture, render_preview
+from idolguard.evidence.report import (
+    CaseReport,
+    ReportEvent,
+    ReportItem,
+    ReportScore,
+    render_report,
+)
+from idolguard.evidence.timestamp import TimestampClient, TimestampError, token_certificates_pem
+from idolguard.media import MediaError
+from idolguard.storage.blobs import BlobStore
+from idolguard.storage.models import utcnow
+
+VERIFY_TEXT = """How to verify this bundle / 이 번들을 검증하는 방법
+=================================================
+
+With IdolGuard:    idolguard verify {name} [--tsa-roots tsa-root.pem]
+
+Without IdolGuard (any machine with sha256sum and OpenSSL):
+1. Unzip. Every file's SHA-256 is listed in manifest.json; compare with `sha256sum`.
+2. If manifest.tsr exists, it is an RFC 3161 timestamp over manifest.json:
+   openssl ts -verify -in manifest.tsr -data manifest.json -CAfile <the TSA's root certificate>
+3. Each evidence/item-*.json was hashed and logged when captured; its .tsr (if any):
+   openssl ts -verify -in evidence/item-N-M.tsr -data evidence/item-N-M.json -CAfile <root>
+4. The original's SHA-256 and MD5 (`sha256sum`, `md5sum` on originals/*) must equal
+   "media.sha256" and "media.md5" in its evidence manifest.
+5. custody/log.jsonl is a hash chain: see README "Chain of custody" for the formula.
+
+tsa/ holds the certificates found in the tokens (and the configured roots, if any);
+trust them only after checking them against the TSA's published root.
+"""
+
+EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "mp4": "mp4"}
+
+
+def _score_list(results: dict[str, Any]) -> list[ReportScore]:
+    scores: list[ReportScore] = []
+    risk = results.get("risk") or {}
+    if risk.get("score") is not None:
+        scores.append(ReportScore("risk", f"{float(risk['score']):.2f}"))
+    identity = results.get("identity") or {}
+    named = [f["identity"] for f in identity.get("faces", []) if f.get("identity")]
+    if named:
+        scores.append(
+            ReportScore(
+                "identity",
+                ", ".join(f"{n['name']} ({float(n['score']):.2f})" for n in named[:5]),
+                f"similarity {max(float(n['similarity']) for n in named):.3f}",
+            )
+        )
+    explicit = results.get("explicit") or {}
+    if explicit.get("score") is not None:
+        scores.append(ReportScore("explicit", f"{float(explicit['score']):.2f}"))
+    bank = results.get("bank_match") or {}
+    for match in (bank.get("matches") or [])[:3]:
+        scores.append(
+            ReportScore(
+                "bank_match",
+                f"{match.get('strength')}: {match.get('bank')}/{match.get('content_id')}",
+                f"{match.get('signal_type')} distance {match.get('distance')}",
+            )
+        )
+    provenance = results.get("provenance") or {}
+    if provenance.get("ai_generated") is not None:
+        scores.append(ReportScore("provenance", f"ai_generated={provenance['ai_generated']}"))
+    return scores
+
+
+class BundleExporter:
+    def __init__(
+        self,
+        settings: Settings,
+        cases: CaseService,
+        evidence: EvidenceService,
+        custody: CustodyLog,
+        blobs: BlobStore,
+        timestamp_client: TimestampClient | None,
+    ) -> None:
+        self.settings = settings
+        self.cases = cases
+        self.evidence = evidence
+        self.custody = custody
+        self.blobs = blobs
+        self.timestamp_client = timestamp_client
+
+    def export(self, case_ref: str, out: Path, *, actor: str) -> dict[str, Any]:
+        case = self.cases.get_case(case_ref)
+        items = self.cases.list_items(case=case.number)
+        if not items:
+            raise ValueError(f"case {case.number} has no items to export")
+        files: dict[str, bytes | Path] = {}
+        report_items: list[ReportItem] = []
+        manifest_items: list[dict[str, Any]] = []
+        roots: list[bytes] = []
+        temp_paths: list[Path] = []
+        try:
+            for item in items:
+                entry, report_item = self._item(item, files, roots, temp_paths)
+                manifest_items.append(entry)
+                if report_item is not None:
+                    report_items.append(report_item)
+            subjects = {f"case:{case.id}"} | {f"item:{i.id}" for i in items}
+            entries = list(self.custody.entries())
+            log = b"".join(
+                canonical_json(e.to_json() if e.subject in subjects else e.redacted()) + b"\n"
+                for e in entries
+            )
+            files["custody/log.jsonl"] = log
+            head = entries[-1].entry_hash if entries else "0" * 64
+            generated = utcnow()
+            report = CaseReport(
+                case_number=case.number,
+                title=case.title,
+                artist=case.artist,
+                status=case.status,
+                opened_at=case.created_at,
+                generated_at=generated,
+                generated_by=actor,
+                tool=f"IdolGuard {__version__}",
+                custody_head=head,
+                custody_entries=len(entries),
+                items=report_items,
+            )
+            files["report.pdf"] = render_report(report)
+            files["VERIFY.txt"] = VERIFY_TEXT.format(name=out.name).encode("utf-8")
+            for index, pem in enumerate(dict.fromkeys(roots)):
+                files[f"tsa/certificate-{index + 1}.pem"] = pem
+            header = {
+                "case": case.to_json(),
+                "created_at": utc_iso(generated),
+                "created_by": actor,
+                "tool": f"IdolGuard {__version__}",
+                "items": manifest_items,
+                "custody": {"entries": len(entries), "head": head},
+            }
+            manifest_bytes, _ = build_manifest(files, header)
+            members: dict[str, bytes | Path] = {**files, MANIFEST: manifest_bytes}
+            timestamp_note = None
+            if self.timestamp_client is not None:
+                try:
+                    members[MANIFEST_TSR] = self.timestamp_client.stamp(manifest_bytes).response_der
+                except TimestampError as exc:
+                    timestamp_note = str(exc)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=".bundle-", dir=out.parent)
+            with os.fdopen(fd, "wb") as fh:
+                write_zip(fh, members)
+            os.replace(tmp_name, out)
+        finally:
+            for path in temp_paths:
+                path.unlink(missing_ok=True)
+        from idolguard.evidence.canonical import sha256_hex
+
+        summary = {
+            "case": case.number,
+            "bundle": str(out),
+            "items": len(items),
+            "manifest_sha256": sha256_hex(manifest_bytes),
+            "bundle_sha256": _file_sha256(out),
+            "timestamped": MANIFEST_TSR in members,
+            "timestamp_error": timestamp_note,
+        }
+        self.custody.record(
+            actor=actor, action="export", subject=f"case:{case.id}", details=summary
+        )
+        return summary
+
+    def _item(
+        self,
+        item: ItemView,
+        files: dict[str, bytes | Path],
+        roots: list[bytes],
+        temp_paths: list[Path],
+    ) -> tuple[dict[str, Any], ReportItem | None]:
+        records = self.evidence.for_item(item.id)
+        entry: dict[str, Any] = {"id": item.id, "sha256": item.sha256, "evidence": []}
+        original_name = None
+        if self.blobs.contains(item.sha256):
+            latest = json.loads(records[-1].manifest) if records else {}
+            fmt = str((latest.get("media") or {}).get("format") or "bin").lower()
+            original_name = f"originals/{item.sha256}.{EXTENSIONS.get(fmt, fmt[:8] or 'bin')}"
+            if original_name not in files:
+                fd, name = tempfile.mkstemp(prefix="idolguard-export-")
+                with os.fdopen(fd, "wb") as fh:
+                    for chunk in self.blobs.chunks(item.sha256):
+                        fh.write(chunk)
+                temp_paths.append(Path(name))
+                files[original_name] = Path(name)
+        entry["original"] = original_name
+        for index, record in enumerate(records, start=1):
+            base = f"evidence/item-{item.id}-{index}"
+            files[f"{base}.json"] = record.manifest
+            token_name = None
+            if record.timestamp_token is not None:
+                token_name = f"{base}.tsr"
+                files[token_name] = record.timestamp_token
+                roots.extend(token_certificates_pem(record.timestamp_token))
+            entry["evidence"].append(
+                {
+                    "manifest": f"{base}.json",
+                    "sha256": record.manifest_sha256,
+                    "timestamp": token_name,
+                }
+            )
+        if not records:
+            return entry, None
+        return entry, self._report_item(item, records, files, original_name)
+
+    def _report_item(
+        self,
+        item: ItemView,
+        records: list[EvidenceView],
+        files: dict[str, bytes | Path],
+        original_name: str | None,
+    ) -> ReportItem:
+        latest = records[-1]
+        manifest = json.loads(latest.manifest)
+        results = {k: v.get("result") or {} for k, v in (manifest.get("analysis") or {}).items()}
+        explicit = float((results.get("explicit") or {}).get("score") or 0.0)
+        blurred = explicit >= self.settings.review.blur_explicit
+        thumbnail = None
+        if original_name is not None:
+            try:
+                with self.blobs.local_path(item.sha256) as path:
+                    picture = first_picture(path, self.settings.limits, 384)
+                thumbnail = render_preview(picture, blur=blurred, max_side=384)
+                files[f"previews/item-{item.id}.png"] = thumbnail
+            except (MediaError, ValueError, OSError):
+                thumbnail = None
+        stamped = next((r for r in reversed(records) if r.timestamp_time is not None), None)
+        timestamp = (
+            f"{stamped.timestamp_time:%Y-%m-%d %H:%M:%S} UTC ({stamped.tsa_url})"
+            if stamped is not None and stamped.timestamp_time is not None
+            else None
+        )
+        media = manifest.get("media") or {}
+        source = manifest.get("source") or {}
+        capture = manifest.get("capture") or {}
+        events = [
+            ReportEvent(e.at, e.actor, f"{e.from_state or '—'} → {e.to_state}", e.reason)
+            for e in self.cases.events(item.id)
+        ]
+        return ReportItem(
+            item_id=item.id,
+            state=item.state,
+            media_type=str(media.get("media_type") or ""),
+            sha256=item.sha256,
+            md5=str(media.get("md5") or ""),
+            pdq=media.get("pdq"),
+            size_bytes=int(media.get("size_bytes") or 0),
+            source_url=source.get("url"),
+            final_url=source.get("final_url"),
+            platform=source.get("platform"),
+            uploader=source.get("uploader"),
+            page_title=source.get("page_title"),
+            captured_at=latest.captured_at,
+            operator=latest.operator,
+            capture_tool=f"{capture.get('tool', 'IdolGuard')} {capture.get('tool_version', '')}",
+            artists=list((results.get("identity") or {}).get("artists") or []),
+            scores=_score_list(results),
+            reasons=list((results.get("risk") or {}).get("reasons") or []),
+            evidence_sha256=latest.manifest_sha256,
+            timestamp=timestamp,
+            thumbnail_png=thumbnail,
+            thumbnail_blurred=blurred,
+            events=events,
+        )
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,162 @@
+"""Review decisions: confirm or dismiss an item, and what each decision sets in motion.
+
+Confirming puts the item's hashes into its artist's block bank (so every
+re-upload is caught from then on, and everything seen before is re-matched at
+once by ``RetroMatcher``) and files the item in a case. Dismissing a benign
+source photo can put it on an allow-list, so deepfakes made from it are not
+confused with it. Previews are blurred unless the reviewer asks to reveal,
+and both are logged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from idolguard.config import Settings
+from idolguard.domain.banks import BankService
+from idolguard.domain.cases import CaseService, ItemView
+from idolguard.domain.custody import CustodyLog
+from idolguard.evidence.previews import first_picture, render_preview
+from idolguard.storage.blobs import BlobStore
+from idolguard.storage.database import Database
+from idolguard.storage.models import Artist, Item
+
+
+class ReviewError(ValueError):
+    """A review action was refused; the message says why."""
+
+
+def block_bank_name(artist_id: int | None) -> str:
+    return f"artist-{artist_id}" if artist_id is not None else "confirmed"
+
+
+def allow_bank_name(artist_id: int | None) -> str:
+    return f"artist-{artist_id}-sources" if artist_id is not None else "sources"
+
+
+class ReviewService:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        cases: CaseService,
+        banks: BankService,
+        blobs: BlobStore,
+        custody: CustodyLog,
+    ) -> None:
+        self.db = database
+        self.settings = settings
+        self.cases = cases
+        self.banks = banks
+        self.blobs = blobs
+        self.custody = custody
+
+    def confirm(
+        self, item_id: int, *, actor: str, reason: str, artist_id: int | None = None
+    ) -> ItemView:
+        with self.db.session() as session:
+            item = session.get(Item, item_id)
+            if item is None:
+                raise ReviewError(f"no item #{item_id}")
+            if artist_id is not None:
+                if session.get(Artist, artist_id) is None:
+                    raise ReviewError(f"no artist #{artist_id}")
+                item.artist_id = artist_id
+            self.cases.transition(item_id, "confirmed", actor=actor, reason=reason, session=session)
+            self.cases.ensure_case_for(session, item, actor=actor)
+            sha256, location, artist = item.media_sha256, item.location, item.artist_id
+        self._bank(item_id, sha256, location, artist, actor=actor, allow=False, reason=reason)
+        return self.cases.get_item(item_id)
+
+    def dismiss(
+        self, item_id: int, *, actor: str, reason: str, allow_list: bool = False
+    ) -> ItemView:
+        view = self.cases.transition(item_id, "dismissed", actor=actor, reason=reason)
+        if allow_list:
+            self._bank(
+                item_id,
+                view.sha256,
+                view.location,
+                view.artist_id,
+                actor=actor,
+                allow=True,
+                reason=reason,
+            )
+        return self.cases.get_item(item_id)
+
+    def _bank(
+        self,
+        item_id: int,
+        sha256: str,
+        location: str,
+        artist_id: int | None,
+        *,
+        actor: str,
+        allow: bool,
+        reason: str,
+    ) -> None:
+        bank = allow_bank_name(artist_id) if allow else block_bank_name(artist_id)
+        description = (
+            "benign sources dismissed in review" if allow else "content confirmed harmful in review"
+        )
+        self.banks.ensure_bank(
+            bank, "allow" if allow else "block", description=description, artist_id=artist_id
+        )
+        label = f"item {item_id}: {reason}"[:500]
+        if self.blobs.contains(sha256):
+            with self.blobs.local_path(sha256) as path:
+                added = self.banks.add_file(
+                    path,
+                    bank,
+                    label=label,
+                    source=location,
+                    content_id=f"item-{item_id}",
+                    allow=allow,
+                )
+        elif Path(location).is_file():
+            added = self.banks.add_file(
+                Path(location),
+                bank,
+                label=label,
+                source=location,
+                content_id=f"item-{item_id}",
+                allow=allow,
+            )
+        else:
+            raise ReviewError(
+                f"item {item_id} has no stored original (store_originals is off) and "
+                f"{location} is not a readable file: its hashes cannot be banked"
+            )
+        self.custody.record(
+            actor=actor,
+            action="bank",
+            subject=f"item:{item_id}",
+            details={
+                "bank": bank,
+                "kind": "allow" if allow else "block",
+                "content_id": added.content_id,
+                "signals_added": added.signals,
+                "sha256": sha256,
+            },
+        )
+
+    def preview(self, item_id: int, *, actor: str, reveal: bool = False) -> Path:
+        """Write the item's preview (a working copy) and log that it was viewed or revealed."""
+        view = self.cases.get_item(item_id)
+        if not self.blobs.contains(view.sha256):
+            raise ReviewError(f"item {item_id} has no stored original to preview")
+        side = self.settings.evidence.preview_side
+        with self.blobs.local_path(view.sha256) as path:
+            picture = first_picture(path, self.settings.limits, side)
+        data = render_preview(picture, blur=not reveal, max_side=side)
+        out_dir = self.settings.working_dir / "previews"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        out = out_dir / f"item-{item_id}-{'revealed' if reveal else 'blurred'}.png"
+        out.write_bytes(data)
+        self.custody.record(
+            actor=actor,
+            action="reveal" if reveal else "view",
+            subject=f"item:{item_id}",
+            details={"preview": out.name, "blurred": not reveal},
+        )
+        return out

@@ -1,0 +1,1 @@
+"""Evidence formats: trusted timestamps, custody hash chain, bundles and reports (no database)."""
