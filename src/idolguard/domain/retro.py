@@ -55,7 +55,9 @@ class RetroMatcher:
         )
         related = self.triage.banked_media({(m.bank, m.content_id) for m in matches})
         floor = BANK_MATCH["match" if best.strength in ("exact", "strong") else "possible-match"]
-        opened = []
+        opened: list[Opened] = []
+        if self.triage.has_item(sha256):
+            return opened  # already tracked (often the very item that was just confirmed)
         for location in self.analysis.latest_locations(sha256):
             if self.triage.item_exists(sha256, location):
                 continue

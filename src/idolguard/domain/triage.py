@@ -168,6 +168,11 @@ class Triage:
                     found.append(sha)
         return found
 
+    def has_item(self, sha256: str) -> bool:
+        with self.db.session() as session:
+            found = session.scalar(select(Item.id).where(Item.media_sha256 == sha256).limit(1))
+            return found is not None
+
     def item_exists(self, sha256: str, location: str) -> bool:
         with self.db.session() as session:
             return (

@@ -290,7 +290,10 @@ def capture(
             allow_private_addresses=allow_private,
         )
     except FetchError as exc:
-        fail(f"could not capture {url}: {exc}")
+        hint = (
+            " (use --allow-private for intranet sources)" if exc.code == "blocked_address" else ""
+        )
+        fail(f"could not capture {url}: {exc}{hint}")
     except (IntakeError, CaseError, MediaError) as exc:
         fail(str(exc))
     verb = "opened" if opened.created else "updated"
