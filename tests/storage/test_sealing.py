@@ -1,4 +1,4 @@
-"""Encryption at rest: chunked AES-256-GCM (``storage.sealing``) through ``BlobStore(root, key)``."""
+"""Encryption at rest: chunked AES-256-GCM (``storage.sealing``) via ``BlobStore(root, key)``."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def big(sealed: BlobStore) -> tuple[BlobStore, str, bytes]:
     return sealed, store_bytes(sealed, data), data
 
 
-# -- round trips ---------------------------------------------------------------------------------
+# -- round trips -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -171,10 +171,9 @@ def test_local_path_of_a_sealed_blob_is_a_temporary_plaintext_copy(
 def test_local_path_temporary_copy_is_removed_on_error(sealed: BlobStore) -> None:
     digest = store_bytes(sealed, payload(100))
     seen: list[Path] = []
-    with pytest.raises(RuntimeError, match="decoder failed"):
-        with sealed.local_path(digest) as path:
-            seen.append(path)
-            raise RuntimeError("decoder failed")
+    with pytest.raises(RuntimeError, match="decoder failed"), sealed.local_path(digest) as path:
+        seen.append(path)
+        raise RuntimeError("decoder failed")
     assert seen and not seen[0].exists()
 
 
@@ -195,7 +194,7 @@ def test_delete_removes_a_sealed_blob(sealed: BlobStore) -> None:
     assert not sealed.delete(digest)
 
 
-# -- tampering -----------------------------------------------------------------------------------
+# -- tampering -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -252,9 +251,8 @@ def test_flipped_byte_in_the_last_tag_is_detected(big: tuple[BlobStore, str, byt
         read_all(store, digest)
     with pytest.raises(BlobIntegrityError):
         store.verify(digest)
-    with pytest.raises(BlobIntegrityError):
-        with store.local_path(digest):
-            pass  # pragma: no cover
+    with pytest.raises(BlobIntegrityError), store.local_path(digest):
+        pass  # pragma: no cover
 
 
 @pytest.mark.parametrize("size", [2 * MIB, BIG], ids=["2MiB", "3.5MiB"])
@@ -329,7 +327,7 @@ def test_chunk_from_another_file_is_detected(sealed: BlobStore) -> None:
         sealed.verify(da)
 
 
-# -- keys ----------------------------------------------------------------------------------------
+# -- keys ------------------------------------------------------------------------------------------
 
 
 def test_wrong_key_is_reported_as_a_different_key(tmp_path: Path) -> None:
@@ -340,9 +338,11 @@ def test_wrong_key_is_reported_as_a_different_key(tmp_path: Path) -> None:
         read_all(other, digest)
     with pytest.raises(BlobIntegrityError, match="different evidence key"):
         other.verify(digest)
-    with pytest.raises(BlobIntegrityError, match="different evidence key"):
-        with other.local_path(digest):
-            pass  # pragma: no cover
+    with (
+        pytest.raises(BlobIntegrityError, match="different evidence key"),
+        other.local_path(digest),
+    ):
+        pass  # pragma: no cover
 
 
 def test_sealed_blob_without_a_key_says_it_is_encrypted(tmp_path: Path) -> None:
@@ -420,16 +420,9 @@ def test_key_id_is_short_and_distinct() -> None:
     assert is_sealed(MAGIC + b"rest") and not is_sealed(b"IGSEAL2\n")
 
 
-# -- bugs ----------------------------------------------------------------------------------------
+# -- bugs ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an unsealed original whose bytes begin with MAGIC (b'IGSEAL1\\n') is stored "
-    "as is by a keyless store, but chunks()/verify() then treat it as sealed and raise "
-    "'this original is encrypted' (or 'different evidence key' with a key): the store "
-    "accepts content it can never return.",
-)
 def test_keyless_store_returns_plaintext_that_begins_with_the_magic(tmp_path: Path) -> None:
     store = BlobStore(tmp_path / "blobs")
     data = MAGIC + payload(100)
@@ -458,13 +451,6 @@ def test_plain_store_handles_short_reads(tmp_path: Path) -> None:
     assert read_all(store, digest) == data
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: seal_stream assumes source.read(CHUNK) returns a full chunk until EOF; a stream "
-    "with short reads (pipe, socket, RawIOBase) is sealed in 64 KiB chunks, put_stream reports "
-    "success, and open_stream (reading CHUNK+TAG blocks) fails authentication at chunk 0: the "
-    "original is stored unreadably.",
-)
 def test_sealed_store_handles_short_reads(sealed: BlobStore) -> None:
     data = payload(MIB + 10, seed=5)
     digest, new = sealed.put_stream(ShortReads(data))  # type: ignore[arg-type]

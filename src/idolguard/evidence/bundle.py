@@ -143,7 +143,7 @@ def verify_bundle(path: Path, *, roots_pem: bytes | None = None) -> BundleVerifi
     try:
         for info in infos:
             members[info.filename] = archive.read(info)  # checks each member's CRC
-    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, RuntimeError) as exc:
         result.add("container", False, f"a member cannot be read intact: {exc}")
         return result
     rebuilt = io.BytesIO()
@@ -169,10 +169,20 @@ def verify_bundle(path: Path, *, roots_pem: bytes | None = None) -> BundleVerifi
         result.add("manifest", False, "manifest.json is not an IdolGuard bundle manifest")
         return result
     result.add("manifest", canonical, "canonical JSON" if canonical else "not in canonical form")
-    _check_files(result, manifest, members)
-    _check_manifest_timestamp(result, members, manifest_bytes, roots_pem)
-    _check_items(result, manifest, members, roots_pem)
-    _check_custody(result, manifest, members)
+    for name, check in (
+        ("files", lambda: _check_files(result, manifest, members)),
+        (
+            "bundle timestamp",
+            lambda: _check_manifest_timestamp(result, members, manifest_bytes, roots_pem),
+        ),
+        ("items", lambda: _check_items(result, manifest, members, roots_pem)),
+        ("custody log", lambda: _check_custody(result, manifest, members)),
+    ):
+        try:
+            check()
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            # Valid JSON of the wrong shape: a forged or damaged manifest, reported, not raised.
+            result.add(name, False, f"unexpected structure ({type(exc).__name__}: {exc})")
     return result
 
 
@@ -285,6 +295,9 @@ def _check_custody(
         records = [json.loads(line) for line in log_bytes.decode("utf-8").splitlines() if line]
     except (ValueError, UnicodeDecodeError) as exc:
         result.add("custody log", False, f"not valid JSON Lines: {exc}")
+        return
+    if not all(isinstance(r, dict) for r in records):
+        result.add("custody log", False, "a line is not a JSON object")
         return
     chain = verify_chain(records)
     custody = manifest.get("custody", {})

@@ -23,6 +23,7 @@ from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
 GENESIS = "0" * 64
 CHAIN_VERSION = "idolguard-custody-v1"
 CONTENT_FIELDS = ("seq", "at", "actor", "action", "subject", "details")
+REDACTED_FIELDS = frozenset({"seq", "content_hash", "prev_hash", "entry_hash"})
 
 
 def content_hash(
@@ -74,7 +75,12 @@ def verify_chain(
     expected_seq: int | None = 1 if start_prev == GENESIS else None
     count = 0
     for record in records:
-        seq = int(record["seq"])
+        try:
+            seq = int(record["seq"])
+        except (KeyError, TypeError, ValueError):
+            return ChainVerification(
+                False, count, prev, None, f"entry after {count} has no sequence number"
+            )
         if expected_seq is not None and seq != expected_seq:
             return ChainVerification(
                 False, count, prev, seq, f"entry {seq} follows {expected_seq - 1}: entries missing"
@@ -83,10 +89,10 @@ def verify_chain(
             return ChainVerification(
                 False, count, prev, seq, f"entry {seq} does not link to the entry before it"
             )
-        if "action" in record:
+        if set(record) - REDACTED_FIELDS:  # anything beyond the hashes must be checked
             try:
                 recomputed = content_hash(*(record[name] for name in CONTENT_FIELDS))
-            except (KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 return ChainVerification(
                     False, count, prev, seq, f"entry {seq} is malformed: {exc}"
                 )

@@ -94,17 +94,28 @@ class BlobStore:
 
     def chunks(self, sha256: str) -> Iterator[bytes]:
         """The original's plaintext bytes, chunk by chunk, decrypting when sealed."""
-        with self.path_for(sha256).open("rb") as fh:
-            if is_sealed(fh.read(8)):
-                fh.seek(0)
+        path = self.path_for(sha256)
+        with path.open("rb") as fh:
+            sealed = is_sealed(fh.read(len(b"IGSEAL1\n")))
+        if sealed and not self._plain_lookalike(path, sha256):
+            with path.open("rb") as fh:
                 try:
                     yield from open_stream(fh, self.key)
                 except SealError as exc:
                     raise BlobIntegrityError(f"stored original {sha256}: {exc}") from exc
-                return
-            fh.seek(0)
+            return
+        with path.open("rb") as fh:
             while chunk := fh.read(CHUNK):
                 yield chunk
+
+    @staticmethod
+    def _plain_lookalike(path: Path, sha256: str) -> bool:
+        """An unencrypted original that merely starts with the seal marker (hashes to its name)."""
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest() == sha256
 
     def open(self, sha256: str) -> BinaryIO:
         """A readable copy of the original (spooled to disk when large and sealed)."""
@@ -124,7 +135,7 @@ class BlobStore:
         path = self.path_for(sha256)
         with path.open("rb") as fh:
             sealed = is_sealed(fh.read(8))
-        if not sealed:
+        if not sealed or self._plain_lookalike(path, sha256):
             yield path
             return
         fd, name = tempfile.mkstemp(prefix="idolguard-original-")

@@ -44,6 +44,19 @@ def _aad(header: bytes, index: int, last: bool) -> bytes:
     return header + struct.pack(">I?", index, last)
 
 
+def _read_full(source: BinaryIO, size: int) -> bytes:
+    """Read ``size`` bytes unless the stream ends first (pipes and sockets return less)."""
+    parts: list[bytes] = []
+    wanted = size
+    while wanted > 0:
+        part = source.read(wanted)
+        if not part:
+            break
+        parts.append(part)
+        wanted -= len(part)
+    return b"".join(parts)
+
+
 def seal_stream(source: BinaryIO, out: BinaryIO, key: bytes) -> Iterator[bytes]:
     """Encrypt ``source`` into ``out``, yielding each plaintext chunk (for hashing on the way)."""
     aead = AESGCM(key)
@@ -51,9 +64,9 @@ def seal_stream(source: BinaryIO, out: BinaryIO, key: bytes) -> Iterator[bytes]:
     header = MAGIC + key_id(key) + prefix
     out.write(header)
     index = 0
-    chunk = source.read(CHUNK)
+    chunk = _read_full(source, CHUNK)
     while True:
-        following = source.read(CHUNK) if chunk else b""
+        following = _read_full(source, CHUNK) if chunk else b""
         last = not following
         nonce = prefix + struct.pack(">I", index)
         out.write(aead.encrypt(nonce, chunk, _aad(header, index, last)))
@@ -75,9 +88,9 @@ def open_stream(source: BinaryIO, key: bytes | None) -> Iterator[bytes]:
     aead = AESGCM(key)
     prefix = header[len(MAGIC) + 8 :]
     index = 0
-    block = source.read(CHUNK + TAG)
+    block = _read_full(source, CHUNK + TAG)
     while True:
-        following = source.read(CHUNK + TAG)
+        following = _read_full(source, CHUNK + TAG)
         last = not following
         if len(block) < TAG:
             raise SealError("sealed file is truncated")
