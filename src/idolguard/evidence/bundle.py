@@ -17,7 +17,7 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -169,7 +169,7 @@ def verify_bundle(path: Path, *, roots_pem: bytes | None = None) -> BundleVerifi
         result.add("manifest", False, "manifest.json is not an IdolGuard bundle manifest")
         return result
     result.add("manifest", canonical, "canonical JSON" if canonical else "not in canonical form")
-    for name, check in (
+    checks: list[tuple[str, Callable[[], None]]] = [
         ("files", lambda: _check_files(result, manifest, members)),
         (
             "bundle timestamp",
@@ -177,7 +177,8 @@ def verify_bundle(path: Path, *, roots_pem: bytes | None = None) -> BundleVerifi
         ),
         ("items", lambda: _check_items(result, manifest, members, roots_pem)),
         ("custody log", lambda: _check_custody(result, manifest, members)),
-    ):
+    ]
+    for name, check in checks:
         try:
             check()
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
