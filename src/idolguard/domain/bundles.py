@@ -14,7 +14,7 @@ from idolguard.domain.cases import CaseService, ItemView
 from idolguard.domain.custody import CustodyLog
 from idolguard.domain.evidence import EvidenceService, EvidenceView
 from idolguard.evidence.bundle import MANIFEST, MANIFEST_TSR, build_manifest, write_zip
-from idolguard.evidence.canonical import canonical_json, utc_iso
+from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
 from idolguard.evidence.previews import first_picture, render_preview
 from idolguard.evidence.report import (
     CaseReport,
@@ -25,6 +25,7 @@ from idolguard.evidence.report import (
 )
 from idolguard.evidence.timestamp import TimestampClient, TimestampError, token_certificates_pem
 from idolguard.media import MediaError
+from idolguard.media.digests import file_digests
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.models import utcnow
 
@@ -166,14 +167,12 @@ class BundleExporter:
         finally:
             for path in temp_paths:
                 path.unlink(missing_ok=True)
-        from idolguard.evidence.canonical import sha256_hex
-
         summary = {
             "case": case.number,
             "bundle": str(out),
             "items": len(items),
             "manifest_sha256": sha256_hex(manifest_bytes),
-            "bundle_sha256": _file_sha256(out),
+            "bundle_sha256": file_digests(out)[0],
             "timestamped": MANIFEST_TSR in members,
             "timestamp_error": timestamp_note,
         }
@@ -191,9 +190,9 @@ class BundleExporter:
     ) -> tuple[dict[str, Any], ReportItem | None]:
         records = self.evidence.for_item(item.id)
         entry: dict[str, Any] = {"id": item.id, "sha256": item.sha256, "evidence": []}
+        latest: dict[str, Any] = json.loads(records[-1].manifest) if records else {}
         original_name = None
         if self.blobs.contains(item.sha256):
-            latest = json.loads(records[-1].manifest) if records else {}
             fmt = str((latest.get("media") or {}).get("format") or "bin").lower()
             original_name = f"originals/{item.sha256}.{EXTENSIONS.get(fmt, fmt[:8] or 'bin')}"
             if original_name not in files:
@@ -221,17 +220,18 @@ class BundleExporter:
             )
         if not records:
             return entry, None
-        return entry, self._report_item(item, records, files, original_name)
+        return entry, self._report_item(item, records, latest, files, original_name)
 
     def _report_item(
         self,
         item: ItemView,
         records: list[EvidenceView],
+        manifest: dict[str, Any],
         files: dict[str, bytes | Path],
         original_name: str | None,
     ) -> ReportItem:
+        """``manifest`` is the parsed manifest of ``records[-1]``, the latest capture."""
         latest = records[-1]
-        manifest = json.loads(latest.manifest)
         results = {k: v.get("result") or {} for k, v in (manifest.get("analysis") or {}).items()}
         explicit = float((results.get("explicit") or {}).get("score") or 0.0)
         blurred = explicit >= self.settings.review.blur_explicit
@@ -282,13 +282,3 @@ class BundleExporter:
             thumbnail_blurred=blurred,
             events=events,
         )
-
-
-def _file_sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()

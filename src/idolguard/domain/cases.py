@@ -10,6 +10,7 @@ re-upload content already in a case, or show the same artist) or by hand.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -240,12 +241,7 @@ class CaseService:
         if artist_id is None and parent is not None:
             artist_id = parent.artist_id
         if case_id is None and artist_id is not None:
-            case_id = session.scalar(
-                select(Case.id)
-                .where(Case.artist_id == artist_id, Case.status == "open")
-                .order_by(Case.updated_at.desc(), Case.id.desc())
-                .limit(1)
-            )
+            case_id = self._open_case_of(session, artist_id)
         now = utcnow()
         item = Item(
             media_sha256=sha256,
@@ -418,7 +414,7 @@ class CaseService:
             raise CaseError("a case needs a title")
         now = utcnow()
         case = Case(
-            number=f"pending-{now.timestamp()}",
+            number=f"pending-{uuid.uuid4().hex[:24]}",  # unique until the id is known
             title=title.strip(),
             artist_id=artist_id,
             status="open",
@@ -517,15 +513,8 @@ class CaseService:
         """The item's case, opening one for its artist (or for the item alone) when it has none."""
         if item.case_id is not None:
             return item.case_id
-        case_id = None
         artist = session.get(Artist, item.artist_id) if item.artist_id is not None else None
-        if artist is not None:
-            case_id = session.scalar(
-                select(Case.id)
-                .where(Case.artist_id == artist.id, Case.status == "open")
-                .order_by(Case.updated_at.desc(), Case.id.desc())
-                .limit(1)
-            )
+        case_id = self._open_case_of(session, artist.id) if artist is not None else None
         if case_id is None:
             title = (
                 f"{artist.name}: {item.opened_at:%Y-%m-%d}"
@@ -537,6 +526,16 @@ class CaseService:
             ).id
         self.attach(item.id, case_id, actor=actor, reason="opened on confirmation", session=session)
         return case_id
+
+    @staticmethod
+    def _open_case_of(session: Session, artist_id: int) -> int | None:
+        """The artist's most recently active open case: where their new items go."""
+        return session.scalar(
+            select(Case.id)
+            .where(Case.artist_id == artist_id, Case.status == "open")
+            .order_by(Case.updated_at.desc(), Case.id.desc())
+            .limit(1)
+        )
 
     def _touch_case(self, session: Session, case_id: int) -> None:
         case = session.get(Case, case_id)

@@ -196,11 +196,14 @@ class CustodyLog:
             rows = list(session.scalars(query))
         yield from (_entry(row) for row in rows)
 
-    def head(self) -> tuple[int, str]:
-        with self.db.session() as session:
-            row = session.get(CustodyHead, 1)
-            assert row is not None, "migration 0003 creates the custody head"
-            return row.seq, row.entry_hash
+    def head(self, session: Session | None = None) -> tuple[int, str]:
+        """``(seq, entry_hash)`` of the newest entry, read in ``session`` when given."""
+        if session is None:
+            with self.db.session() as own:
+                return self.head(own)
+        row = session.get(CustodyHead, 1)
+        assert row is not None, "migration 0003 creates the custody head"
+        return row.seq, row.entry_hash
 
     def _all_batched(self, batch: int = 5000) -> Iterator[LoggedEntry]:
         after = 0

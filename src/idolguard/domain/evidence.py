@@ -117,7 +117,7 @@ class EvidenceService:
         case = session.get(Case, item.case_id) if item.case_id is not None else None
         pdq = results.get("pdq") or {}
         vpdq = results.get("vpdq") or {}
-        seq, head = self.custody_head(session)
+        seq, head = self.custody.head(session)
         captured_at = utcnow()
         manifest = {
             "format": MANIFEST_FORMAT,
@@ -185,14 +185,6 @@ class EvidenceService:
             },
         )
         return evidence
-
-    @staticmethod
-    def custody_head(session: Session) -> tuple[int, str]:
-        from idolguard.storage.models import CustodyHead
-
-        head = session.get(CustodyHead, 1)
-        assert head is not None
-        return head.seq, head.entry_hash
 
     # ------------------------------------------------------------ timestamps
     def stamp(self, evidence_id: int, *, actor: str) -> EvidenceView:

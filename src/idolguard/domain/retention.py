@@ -51,6 +51,7 @@ class RetentionService:
 
     def apply(self, *, actor: str, dry_run: bool = False) -> RetentionReport:
         report = RetentionReport(dry_run=dry_run)
+        released: set[str] = set()  # originals of deleted items, kept if still referenced
         now = utcnow()
         with self.db.session() as session:
             for state in STATES:
@@ -67,6 +68,7 @@ class RetentionService:
                     report.deleted_items.append(item.id)
                     if dry_run:
                         continue
+                    released.add(item.media_sha256)
                     manifests = list(
                         session.scalars(
                             select(Evidence.manifest_sha256).where(Evidence.item_id == item.id)
@@ -108,12 +110,12 @@ class RetentionService:
             if dry_run:
                 session.rollback()
                 return report
-            referenced = (
+            referenced: set[str | None] = (
                 set(session.scalars(select(Item.media_sha256)))
                 | set(session.scalars(select(BankContent.media_sha256)))
                 | set(session.scalars(select(ArtistPhoto.sha256)))
             )
-        for sha256 in self._deleted_media(report, referenced):
+        for sha256 in sorted(released - referenced):
             if self.blobs.delete(sha256):
                 report.deleted_originals.append(sha256)
                 self.custody.record(
@@ -123,12 +125,3 @@ class RetentionService:
                     details={"sha256": sha256, "what": "evidentiary copy"},
                 )
         return report
-
-    def _deleted_media(self, report: RetentionReport, referenced: set[str | None]) -> list[str]:
-        entries = self.custody.entries(subjects={f"item:{i}" for i in report.deleted_items})
-        gone = {
-            str(e.details.get("sha256"))
-            for e in entries
-            if e.action == "delete" and e.details.get("sha256")
-        }
-        return sorted(gone - {s for s in referenced if s})

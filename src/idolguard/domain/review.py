@@ -10,6 +10,8 @@ and both are logged.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from idolguard.config import Settings
@@ -103,29 +105,14 @@ class ReviewService:
             bank, "allow" if allow else "block", description=description, artist_id=artist_id
         )
         label = f"item {item_id}: {reason}"[:500]
-        if self.blobs.contains(sha256):
-            with self.blobs.local_path(sha256) as path:
-                added = self.banks.add_file(
-                    path,
-                    bank,
-                    label=label,
-                    source=location,
-                    content_id=f"item-{item_id}",
-                    allow=allow,
-                )
-        elif Path(location).is_file():
+        with self._original(item_id, sha256, location) as path:
             added = self.banks.add_file(
-                Path(location),
+                path,
                 bank,
                 label=label,
                 source=location,
                 content_id=f"item-{item_id}",
                 allow=allow,
-            )
-        else:
-            raise ReviewError(
-                f"item {item_id} has no stored original (store_originals is off) and "
-                f"{location} is not a readable file: its hashes cannot be banked"
             )
         self.custody.record(
             actor=actor,
@@ -139,6 +126,20 @@ class ReviewService:
                 "sha256": sha256,
             },
         )
+
+    @contextmanager
+    def _original(self, item_id: int, sha256: str, location: str) -> Iterator[Path]:
+        """The evidentiary copy, or the file where it was seen when no copy was stored."""
+        if self.blobs.contains(sha256):
+            with self.blobs.local_path(sha256) as path:
+                yield path
+        elif Path(location).is_file():
+            yield Path(location)
+        else:
+            raise ReviewError(
+                f"item {item_id} has no stored original (store_originals is off) and "
+                f"{location} is not a readable file: its hashes cannot be banked"
+            )
 
     def preview(self, item_id: int, *, actor: str, reveal: bool = False) -> Path:
         """Write the item's preview (a working copy) and log that it was viewed or revealed."""

@@ -25,6 +25,7 @@ from typing import Any
 from idolguard.evidence.canonical import canonical_json, sha256_hex
 from idolguard.evidence.chain import verify_chain
 from idolguard.evidence.timestamp import verify_timestamp
+from idolguard.media.digests import file_digests
 
 BUNDLE_FORMAT = "idolguard-bundle-v1"
 MANIFEST = "manifest.json"
@@ -73,13 +74,8 @@ def build_manifest(
     for name in sorted(files):
         content = files[name]
         if isinstance(content, Path):
-            digest = hashlib.sha256()
-            with content.open("rb") as fh:
-                while chunk := fh.read(1024 * 1024):
-                    digest.update(chunk)
-            entries.append(
-                {"path": name, "sha256": digest.hexdigest(), "size": content.stat().st_size}
-            )
+            sha256, _md5, size = file_digests(content)
+            entries.append({"path": name, "sha256": sha256, "size": size})
         else:
             entries.append({"path": name, "sha256": sha256_hex(content), "size": len(content)})
     manifest = {"format": BUNDLE_FORMAT, **dict(header), "files": entries}

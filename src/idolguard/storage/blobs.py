@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from idolguard.storage.sealing import SealError, is_sealed, open_stream, seal_stream
+from idolguard.media.digests import file_digests
+from idolguard.storage.sealing import MAGIC, SealError, is_sealed, open_stream, seal_stream
 
 CHUNK = 1024 * 1024
 SPOOL_BYTES = 32 * 1024 * 1024
@@ -96,26 +97,23 @@ class BlobStore:
         """The original's plaintext bytes, chunk by chunk, decrypting when sealed."""
         path = self.path_for(sha256)
         with path.open("rb") as fh:
-            sealed = is_sealed(fh.read(len(b"IGSEAL1\n")))
-        if sealed and not self._plain_lookalike(path, sha256):
-            with path.open("rb") as fh:
+            sealed = is_sealed(fh.read(len(MAGIC)))
+            fh.seek(0)
+            if sealed:
+                started = False
                 try:
-                    yield from open_stream(fh, self.key)
+                    for chunk in open_stream(fh, self.key):
+                        started = True
+                        yield chunk
+                    return
                 except SealError as exc:
-                    raise BlobIntegrityError(f"stored original {sha256}: {exc}") from exc
-            return
-        with path.open("rb") as fh:
+                    # A plaintext original may begin with the marker by chance: it hashes to
+                    # its name. Checked only on failure, so sealed reads never hash twice.
+                    if started or file_digests(path)[0] != sha256:
+                        raise BlobIntegrityError(f"stored original {sha256}: {exc}") from exc
+                fh.seek(0)
             while chunk := fh.read(CHUNK):
                 yield chunk
-
-    @staticmethod
-    def _plain_lookalike(path: Path, sha256: str) -> bool:
-        """An unencrypted original that merely starts with the seal marker (hashes to its name)."""
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            while chunk := fh.read(CHUNK):
-                digest.update(chunk)
-        return digest.hexdigest() == sha256
 
     def open(self, sha256: str) -> BinaryIO:
         """A readable copy of the original (spooled to disk when large and sealed)."""
@@ -134,8 +132,8 @@ class BlobStore:
         """
         path = self.path_for(sha256)
         with path.open("rb") as fh:
-            sealed = is_sealed(fh.read(8))
-        if not sealed or self._plain_lookalike(path, sha256):
+            sealed = is_sealed(fh.read(len(MAGIC)))
+        if not sealed:
             yield path
             return
         fd, name = tempfile.mkstemp(prefix="idolguard-original-")
