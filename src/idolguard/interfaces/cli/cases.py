@@ -155,6 +155,8 @@ def verify(
     as_json: JsonOpt = False,
 ) -> None:
     """Check an evidence bundle offline and say exactly what, if anything, was altered."""
+    if not bundle.is_file():
+        fail(f"no such bundle: {bundle}")
     roots = tsa_roots.read_bytes() if tsa_roots else None
     result = verify_bundle(bundle, roots_pem=roots)
     if as_json:
