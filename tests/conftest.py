@@ -17,7 +17,9 @@ from idolguard.config import Settings, load_settings
 from idolguard.faces import FaceBackend, load_backend
 from idolguard.storage.database import normalise_url
 from tests.helpers import SAMPLES
+from tests.smtp import smtp_server  # noqa: F401  (a real SMTP server on loopback)
 from tests.tsa import tsa  # noqa: F401  (a real RFC 3161 TSA on loopback)
+from tests.website import website  # noqa: F401  (a web server whose answers change)
 
 POSTGRES_ENV = "IDOLGUARD_TEST_POSTGRES_URL"
 

@@ -22,9 +22,12 @@ from idolguard.domain.retention import RetentionService
 from idolguard.domain.retro import RetroMatcher
 from idolguard.domain.review import ReviewService
 from idolguard.domain.roster import RosterService
+from idolguard.domain.takedowns import NoticeService
 from idolguard.domain.triage import Triage
+from idolguard.domain.watch import UrlWatcher
 from idolguard.evidence.timestamp import TimestampClient
 from idolguard.faces import FaceBackend, backend_info, load_backend
+from idolguard.notices.directory import PlatformDirectory
 from idolguard.pipeline.scan import Scanner
 from idolguard.signals import (
     Signal,
@@ -85,6 +88,29 @@ class IdolGuard:
         self.intake = IntakeService(
             settings, self.triage, self.blobs, lambda: self.scanner(workers=0, triage=False)
         )
+        self.notices = NoticeService(
+            self.database,
+            settings,
+            self.cases,
+            self.custody,
+            self.blobs,
+            self.analysis,
+            self.platform_directory,
+        )
+        self.triage.add_listener(self.notices.on_item_opened)
+        self.watcher = UrlWatcher(
+            self.database,
+            settings,
+            self.cases,
+            self.notices,
+            self.analysis,
+            lambda: self.scanner(["pdq", "vpdq"], workers=0, persist=False, triage=False),
+        )
+
+    def platform_directory(self) -> PlatformDirectory:
+        """The platform directory: ``[notices] directory_file``, else the built-in one."""
+        path = self.settings.notices.directory_file
+        return PlatformDirectory.load(Path(path).expanduser() if path else None)
 
     def timestamp_client(self) -> TimestampClient | None:
         """The configured time-stamping authority, or ``None`` when there is none."""

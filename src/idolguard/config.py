@@ -30,6 +30,7 @@ ENV_FACE_BACKEND = "IDOLGUARD_FACE_BACKEND"
 ENV_OPERATOR = "IDOLGUARD_OPERATOR"
 ENV_EVIDENCE_KEY = "IDOLGUARD_EVIDENCE_KEY"
 ENV_TSA_URL = "IDOLGUARD_TSA_URL"
+ENV_SMTP_PASSWORD = "IDOLGUARD_SMTP_PASSWORD"
 CONFIG_FILENAME = "idolguard.toml"
 
 _T = TypeVar("_T")
@@ -101,6 +102,61 @@ class RetentionSettings:
         return int(getattr(self, f"{state}_days", 0))
 
 
+@dataclass(frozen=True)
+class NoticeSettings:
+    """Who sends takedown notices, and the deadlines they carry (``[notices]``).
+
+    The sender block is what every regime asks for in one form or another:
+    the signature and contact details of the person authorised to act for
+    the artist. A notice missing any field its regime requires is refused.
+    """
+
+    sender_name: str = ""  # the person who signs, authorised to act for the artist
+    sender_title: str = ""  # e.g. "Legal counsel"
+    organisation: str = ""  # the agency
+    email: str = ""
+    phone: str = ""
+    address: str = ""  # postal address (DMCA asks for one)
+    signature: str = ""  # electronic signature, e.g. "/s/ Kim Minji"
+    requester_type: str = "representative"  # victim | representative | designated_org
+    designation: str = ""  # designated organisation's name and number (Korean requests)
+    owns_copyright: bool = False  # the agency holds copyright in the source photos / videos
+    language: str = "ko+en"  # ko | en | ko+en
+    directory_file: str = ""  # platform directory (TOML); empty = the built-in one
+    dmca_deadline_hours: int = 72  # no statutory clock: "expeditiously"
+    dsa_deadline_hours: int = 72  # "timely": no statutory clock either
+    kr_deadline_hours: int = 24  # Art. 22-5 asks for deletion "without delay"
+    kcsc_deadline_hours: int = 168  # KCSC deliberation, then the operator's correction
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail relay notices are sent through (``[smtp]``); the password never lives here."""
+
+    host: str = ""  # empty = e-mail sending is off
+    port: int = 587
+    security: str = "starttls"  # starttls | ssl | none (none only for a relay on localhost)
+    username: str = ""
+    password_file: str = ""  # or $IDOLGUARD_SMTP_PASSWORD
+    from_address: str = ""  # default: [notices] email
+    ca_file: str = ""  # extra CA certificates, for a relay with a private CA
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    """Liveness checks of reported URLs (``[watch]``): how often, and how politely."""
+
+    notice_recheck_minutes: int = 60  # URLs under a sent notice
+    confirmed_recheck_hours: int = 24  # confirmed content not yet noticed
+    removed_recheck_hours: int = 24  # removed content, watched for its return
+    removed_watch_days: int = 90  # how long removed URLs stay watched
+    per_host_delay_seconds: float = 5.0  # at most one request per host this often
+    timeout: float = 20.0
+    max_checks: int = 500  # per pass; the rest wait for the next one
+    allow_private: bool = False  # fetch private addresses: intranet and tests only
+
+
 def default_operator() -> str:
     try:
         user = getpass.getuser()
@@ -121,8 +177,12 @@ class Settings:
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
     review: ReviewSettings = field(default_factory=ReviewSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    notices: NoticeSettings = field(default_factory=NoticeSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    watch: WatchSettings = field(default_factory=WatchSettings)
     operator: str = field(default_factory=default_operator)  # who the custody log names
     evidence_key: bytes | None = field(default=None, repr=False)
+    smtp_password: str | None = field(default=None, repr=False)
     config_file: Path | None = None
 
     @property
@@ -212,6 +272,17 @@ def load_settings(
     if "retention" in data:
         retention = _section(RetentionSettings, data["retention"], "retention", file_path)
         settings = replace(settings, retention=retention)
+    if "notices" in data:
+        notices = _section(NoticeSettings, data["notices"], "notices", file_path)
+        settings = replace(settings, notices=notices)
+    if "smtp" in data:
+        settings = replace(settings, smtp=_section(SmtpSettings, data["smtp"], "smtp", file_path))
+    if "watch" in data:
+        settings = replace(
+            settings, watch=_section(WatchSettings, data["watch"], "watch", file_path)
+        )
+    _check_choices(settings, file_path)
+    settings = replace(settings, smtp_password=_smtp_password(env, settings.smtp, file_path))
     if env.get(ENV_TSA_URL):
         settings = replace(settings, evidence=replace(settings.evidence, tsa_url=env[ENV_TSA_URL]))
     operator = env.get(ENV_OPERATOR) or _opt_str(data, "operator", file_path)
@@ -229,6 +300,9 @@ def load_settings(
         "evidence",
         "review",
         "retention",
+        "notices",
+        "smtp",
+        "watch",
         "operator",
     }
     unknown = sorted(set(data) - known)
@@ -263,6 +337,34 @@ def _evidence_key(
     except OSError as exc:
         raise ConfigError(f"{file_path}: cannot read evidence.encryption_key_file: {exc}") from exc
     return parse_key(text, str(key_path))
+
+
+def _check_choices(settings: Settings, file_path: Path | None) -> None:
+    choices = (
+        (
+            "notices.requester_type",
+            settings.notices.requester_type,
+            ("victim", "representative", "designated_org"),
+        ),
+        ("notices.language", settings.notices.language, ("ko", "en", "ko+en")),
+        ("smtp.security", settings.smtp.security, ("starttls", "ssl", "none")),
+    )
+    for name, value, allowed in choices:
+        if value not in allowed:
+            raise ConfigError(f"{file_path}: {name} must be one of {', '.join(allowed)}")
+
+
+def _smtp_password(
+    env: Mapping[str, str], smtp: SmtpSettings, file_path: Path | None
+) -> str | None:
+    if env.get(ENV_SMTP_PASSWORD):
+        return env[ENV_SMTP_PASSWORD]
+    if not smtp.password_file:
+        return None
+    try:
+        return Path(smtp.password_file).expanduser().read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"{file_path}: cannot read smtp.password_file: {exc}") from exc
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -448,6 +448,15 @@ class CaseService:
             raise CaseError(f"no case {text!r} (use the number, e.g. IG-2026-0001, or the id)")
         return case
 
+    def case_row(self, session: Session, ref: str | int) -> Case:
+        """The case named by number or id, for services working inside one transaction."""
+        return self._case(session, ref)
+
+    @staticmethod
+    def media_type_of(session: Session, sha256: str) -> str | None:
+        media = session.get(Media, sha256)
+        return media.media_type if media else None
+
     def get_case(self, ref: str | int) -> CaseView:
         with self.db.session() as session:
             return _case_view(session, self._case(session, ref))

@@ -8,7 +8,7 @@ transaction, then the manifest is timestamped (a network call, so outside it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +60,11 @@ class Triage:
         self.cases = cases
         self.evidence = evidence
         self.review = review
+        self._listeners: list[Callable[[Opened], None]] = []
+
+    def add_listener(self, listener: Callable[[Opened], None]) -> None:
+        """Call ``listener`` after each item is opened or re-seen (the re-upload watch)."""
+        self._listeners.append(listener)
 
     def should_open(self, results: Mapping[str, Any]) -> str | None:
         """The reason to open an item for these results, or ``None``."""
@@ -148,7 +153,10 @@ class Triage:
             item_id = item.id
         if evidence_id is not None:
             self.evidence.stamp(evidence_id, actor=actor)
-        return Opened(item_id, created, evidence_id)
+        opened = Opened(item_id, created, evidence_id)
+        for listener in self._listeners:
+            listener(opened)
+        return opened
 
     def _banked_media(self, results: Mapping[str, Any]) -> list[str]:
         """Originals of the bank entries these results matched (their items hold the case)."""

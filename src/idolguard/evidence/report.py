@@ -453,7 +453,7 @@ class _ReportWriter:
         the subset lives in ``directory`` until the output is done.
         """
         path = directory / "NotoSansKR-report.ttf"
-        path.write_bytes(_truetype_subset(_characters(self.report)))
+        path.write_bytes(truetype_subset(_characters(self.report)))
         self.pdf.add_font(FONT_FAMILY, "", str(path))
         loaded = self.pdf.fonts[FONT_FAMILY.lower()]
         if not isinstance(loaded, TTFFont):  # pragma: no cover - add_font always gives one
@@ -962,7 +962,7 @@ def _characters(report: CaseReport) -> set[int]:
     return _codepoints(_strings(report)) | _FIXED_CODEPOINTS
 
 
-def _truetype_subset(codepoints: set[int]) -> bytes:
+def truetype_subset(codepoints: set[int]) -> bytes:
     """Noto Sans KR cut down to ``codepoints``, its CFF outlines redrawn as TrueType.
 
     Converting only the subset keeps this to a fraction of a second, and nothing in the

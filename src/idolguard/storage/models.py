@@ -367,3 +367,82 @@ class CustodyAnchor(Base):
     token: Mapped[bytes] = mapped_column(LargeBinary)
     gen_time: Mapped[datetime] = mapped_column()
     tsa_url: Mapped[str] = mapped_column(Text)
+
+
+class Notice(Base):
+    """A takedown notice: its regime, recipient, exact text, and where it stands."""
+
+    __tablename__ = "notice"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(48), unique=True)  # IG-2026-0001-N01
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    regime: Mapped[str] = mapped_column(String(16))
+    platform: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | webform
+    recipient: Mapped[str] = mapped_column(Text)  # e-mail address or form URL
+    language: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    follow_up_of: Mapped[int | None] = mapped_column(ForeignKey("notice.id", ondelete="SET NULL"))
+    auto: Mapped[bool] = mapped_column(Boolean, default=False)  # drafted by re-upload watch
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    valid_at: Mapped[datetime | None] = mapped_column()  # when the deadline clock started
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    reference: Mapped[str | None] = mapped_column(Text)  # the platform's ticket number
+    message_id: Mapped[str | None] = mapped_column(Text)
+    sent_sha256: Mapped[str | None] = mapped_column(String(64))  # the e-mail or package as sent
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class NoticeItem(Base):
+    """An item a notice names, and when its URL was seen gone."""
+
+    __tablename__ = "notice_item"
+    __table_args__ = (UniqueConstraint("notice_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    removed_at: Mapped[datetime | None] = mapped_column()
+
+
+class NoticeEvent(Base):
+    __tablename__ = "notice_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class UrlCheck(Base):
+    """One liveness check of an item's URL: the record behind every removal time."""
+
+    __tablename__ = "url_check"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # live | removed | inconclusive
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    media_sha256: Mapped[str | None] = mapped_column(String(64))
+    comparison: Mapped[str | None] = mapped_column(String(16))
+    elapsed_ms: Mapped[int] = mapped_column(Integer, default=0)

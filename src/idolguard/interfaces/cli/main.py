@@ -21,6 +21,7 @@ from idolguard.interfaces.cli.cases import (
 from idolguard.interfaces.cli.context import CLIState, state
 from idolguard.interfaces.cli.demo import demo
 from idolguard.interfaces.cli.models import models
+from idolguard.interfaces.cli.notices import notice_app, watch_urls
 from idolguard.interfaces.cli.review import capture, item_app, review_app
 from idolguard.interfaces.cli.roster import roster_app
 from idolguard.interfaces.cli.scan import scan
@@ -40,6 +41,8 @@ app.add_typer(case_app, name="case")
 app.add_typer(audit_app, name="audit")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(retention_app, name="retention")
+app.add_typer(notice_app, name="notice")
+app.command("watch-urls")(watch_urls)
 app.command("capture")(capture)
 app.command("verify")(verify)
 app.command("models")(models)

@@ -1,0 +1,1 @@
+"""Takedown notices without a database: regimes, wording, platforms, mail and liveness checks."""

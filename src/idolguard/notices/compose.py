@@ -1,0 +1,465 @@
+"""Write a notice from case data: fill each regime's fields, refuse gaps, render Korean and English.
+
+Everything a notice states comes from somewhere a lawyer can point to: URLs and
+hashes from the items and their evidence manifests, names and contact details
+from ``[notices]``, the statements from the statute's own wording. Nothing is
+sent with a gap: ``compose`` raises ``MissingFieldsError`` naming every missing
+field and how to supply it. The output is plain text plus a JSON package, so
+the same notice can go by e-mail, into a web form, or into the evidence bundle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from idolguard.config import NoticeSettings
+from idolguard.evidence.canonical import utc_iso
+from idolguard.notices.regimes import FIELDS, FieldSpec, Regime, get_regime
+
+LANGUAGES = ("ko", "en")
+
+
+class MissingFieldsError(ValueError):
+    """Fields the regime requires are missing; ``missing`` lists them with how to supply each."""
+
+    def __init__(self, regime: Regime, missing: list[FieldSpec]) -> None:
+        self.regime = regime
+        self.missing = missing
+        lines = [f"a {regime.name_en} needs fields that are missing:"]
+        lines += [f"  - {spec.key}: {spec.label_en} — {spec.hint}" for spec in missing]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The person who signs, and the organisation they act for."""
+
+    name: str = ""
+    title: str = ""
+    organisation: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    signature: str = ""
+    requester_type: str = "representative"
+    designation: str = ""
+
+    @classmethod
+    def from_settings(cls, notices: NoticeSettings) -> Sender:
+        return cls(
+            name=notices.sender_name.strip(),
+            title=notices.sender_title.strip(),
+            organisation=notices.organisation.strip(),
+            email=notices.email.strip(),
+            phone=notices.phone.strip(),
+            address=notices.address.strip(),
+            signature=notices.signature.strip(),
+            requester_type=notices.requester_type,
+            designation=notices.designation.strip(),
+        )
+
+
+@dataclass(frozen=True)
+class Target:
+    """One reported URL and what identifies the content there."""
+
+    item_id: int
+    url: str
+    sha256: str
+    media_type: str | None
+    first_seen: datetime
+    pdq: str | None = None
+    manifest_sha256: str | None = None
+    timestamped_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NoticeRequest:
+    regime: str
+    number: str
+    case_number: str
+    platform: str
+    category: str
+    person: str | None
+    targets: tuple[Target, ...]
+    sender: Sender
+    date: datetime
+    language: str = "ko+en"
+    copyrighted_work: str | None = None
+    explanation: str | None = None  # the reviewer's own reasoning, added to the generated one
+    follow_up_of: str | None = None  # the earlier notice this re-upload follows
+    overrides: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ComposedNotice:
+    regime: str
+    fields: dict[str, str]  # every required field, filled (statements in English)
+    subject: str
+    body: str  # the text sent: Korean then English, or one of them
+
+    def package(self, request: NoticeRequest) -> dict[str, Any]:
+        """The notice as data: for web forms, the bundle, and programs."""
+        regime = get_regime(self.regime)
+        return {
+            "format": "idolguard-notice/1",
+            "number": request.number,
+            "case": request.case_number,
+            "regime": regime.key,
+            "regime_name": {"en": regime.name_en, "ko": regime.name_ko},
+            "law": regime.law,
+            "platform": request.platform,
+            "category": request.category,
+            "date": utc_iso(request.date),
+            "follow_up_of": request.follow_up_of,
+            "fields": [
+                {
+                    "key": spec.key,
+                    "label_en": spec.label_en,
+                    "label_ko": spec.label_ko,
+                    "value": self.fields[spec.key],
+                }
+                for spec in regime.fields()
+            ],
+            "urls": [t.url for t in request.targets],
+            "items": [
+                {
+                    "item": t.item_id,
+                    "url": t.url,
+                    "sha256": t.sha256,
+                    "pdq": t.pdq,
+                    "media_type": t.media_type,
+                    "first_seen": utc_iso(t.first_seen),
+                    "evidence_manifest_sha256": t.manifest_sha256,
+                    "timestamped_at": utc_iso(t.timestamped_at) if t.timestamped_at else None,
+                }
+                for t in request.targets
+            ],
+            "subject": self.subject,
+            "body": self.body,
+        }
+
+
+# --------------------------------------------------------------------------- wording
+
+_REQUESTER = {
+    "victim": ("피해자 본인", "the person depicted"),
+    "representative": ("피해자의 대리인", "authorised representative of the person depicted"),
+    "designated_org": ("지정기관", "designated organisation acting for the person depicted"),
+}
+_CATEGORY = {
+    "intimate": (
+        "허위영상물 (성적 딥페이크: 얼굴 등을 편집·합성·가공한 성적 영상물)",
+        "sexually explicit digital forgery (deepfake) of an identifiable person",
+    ),
+    "non_intimate": (
+        "허위영상물 (얼굴 등을 편집·합성·가공한 영상물)",
+        "digitally manipulated depiction (deepfake) of an identifiable person",
+    ),
+}
+_MEDIA = {"image": ("이미지", "image"), "video": ("동영상", "video"), None: ("파일", "file")}
+
+
+def _statements(regime: Regime, person: str, signer: str) -> dict[str, tuple[str, str]]:
+    """The fixed statements of ``regime`` in (Korean, English), with names filled in."""
+    who = person or "the person depicted"
+    if regime.key == "take_it_down":
+        return {
+            "good_faith_statement": (
+                f"본인은 위에 특정한 {person}의 친밀한 영상물이 {person}의 동의 없이 게시되었다고 "
+                f"선의로 믿습니다. {person}은(는) 이 영상물의 제작이나 게시에 동의한 적이 없으며, "
+                "이 영상물은 컴퓨터나 AI로 만든 허위 영상물입니다.",
+                f"I have a good faith belief that the intimate visual depiction of {who} "
+                f"identified in this request is not consensual: {who} did not consent to its "
+                "creation or publication. It is a digital forgery made with software or AI.",
+            )
+        }
+    if regime.key == "dmca":
+        return {
+            "good_faith_statement": (
+                "본인은 위 자료를 문제된 방식으로 이용하는 것이 "
+                "저작권자, 그 대리인 또는 법률에 의해 "
+                "허락되지 않았다고 선의로 믿습니다.",
+                "I have a good faith belief that use of the material in the manner complained "
+                "of is not authorized by the copyright owner, its agent, or the law.",
+            ),
+            "accuracy_statement": (
+                "이 통지의 정보는 정확하며, 본인은 위증 시 처벌을 감수하고 침해되었다고 주장하는 "
+                "배타적 권리의 소유자를 대리할 권한이 있음을 진술합니다.",
+                "The information in this notification is accurate, and under penalty of "
+                "perjury, I am authorized to act on behalf of the owner of an exclusive right "
+                "that is allegedly infringed.",
+            ),
+        }
+    if regime.key == "dsa":
+        return {
+            "bona_fide_statement": (
+                f"본인({signer})은 이 신고에 담긴 정보와 주장이 정확하고 완전하다고 선의로 믿음을 "
+                "확인합니다.",
+                f"I, {signer}, confirm my bona fide belief that the information and allegations "
+                "contained in this notice are accurate and complete.",
+            )
+        }
+    return {
+        "against_will_statement": (
+            f"위 정보는 피해자 {person}의 얼굴 등을 그 의사에 반하여 편집·합성·가공한 "
+            "허위영상물(「성폭력범죄의 처벌 등에 관한 특례법」 제14조의2)로서, 피해자의 의사에 "
+            "반하여 공개적으로 유통되고 있습니다.",
+            f"The material edits, synthesises or processes the face or body of {who} against "
+            "their will (false video material under Art. 14-2 of the Act on Special Cases "
+            "Concerning the Punishment of Sexual Crimes) and circulates publicly against their "
+            "will.",
+        )
+    }
+
+
+def _identification(request: NoticeRequest) -> tuple[str, str]:
+    person = request.person or "—"
+    category_ko, category_en = _CATEGORY.get(request.category, _CATEGORY["non_intimate"])
+    lines_ko = [f"{person}을(를) 묘사한 {category_ko}, {len(request.targets)}건:"]
+    lines_en = [f"{category_en} depicting {person}; {len(request.targets)} item(s):"]
+    for number, target in enumerate(request.targets, 1):
+        media_ko, media_en = _MEDIA.get(target.media_type, _MEDIA[None])
+        seen = target.first_seen.strftime("%Y-%m-%d %H:%M UTC")
+        stamp = (
+            f", RFC 3161 {target.timestamped_at:%Y-%m-%d %H:%M} UTC"
+            if target.timestamped_at
+            else ""
+        )
+        lines_ko.append(
+            f"{number}. {media_ko} — SHA-256 {target.sha256}, 최초 확인 {seen}{stamp}"
+            + (f", PDQ {target.pdq}" if target.pdq else "")
+        )
+        lines_en.append(
+            f"{number}. {media_en} — SHA-256 {target.sha256}, first seen {seen}{stamp}"
+            + (f", PDQ {target.pdq}" if target.pdq else "")
+        )
+    return "\n".join(lines_ko), "\n".join(lines_en)
+
+
+def _explanation(request: NoticeRequest) -> tuple[str, str]:
+    person = request.person or "the person depicted"
+    org = request.sender.organisation or "the notifier"
+    intimate = request.category == "intimate"
+    en = (
+        f"The content at the URLs below is a {'sexually explicit ' if intimate else ''}"
+        f"digital forgery (deepfake) depicting {person}, made and published without their "
+        f"consent. {org}'s reviewers confirmed it in case {request.case_number}; each file is "
+        "identified by its SHA-256 and was preserved with an RFC 3161 timestamp. "
+    )
+    ko = (
+        f"아래 URL의 콘텐츠는 {person}을(를) 동의 없이 묘사한 "
+        f"{'성적 ' if intimate else ''}허위 영상물(딥페이크)입니다. {org} 검토자가 사건 "
+        f"{request.case_number}에서 확인했으며, 각 파일은 SHA-256으로 특정되고 RFC 3161 "
+        "타임스탬프와 함께 보존되었습니다. "
+    )
+    if intimate:
+        en += (
+            "Producing or manipulating such material and making it accessible is a criminal "
+            "offence under Directive (EU) 2024/1385, Art. 5, and processes the depicted "
+            "person's personal data without a lawful basis (GDPR Art. 6 and 9)."
+        )
+        ko += (
+            "이러한 자료를 제작·조작해 공개하는 행위는 EU 지침 2024/1385 제5조의 범죄이며, 정당한 "
+            "근거 없이 피해자의 개인정보를 처리하는 것입니다(GDPR 제6조·제9조)."
+        )
+    else:
+        en += (
+            "It misrepresents the depicted person and processes their personal data without a "
+            "lawful basis (GDPR Art. 6)."
+        )
+        ko += (
+            "이는 피해자를 허위로 표현하며 정당한 근거 없이 개인정보를 "
+            "처리하는 것입니다(GDPR 제6조)."
+        )
+    if request.explanation:
+        en += f"\nReviewer's explanation: {request.explanation.strip()}"
+        ko += f"\n검토자 설명: {request.explanation.strip()}"
+    return ko, en
+
+
+def _contact(sender: Sender) -> str:
+    parts = [
+        sender.name,
+        sender.title,
+        sender.organisation,
+        sender.email,
+        sender.phone,
+        sender.address,
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def _requester(sender: Sender) -> tuple[str, str]:
+    ko, en = _REQUESTER.get(sender.requester_type, ("", ""))
+    if sender.requester_type == "designated_org":
+        if not sender.designation:
+            return "", ""
+        ko, en = f"{ko} ({sender.designation})", f"{en} ({sender.designation})"
+    return ko, en
+
+
+def fill_fields(request: NoticeRequest) -> tuple[dict[str, tuple[str, str]], list[FieldSpec]]:
+    """Every field as (Korean, English) text, and the required ones that came out empty."""
+    regime = get_regime(request.regime)
+    sender = request.sender
+    signer = ", ".join(p for p in (sender.name, sender.title, sender.organisation) if p)
+    person = request.person or ""
+    urls = "\n".join(t.url for t in request.targets if t.url.startswith(("http://", "https://")))
+    category = _CATEGORY.get(request.category, _CATEGORY["non_intimate"])
+    contact = _contact(sender) if (sender.email or sender.phone) else ""
+
+    def same(text: str) -> tuple[str, str]:
+        return text, text
+
+    values: dict[str, tuple[str, str]] = {
+        "signature": same(sender.signature),
+        "signer_name": same(signer if sender.name else ""),
+        "depicted_person": same(person),
+        "identification": _identification(request) if request.targets else same(""),
+        "location": same(urls),
+        "contact": same(contact),
+        "contact_email": same(sender.email),
+        "contact_address": same(sender.address),
+        "contact_phone": same(sender.phone),
+        "copyrighted_work": same((request.copyrighted_work or "").strip()),
+        "explanation": _explanation(request),
+        "requester_type": _requester(sender),
+        "designation": same(sender.designation),
+        "category": category,
+        "date": same(request.date.strftime("%Y-%m-%d")),
+    }
+    for key, pair in _statements(regime, person, signer or "the notifier").items():
+        values[key] = pair if person or key != "against_will_statement" else same("")
+    if regime.key == "take_it_down" and not person:
+        values["good_faith_statement"] = same("")
+    for key, text in request.overrides.items():
+        if key not in FIELDS:
+            raise ValueError(
+                f"unknown notice field {key!r}; fields of "
+                f"{regime.key}: {', '.join(regime.required)}"
+            )
+        values[key] = same(text.strip())
+    missing = [FIELDS[key] for key in regime.required if not values.get(key, ("", ""))[1]]
+    return values, missing
+
+
+def compose(request: NoticeRequest) -> ComposedNotice:
+    """Fill, check and render the notice; raises ``MissingFieldsError`` listing every gap."""
+    regime = get_regime(request.regime)
+    values, missing = fill_fields(request)
+    if missing:
+        raise MissingFieldsError(regime, missing)
+    languages = [lang for lang in LANGUAGES if lang in request.language.split("+")] or ["en"]
+    sections = [_render(regime, request, values, lang) for lang in languages]
+    count = len(request.targets)
+    subject = f"[{request.number}] {regime.name_ko} / {regime.name_en} — {count} URL" + (
+        "s" if count != 1 else ""
+    )
+    if request.follow_up_of:
+        subject += f" (re-upload, follows {request.follow_up_of})"
+    divider = "\n\n" + "─" * 60 + "\n\n"
+    return ComposedNotice(
+        regime=regime.key,
+        fields={key: values[key][1] for key in regime.required},
+        subject=subject,
+        body=divider.join(sections) + "\n",
+    )
+
+
+_INTRO = {
+    "take_it_down": (
+        "{platform} 담당자께,\n\n본인은 TAKE IT DOWN 법 제3조에 따라 아래에 특정한 {person}의 "
+        "친밀한 영상물의 삭제를 요청합니다.",
+        "To {platform},\n\nUnder Section 3 of the TAKE IT DOWN Act, I request the removal of "
+        "the intimate visual depiction(s) of {person} identified below.",
+    ),
+    "dmca": (
+        "{platform} 저작권 대리인께,\n\n본인은 17 U.S.C. §512(c)(3)에 따라 아래 자료의 삭제 또는 "
+        "접근 차단을 요청합니다.",
+        "To {platform}'s designated agent,\n\nPursuant to 17 U.S.C. §512(c)(3), I request that "
+        "you remove or disable access to the material identified below.",
+    ),
+    "dsa": (
+        "{platform} 담당자께,\n\n디지털서비스법(EU 2022/2065) 제16조에 따라 아래 불법 콘텐츠를 "
+        "신고합니다.",
+        "To {platform},\n\nUnder Article 16 of the Digital Services Act (Regulation (EU) "
+        "2022/2065), I notify you of the illegal content below.",
+    ),
+    "kr_tba": (
+        "{platform} 유통방지 책임자께,\n\n「전기통신사업법」 제22조의5 제1항 및 같은 법 시행령 "
+        "제30조의5에 따라 아래 불법촬영물등(허위영상물)의 삭제 또는 접속차단을 지체 없이 "
+        "요청합니다.",
+        "To {platform}'s person responsible for preventing distribution,\n\nUnder Art. 22-5(1) "
+        "of the Korean Telecommunications Business Act and Art. 30-5 of its Enforcement "
+        "Decree, I request that you delete or block, without delay, the illegal material "
+        "(false video material) below.",
+    ),
+    "kcsc": (
+        "방송통신심의위원회 귀중\n\n아래 디지털성범죄정보(허위영상물)에 대해 심의 및 시정요구"
+        "(삭제·접속차단)를 요청합니다.",
+        "To the Korea Communications Standards Commission,\n\nI report the digital sex crime "
+        "material (false video material) below and ask the Commission to deliberate and issue "
+        "correction requests (deletion, access blocking).",
+    ),
+}
+_CLOSING = {
+    "take_it_down": (
+        "위 영상물을 가능한 한 빨리, 늦어도 이 요청을 받은 "
+        "때부터 48시간 안에 삭제하고, 알려진 동일 "
+        "사본도 확인해 삭제해 주십시오.",
+        "Please remove the depiction(s) as soon as possible and no later than 48 hours after "
+        "receiving this request, and make reasonable efforts to identify and remove known "
+        "identical copies.",
+    ),
+    "dmca": (
+        "위 자료를 신속히 삭제하거나 접근을 차단해 주십시오.",
+        "Please expeditiously remove or disable access to the material.",
+    ),
+    "dsa": (
+        "이 신고의 접수 확인과 처리 결정을 지체 없이 알려 주십시오(제16조 제4항·제5항).",
+        "Please confirm receipt and notify me of your decision without undue delay "
+        "(Art. 16(4) and (5)).",
+    ),
+    "kr_tba": (
+        "조치 결과를 위 연락처로 알려 주십시오.",
+        "Please inform me of the action taken at the contact details above.",
+    ),
+    "kcsc": (
+        "증거 자료(원본 해시, RFC 3161 타임스탬프, 보관 기록)는 요청 시 제출하겠습니다.",
+        "Evidence (original hashes, RFC 3161 timestamps, custody log) will be provided on request.",
+    ),
+}
+_FOLLOW_UP = (
+    "이 콘텐츠는 앞서 통지 {previous}로 신고한 콘텐츠의 재업로드입니다.",
+    "This content is a re-upload of content reported in notice {previous}.",
+)
+_FOOTER = (
+    "참조 번호: {number} (사건 {case}). 이 통지는 IdolGuard로 작성되었으며, 모든 파일은 "
+    "SHA-256과 RFC 3161 타임스탬프로 보존되어 요청 시 제공할 수 있습니다.",
+    "Reference: {number} (case {case}). Prepared with IdolGuard; every file is preserved with "
+    "its SHA-256 and an RFC 3161 timestamp and can be provided on request.",
+)
+
+
+def _render(
+    regime: Regime, request: NoticeRequest, values: dict[str, tuple[str, str]], lang: str
+) -> str:
+    index = 0 if lang == "ko" else 1
+    person = request.person or ("피해자" if lang == "ko" else "the person depicted")
+    parts = [_INTRO[regime.key][index].format(platform=request.platform, person=person)]
+    if request.follow_up_of:
+        parts.append(_FOLLOW_UP[index].format(previous=request.follow_up_of))
+    for number, spec in enumerate(regime.fields(), 1):
+        label = spec.label_ko if lang == "ko" else spec.label_en
+        parts.append(f"{number}. {label}\n{values[spec.key][index]}")
+    parts.append(_CLOSING[regime.key][index])
+    if lang == "ko" and regime.victim_route_ko:
+        parts.append(regime.victim_route_ko)
+    elif lang == "en" and regime.victim_route_en:
+        parts.append(regime.victim_route_en)
+    parts.append(_FOOTER[index].format(number=request.number, case=request.case_number))
+    return "\n\n".join(parts)
