@@ -39,6 +39,11 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
         ("[matching]\nnope = 1", "unknown key matching.nope"),
         ("this is not toml", "invalid TOML"),
         ("store_originals = 'yes'", "true or false"),
+        ("[notices]\nrequester_type = 'fan'", "notices.requester_type must be one of"),
+        ("[notices]\nlanguage = 'fr'", "notices.language must be one of"),
+        ("[smtp]\nsecurity = 'tls'", "smtp.security must be one of"),
+        ("[smtp]\npassword_file = '/nonexistent/pw'", "cannot read smtp.password_file"),
+        ("[watch]\nper_host_delay_seconds = 'soon'", "must be a float"),
     ],
 )
 def test_invalid_configuration_is_explained(tmp_path: Path, content: str, message: str) -> None:
@@ -51,3 +56,28 @@ def test_invalid_configuration_is_explained(tmp_path: Path, content: str, messag
 def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_settings(environ={"IDOLGUARD_CONFIG": str(tmp_path / "missing.toml")})
+
+
+def test_notice_smtp_and_watch_sections(tmp_path: Path) -> None:
+    secret = tmp_path / "smtp-password"
+    secret.write_text("s3cret\n")
+    config = tmp_path / "idolguard.toml"
+    config.write_text(
+        '[notices]\nsender_name = "Kim Minji"\nowns_copyright = true\nkr_deadline_hours = 12\n'
+        f'[smtp]\nhost = "mail.example.test"\nport = 465\nsecurity = "ssl"\n'
+        f'password_file = "{secret}"\n'
+        "[watch]\nnotice_recheck_minutes = 15\nallow_private = false\n"
+    )
+    settings = load_settings(environ={"IDOLGUARD_HOME": str(tmp_path)})
+    assert settings.notices.sender_name == "Kim Minji" and settings.notices.owns_copyright
+    assert settings.notices.kr_deadline_hours == 12
+    assert (settings.smtp.host, settings.smtp.port, settings.smtp.security) == (
+        "mail.example.test",
+        465,
+        "ssl",
+    )
+    assert settings.smtp_password == "s3cret"
+    assert "s3cret" not in repr(settings)  # secrets stay out of logs and tracebacks
+    assert settings.watch.notice_recheck_minutes == 15
+    env = {"IDOLGUARD_HOME": str(tmp_path), "IDOLGUARD_SMTP_PASSWORD": "from-env"}
+    assert load_settings(environ=env).smtp_password == "from-env"

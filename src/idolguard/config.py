@@ -412,7 +412,7 @@ def _section(cls: type[_T], raw: Any, name: str, path: Path | None) -> _T:
             ok = isinstance(value, int) and not isinstance(value, bool)
         elif isinstance(default, float):
             ok = isinstance(value, int | float) and not isinstance(value, bool)
-            value = float(value)
+            value = float(value) if ok else value
         elif isinstance(default, str):
             ok = isinstance(value, str)
         else:

@@ -11,7 +11,7 @@ the same notice can go by e-mail, into a web form, or into the evidence bundle.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -307,7 +307,10 @@ def fill_fields(request: NoticeRequest) -> tuple[dict[str, tuple[str, str]], lis
     regime = get_regime(request.regime)
     sender = request.sender
     signer = ", ".join(p for p in (sender.name, sender.title, sender.organisation) if p)
-    person = request.person or ""
+    overrides = {key: text.strip() for key, text in request.overrides.items()}
+    person = overrides.get("depicted_person") or request.person or ""
+    if person != (request.person or ""):
+        request = replace(request, person=person)
     urls = "\n".join(t.url for t in request.targets if t.url.startswith(("http://", "https://")))
     category = _CATEGORY.get(request.category, _CATEGORY["non_intimate"])
     contact = _contact(sender) if (sender.email or sender.phone) else ""
@@ -336,14 +339,17 @@ def fill_fields(request: NoticeRequest) -> tuple[dict[str, tuple[str, str]], lis
         values[key] = pair if person or key != "against_will_statement" else same("")
     if regime.key == "take_it_down" and not person:
         values["good_faith_statement"] = same("")
-    for key, text in request.overrides.items():
+    for key, text in overrides.items():
         if key not in FIELDS:
             raise ValueError(
                 f"unknown notice field {key!r}; fields of "
                 f"{regime.key}: {', '.join(regime.required)}"
             )
-        values[key] = same(text.strip())
+        values[key] = same(text)
     missing = [FIELDS[key] for key in regime.required if not values.get(key, ("", ""))[1]]
+    if any(spec.key == "depicted_person" for spec in missing):
+        # The statements name the person: they are missing because the person is.
+        missing = [spec for spec in missing if not spec.key.endswith("_statement")]
     return values, missing
 
 
