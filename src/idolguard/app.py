@@ -134,6 +134,7 @@ class IdolGuard:
             self.custody,
             self.blobs,
             self.timestamp_client(),
+            self.notices,
         )
 
     def _thresholds(self) -> dict[str, object]:

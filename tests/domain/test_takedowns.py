@@ -418,3 +418,27 @@ def test_custody_chain_still_verifies_after_the_whole_loop(
     actions = {e.details.get("event") for e in napp.custody.entries() if e.action == "notice"}
     assert {"drafted", "sent", "removed"} <= actions
     assert utcnow() >= draft.created_at
+
+
+def test_the_case_bundle_carries_its_notices_and_the_mail_as_sent(
+    napp: IdolGuard, website: ChangingSite, smtp_server: LoopbackSMTP, tmp_path: Path
+) -> None:
+    import zipfile
+
+    from idolguard.evidence.bundle import verify_bundle
+
+    item_id = _confirmed(napp, website, "/v/1")
+    case = _case(napp, item_id)
+    [draft] = napp.notices.draft(case, actor=ACTOR)
+    napp.notices.send(draft.number, actor=ACTOR)
+    out = tmp_path / "case.zip"
+    napp.exporter().export(case, out, actor=ACTOR)
+    assert verify_bundle(out).ok
+    with zipfile.ZipFile(out) as bundle:
+        names = set(bundle.namelist())
+        assert {f"notices/{draft.number}.json", f"notices/{draft.number}.eml"} <= names
+        assert bundle.read(f"notices/{draft.number}.eml") == smtp_server.messages[0].raw
+        record = json.loads(bundle.read(f"notices/{draft.number}.json"))
+        assert record["status"] == "sent" and record["body"] == draft.body
+        logged = [json.loads(line) for line in bundle.read("custody/log.jsonl").splitlines()]
+        assert any(e.get("subject") == f"notice:{draft.id}" for e in logged)  # not redacted

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -678,7 +679,8 @@ def test_pdf_carries_the_notice_text(kr_notice: ComposedNotice, kr_pdf: bytes) -
         assert f"{NUMBER} · {number}" in page  # the footer
 
 
-def test_pdf_survives_hostile_text_and_long_bodies() -> None:
+def test_pdf_survives_hostile_text_and_long_bodies(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
     lines = [f"line {n} 😀 ctl\x00\x07 \u202eevil\u202c 허위 \ufeff" for n in range(5000)]
     lines[10] = "x" * 4000  # one unbreakable token
     subject = "[N] subject \x00 with 😀 and \u202eoverride"
@@ -695,6 +697,8 @@ def test_pdf_survives_hostile_text_and_long_bodies() -> None:
     assert "evil" in text and "허위" in text
     for dropped in ("\x00", "\x07", "\u202e", "😀", "\ufeff"):
         assert dropped not in text
+    # What the font cannot draw is left out before fpdf2 sees it, not drawn as empty boxes.
+    assert not [r for r in caplog.records if r.name.startswith("fpdf")], caplog.text
 
 
 def test_long_notice_runs_over_several_pages() -> None:

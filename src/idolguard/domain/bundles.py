@@ -13,6 +13,7 @@ from idolguard.config import Settings
 from idolguard.domain.cases import CaseService, ItemView
 from idolguard.domain.custody import CustodyLog
 from idolguard.domain.evidence import EvidenceService, EvidenceView
+from idolguard.domain.takedowns import NoticeService
 from idolguard.evidence.bundle import MANIFEST, MANIFEST_TSR, build_manifest, write_zip
 from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
 from idolguard.evidence.previews import first_picture, render_preview
@@ -93,7 +94,9 @@ class BundleExporter:
         custody: CustodyLog,
         blobs: BlobStore,
         timestamp_client: TimestampClient | None,
+        notices: NoticeService | None = None,
     ) -> None:
+        self.notices = notices
         self.settings = settings
         self.cases = cases
         self.evidence = evidence
@@ -117,7 +120,8 @@ class BundleExporter:
                 manifest_items.append(entry)
                 if report_item is not None:
                     report_items.append(report_item)
-            subjects = {f"case:{case.id}"} | {f"item:{i.id}" for i in items}
+            notice_subjects = self._notices(case.number, files)
+            subjects = {f"case:{case.id}"} | {f"item:{i.id}" for i in items} | notice_subjects
             entries = list(self.custody.entries())
             log = b"".join(
                 canonical_json(e.to_json() if e.subject in subjects else e.redacted()) + b"\n"
@@ -149,6 +153,7 @@ class BundleExporter:
                 "created_by": actor,
                 "tool": f"IdolGuard {__version__}",
                 "items": manifest_items,
+                "notices": sorted(n for n in files if n.startswith("notices/")),
                 "custody": {"entries": len(entries), "head": head},
             }
             manifest_bytes, _ = build_manifest(files, header)
@@ -180,6 +185,23 @@ class BundleExporter:
             actor=actor, action="export", subject=f"case:{case.id}", details=summary
         )
         return summary
+
+    def _notices(self, case_number: str, files: dict[str, bytes | Path]) -> set[str]:
+        """The case's takedown notices: their record and, once e-mailed, the message as sent."""
+        if self.notices is None:
+            return set()
+        subjects: set[str] = set()
+        for listed in self.notices.list_notices(case=case_number):
+            view = self.notices.get(listed.number)
+            files[f"notices/{view.number}.json"] = canonical_json(view.to_json())
+            if (
+                view.sent_sha256
+                and view.channel == "email"
+                and self.blobs.contains(view.sent_sha256)
+            ):
+                files[f"notices/{view.number}.eml"] = b"".join(self.blobs.chunks(view.sent_sha256))
+            subjects.add(f"notice:{view.id}")
+        return subjects
 
     def _item(
         self,

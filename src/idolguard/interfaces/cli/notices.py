@@ -12,7 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from idolguard.domain.takedowns import STATUSES, NoticeError, NoticeView
+from idolguard.domain.notice_views import NoticeView
+from idolguard.domain.takedowns import STATUSES, NoticeError
 from idolguard.domain.watch import WatchResult
 from idolguard.evidence.canonical import parse_utc_iso, utc_iso
 from idolguard.interfaces.cli.context import fail, state
