@@ -247,11 +247,10 @@ class NoticeService:
                         note="re-upload follow-up, drafted automatically" if auto else None,
                     )
                 )
-                self.custody.append(
+                self._log(
                     session,
+                    notice.id,
                     actor=actor,
-                    action="notice",
-                    subject=f"notice:{notice.id}",
                     details={
                         "event": "drafted",
                         "number": number,
@@ -457,11 +456,10 @@ class NoticeService:
             with self.db.session() as session:
                 notice = self._notice(session, number)
                 notice.last_error, notice.updated_at = str(exc), self.clock()
-                self.custody.append(
+                self._log(
                     session,
+                    notice_id,
                     actor=actor,
-                    action="notice",
-                    subject=f"notice:{notice_id}",
                     details={"event": "send_failed", "number": number, "error": str(exc)},
                 )
             again = "" if exc.permanent else " (a temporary failure: try again later)"
@@ -477,11 +475,10 @@ class NoticeService:
                 else None
             )
             self._mark_sent(session, notice, actor=actor, at=sent.sent_at, note=None)
-            self.custody.append(
+            self._log(
                 session,
+                notice_id,
                 actor=actor,
-                action="notice",
-                subject=f"notice:{notice_id}",
                 details={
                     "event": "sent",
                     "number": number,
@@ -546,11 +543,10 @@ class NoticeService:
             }
             for path, data in files.items():
                 path.write_bytes(data)
-            self.custody.append(
+            self._log(
                 session,
+                notice.id,
                 actor=actor,
-                action="notice",
-                subject=f"notice:{notice.id}",
                 details={
                     "event": "packaged",
                     "number": notice.number,
@@ -598,11 +594,10 @@ class NoticeService:
             elif status in ("rejected", "withdrawn"):
                 notice.closed_at = moment
                 self._release_items(session, notice, actor=actor)
-            self.custody.append(
+            self._log(
                 session,
+                notice.id,
                 actor=actor,
-                action="notice",
-                subject=f"notice:{notice.id}",
                 details={
                     "event": status,
                     "number": notice.number,
@@ -708,11 +703,10 @@ class NoticeService:
                 continue
             self._set_status(session, notice, "removed", actor=actor, note=detail, at=at)
             notice.closed_at = at
-            self.custody.append(
+            self._log(
                 session,
+                notice.id,
                 actor=actor,
-                action="notice",
-                subject=f"notice:{notice.id}",
                 details={"event": "removed", "number": notice.number, "detail": detail},
             )
             closed.append(notice.number)
@@ -773,6 +767,13 @@ class NoticeService:
         for view in drafts:
             log.info("re-upload of item %s: follow-up notice %s drafted", item_id, view.number)
         return drafts
+
+    def _log(
+        self, session: Session, notice_id: int, *, actor: str, details: dict[str, Any]
+    ) -> None:
+        self.custody.append(
+            session, actor=actor, action="notice", subject=f"notice:{notice_id}", details=details
+        )
 
     # ----------------------------------------------------------------- reading
     def _notice(self, session: Session, number: str | None) -> Notice:

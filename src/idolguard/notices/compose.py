@@ -20,6 +20,7 @@ from idolguard.evidence.canonical import utc_iso
 from idolguard.notices.regimes import FIELDS, FieldSpec, Regime, get_regime
 
 LANGUAGES = ("ko", "en")
+DIVIDER = "─" * 60  # the line between the Korean and the English text
 
 
 class MissingFieldsError(ValueError):
@@ -350,12 +351,18 @@ def fill_fields(request: NoticeRequest) -> tuple[dict[str, tuple[str, str]], lis
     if any(spec.key == "depicted_person" for spec in missing):
         # The statements name the person: they are missing because the person is.
         missing = [spec for spec in missing if not spec.key.endswith("_statement")]
+    if sender.requester_type == "designated_org" and not sender.designation:
+        # The standing is known; what is missing is the organisation's designation.
+        missing = [FIELDS["designation"] if s.key == "requester_type" else s for s in missing]
     return values, missing
 
 
 def compose(request: NoticeRequest) -> ComposedNotice:
     """Fill, check and render the notice; raises ``MissingFieldsError`` listing every gap."""
     regime = get_regime(request.regime)
+    person = request.overrides.get("depicted_person", "").strip()
+    if person:
+        request = replace(request, person=person)
     values, missing = fill_fields(request)
     if missing:
         raise MissingFieldsError(regime, missing)
@@ -367,7 +374,7 @@ def compose(request: NoticeRequest) -> ComposedNotice:
     )
     if request.follow_up_of:
         subject += f" (re-upload, follows {request.follow_up_of})"
-    divider = "\n\n" + "─" * 60 + "\n\n"
+    divider = f"\n\n{DIVIDER}\n\n"
     return ComposedNotice(
         regime=regime.key,
         fields={key: values[key][1] for key in regime.required},

@@ -270,12 +270,12 @@ class PlatformDirectory:
         domain wins. ``None`` when no entry claims the URL.
         """
         # web.py brings in httpx and Pillow; loading a directory should not need them.
-        from idolguard.sources.web import platform_for
+        from idolguard.sources.web import host_of, platform_for
 
         name = platform_for(url)
         if name != "unknown" and name in self._platforms:
             return self._platforms[name]
-        host = _host_of(url)
+        host = host_of(url)
         if host is None:
             return None
         for domain, platform in self._domains:
@@ -308,19 +308,6 @@ def _too_large(label: str) -> NoReturn:
         " a platform directory is a short hand-edited file",
         source=label,
     )
-
-
-def _host_of(url: str) -> str | None:
-    text = url.strip()
-    if "://" not in text and not text.startswith("//"):
-        text = "//" + text  # a bare "example.com/page" still names its host
-    try:
-        host = urlsplit(text).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host.rstrip(".").lower() or None
 
 
 def _toml_key(key: str) -> str:

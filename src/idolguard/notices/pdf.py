@@ -18,6 +18,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 
 from idolguard.evidence.report import FONT_FAMILY, truetype_subset
+from idolguard.notices.compose import DIVIDER
 
 _MARGIN = 20.0
 _BODY = 9.5
@@ -70,7 +71,7 @@ def render_notice_pdf(number: str, subject: str, body: str, date: datetime) -> b
         pdf.set_font(FONT_FAMILY, size=_BODY)
         for paragraph in body.split("\n"):
             line = drawable(paragraph)
-            if line.startswith("─"):
+            if line == DIVIDER:
                 pdf.ln(2)
                 y = pdf.get_y()
                 pdf.set_draw_color(196, 202, 210)

@@ -63,6 +63,7 @@ __all__ = [
     "PageInfo",
     "capture_url",
     "fetch",
+    "host_of",
     "parse_page",
     "platform_for",
 ]
@@ -1359,7 +1360,7 @@ def platform_for(url: str) -> str:
     named by its registrable domain ("example.co.kr"), which is what an abuse
     report is addressed to. Returns "unknown" when the URL has no host.
     """
-    host = _host_of(url)
+    host = host_of(url)
     if not host or any(c.isspace() or c in "/\\@<>\"'" for c in host):
         return "unknown"
     for domain in _PLATFORM_DOMAINS:
@@ -1379,7 +1380,8 @@ def platform_for(url: str) -> str:
     return ".".join(labels[-2:])
 
 
-def _host_of(url: str) -> str | None:
+def host_of(url: str) -> str | None:
+    """The lower-cased host ``url`` names, also for a bare "youtube.com/watch?v=..."."""
     text = url.strip()
     if "://" not in text and not text.startswith("//"):
         text = "//" + text  # a bare "youtube.com/watch?v=..." still names its host
