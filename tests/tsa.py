@@ -83,25 +83,36 @@ def make_ca(
     return cert, key
 
 
-def make_tsa_cert(
-    ca_cert: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey
+def make_leaf_cert(
+    ca_cert: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    *,
+    common_name: str,
+    usage: x509.ObjectIdentifier,
+    usage_critical: bool,
+    content_commitment: bool = False,
+    names: list[x509.GeneralName] | None = None,
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    """A TSA signing certificate issued by ``ca_cert``: critical EKU timeStamping (RFC 3161 2.3)."""
+    """An end-entity certificate issued by ``ca_cert`` for one extended key usage."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(_name("IdolGuard Test TSA"))
+        .subject_name(_name(common_name))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    )
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    cert = (
+        builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
-                content_commitment=True,
+                content_commitment=content_commitment,
                 key_encipherment=False,
                 data_encipherment=False,
                 key_agreement=False,
@@ -112,7 +123,7 @@ def make_tsa_cert(
             ),
             critical=True,
         )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=usage_critical)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
@@ -121,6 +132,20 @@ def make_tsa_cert(
         .sign(ca_key, hashes.SHA256())
     )
     return cert, key
+
+
+def make_tsa_cert(
+    ca_cert: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A TSA signing certificate issued by ``ca_cert``: critical EKU timeStamping (RFC 3161 2.3)."""
+    return make_leaf_cert(
+        ca_cert,
+        ca_key,
+        common_name="IdolGuard Test TSA",
+        usage=ExtendedKeyUsageOID.TIME_STAMPING,
+        usage_critical=True,
+        content_commitment=True,
+    )
 
 
 def _ts_config(directory: Path) -> str:

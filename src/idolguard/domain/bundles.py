@@ -191,8 +191,7 @@ class BundleExporter:
         if self.notices is None:
             return set()
         subjects: set[str] = set()
-        for listed in self.notices.list_notices(case=case_number):
-            view = self.notices.get(listed.number)
+        for view in self.notices.list_notices(case=case_number, events=True):
             files[f"notices/{view.number}.json"] = canonical_json(view.to_json())
             if (
                 view.sent_sha256

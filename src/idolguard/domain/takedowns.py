@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import logging
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,6 @@ from idolguard.domain.notice_views import (
 from idolguard.domain.triage import Opened
 from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
 from idolguard.notices.compose import (
-    MissingFieldsError,
     NoticeRequest,
     Sender,
     Target,
@@ -64,7 +63,7 @@ from idolguard.notices.regimes import (
     suggest_regimes,
     unsuitable_reason,
 )
-from idolguard.sources.web import platform_for
+from idolguard.sources.web import is_web_url, platform_for
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
@@ -187,10 +186,12 @@ class NoticeService:
             drafted: list[Notice] = []
             for key, group in groups.items():
                 entry = self.directory.get(key)
-                content = category or self._category(group)
+                results = {i.id: self.analysis.stored_results(i.media_sha256)[0] for i in group}
+                content = category or self._category(results.values())
                 chosen = self._regime_for(regime, entry, content, owns)
                 channel, address = self._recipient(chosen, entry, key, recipient)
                 number = self._next_number(session, case)
+                now = self.clock()
                 request = NoticeRequest(
                     regime=chosen.key,
                     number=number,
@@ -198,9 +199,9 @@ class NoticeService:
                     platform=self._platform_label(entry, key),
                     category=content,
                     person=person,
-                    targets=tuple(self._target(session, item) for item in group),
+                    targets=tuple(self._target(session, i, results[i.id]) for i in group),
                     sender=sender,
-                    date=self.clock(),
+                    date=now,
                     language=language,
                     copyrighted_work=copyrighted_work,
                     explanation=explanation,
@@ -209,11 +210,8 @@ class NoticeService:
                 )
                 try:
                     composed = compose(request)
-                except MissingFieldsError as exc:
+                except ValueError as exc:  # MissingFieldsError, or an unknown --field
                     raise NoticeError(str(exc)) from exc
-                except ValueError as exc:
-                    raise NoticeError(str(exc)) from exc
-                now = self.clock()
                 notice = Notice(
                     number=number,
                     case_id=case.id,
@@ -305,7 +303,7 @@ class NoticeService:
                     f"case {case.number} has no confirmed items awaiting a notice; "
                     "confirm items in review, or name items with --item"
                 )
-        with_url = [i for i in items if i.location.startswith(("http://", "https://"))]
+        with_url = [i for i in items if is_web_url(i.location)]
         if not with_url:
             raise NoticeError(
                 "none of these items has a web address: a notice must say where the content "
@@ -329,11 +327,11 @@ class NoticeService:
             groups = {only: groups[only]}
         return groups
 
-    def _category(self, items: list[Item]) -> str:
+    def _category(self, results: Iterable[Mapping[str, Any]]) -> str:
+        """Intimate when any item's explicitness reaches the threshold that blurs it."""
         threshold = self.settings.review.blur_explicit
-        for item in items:
-            results, _versions = self.analysis.stored_results(item.media_sha256)
-            score = float((results.get("explicit") or {}).get("score") or 0.0)
+        for result in results:
+            score = float((result.get("explicit") or {}).get("score") or 0.0)
             if score >= threshold:
                 return "intimate"
         return "non_intimate"
@@ -371,7 +369,7 @@ class NoticeService:
     ) -> tuple[str, str]:
         if given:
             address = given.strip()
-            if address.startswith(("https://", "http://")):
+            if is_web_url(address):
                 return "webform", address
             if "@" in address and not any(c.isspace() for c in address):
                 return "email", address
@@ -397,8 +395,7 @@ class NoticeService:
             return None
         return f"{artist.name} ({artist.group_name})" if artist.group_name else artist.name
 
-    def _target(self, session: Session, item: Item) -> Target:
-        results, _versions = self.analysis.stored_results(item.media_sha256)
+    def _target(self, session: Session, item: Item, results: Mapping[str, Any]) -> Target:
         evidence = session.scalar(
             select(Evidence).where(Evidence.item_id == item.id).order_by(Evidence.id.desc())
         )
@@ -494,11 +491,19 @@ class NoticeService:
             session.flush()
             return self._view(session, notice)
 
+    @staticmethod
+    def _links(session: Session, notice: Notice) -> Iterator[tuple[NoticeItem, Item | None]]:
+        """The notice's item links with their items, in the order they were named."""
+        links = session.scalars(
+            select(NoticeItem).where(NoticeItem.notice_id == notice.id).order_by(NoticeItem.id)
+        ).all()
+        for link in links:
+            yield link, session.get(Item, link.item_id)
+
     def _check_sendable(self, session: Session, notice: Notice) -> None:
         if notice.status != "drafted":
             raise NoticeError(f"{notice.number} is {notice.status}; only a draft can be sent")
-        for link in session.scalars(select(NoticeItem).where(NoticeItem.notice_id == notice.id)):
-            item = session.get(Item, link.item_id)
+        for _link, item in self._links(session, notice):
             if item is not None and item.state not in SENDABLE_ITEM_STATES:
                 raise NoticeError(
                     f"item {item.id} in {notice.number} is {item.state}: a reviewer must "
@@ -516,10 +521,9 @@ class NoticeService:
         self, session: Session, notice: Notice, *, actor: str, at: datetime, note: str | None
     ) -> None:
         self._set_status(session, notice, "sent", actor=actor, note=note, at=at)
-        notice.sent_at = notice.valid_at = at
-        notice.due_at = at + timedelta(hours=self.deadline_hours(get_regime(notice.regime)))
-        for link in session.scalars(select(NoticeItem).where(NoticeItem.notice_id == notice.id)):
-            item = session.get(Item, link.item_id)
+        notice.sent_at = at
+        self._start_clock(notice, at)
+        for _link, item in self._links(session, notice):
             if item is not None and item.state in ("confirmed", "reappeared"):
                 self.cases.transition(
                     item.id,
@@ -528,6 +532,11 @@ class NoticeService:
                     reason=f"notice {notice.number} sent",
                     session=session,
                 )
+
+    def _start_clock(self, notice: Notice, valid_at: datetime) -> None:
+        """The deadline runs from when the request became valid."""
+        notice.valid_at = valid_at
+        notice.due_at = valid_at + timedelta(hours=self.deadline_hours(get_regime(notice.regime)))
 
     def package(self, number: str, out_dir: Path, *, actor: str) -> list[Path]:
         """Write the notice for a web form: PDF, JSON and plain text, named by its number."""
@@ -586,9 +595,7 @@ class NoticeService:
             if valid_at is not None:
                 if notice.sent_at is None:
                     raise NoticeError("a notice that was not sent has no deadline to move")
-                notice.valid_at = valid_at
-                hours = self.deadline_hours(get_regime(notice.regime))
-                notice.due_at = valid_at + timedelta(hours=hours)
+                self._start_clock(notice, valid_at)
             if status == "removed":
                 self._close_removed(session, notice, actor=actor, at=moment)
             elif status in ("rejected", "withdrawn"):
@@ -639,10 +646,9 @@ class NoticeService:
 
     def _close_removed(self, session: Session, notice: Notice, *, actor: str, at: datetime) -> None:
         notice.closed_at = at
-        for link in session.scalars(select(NoticeItem).where(NoticeItem.notice_id == notice.id)):
+        for link, item in self._links(session, notice):
             if link.removed_at is None:
                 link.removed_at = at
-            item = session.get(Item, link.item_id)
             if item is not None and item.state == "notice_sent":
                 self.cases.transition(
                     item.id,
@@ -654,8 +660,7 @@ class NoticeService:
 
     def _release_items(self, session: Session, notice: Notice, *, actor: str) -> None:
         """Items of a rejected or withdrawn notice go back to confirmed, ready for another route."""
-        for link in session.scalars(select(NoticeItem).where(NoticeItem.notice_id == notice.id)):
-            item = session.get(Item, link.item_id)
+        for _link, item in self._links(session, notice):
             if item is None or item.state != "notice_sent":
                 continue
             still_open = session.scalar(
@@ -733,7 +738,7 @@ class NoticeService:
             item = session.get(Item, item_id)
             if item is None or item.case_id is None:
                 return []
-            if not item.location.startswith(("http://", "https://")):
+            if not is_web_url(item.location):
                 return []
             earlier = session.scalar(
                 select(Notice)
@@ -788,15 +793,10 @@ class NoticeService:
     def _view(self, session: Session, notice: Notice, *, events: bool = True) -> NoticeView:
         case = session.get(Case, notice.case_id)
         previous = session.get(Notice, notice.follow_up_of) if notice.follow_up_of else None
-        links = session.scalars(
-            select(NoticeItem).where(NoticeItem.notice_id == notice.id).order_by(NoticeItem.id)
-        )
-        items = []
-        for link in links:
-            item = session.get(Item, link.item_id)
-            items.append(
-                NoticeItemView(link.item_id, link.url, item.state if item else "?", link.removed_at)
-            )
+        items = [
+            NoticeItemView(link.item_id, link.url, item.state if item else "?", link.removed_at)
+            for link, item in self._links(session, notice)
+        ]
         history = []
         if events:
             rows = session.scalars(
@@ -849,7 +849,9 @@ class NoticeService:
         case: str | None = None,
         overdue: bool = False,
         platform: str | None = None,
+        events: bool = False,
     ) -> list[NoticeView]:
+        """Notices, newest first; ``events`` adds each one's history."""
         if status is not None and status not in STATUSES:
             raise NoticeError(f"unknown status {status!r}; statuses: {', '.join(STATUSES)}")
         now = self.clock()
@@ -863,7 +865,7 @@ class NoticeService:
                 query = query.where(Notice.platform == platform)
             if overdue:
                 query = query.where(Notice.status.in_(OPEN_STATUSES), Notice.due_at < now)
-            return [self._view(session, n, events=False) for n in session.scalars(query)]
+            return [self._view(session, n, events=events) for n in session.scalars(query)]
 
     def deadlines(self, *, within_hours: float = 24.0) -> tuple[list[Escalation], list[NoticeView]]:
         """Overdue notices with where to escalate, and notices due within ``within_hours``."""

@@ -26,8 +26,10 @@ from idolguard.config import Settings
 from idolguard.domain.cases import CaseService
 from idolguard.domain.takedowns import NoticeService
 from idolguard.evidence.canonical import utc_iso
+from idolguard.matching.codes import hamming
 from idolguard.notices.liveness import Comparison, HostPacer, Outcome, UrlCheck, check_url
 from idolguard.pipeline.scan import Scanner
+from idolguard.sources.web import is_web_url
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import Item, utcnow
@@ -56,10 +58,6 @@ class WatchResult:
             "follow_up_notices": self.follow_ups,
             **self.check.to_json(),
         }
-
-
-def hamming(a: str, b: str) -> int:
-    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 class UrlWatcher:
@@ -101,10 +99,16 @@ class UrlWatcher:
             .group_by(UrlCheckRow.item_id)
             .subquery()
         )
-        rows = self.db_rows(last_check)
+        query = (
+            select(Item.id, Item.state, Item.location, Item.state_changed_at, last_check.c.last)
+            .outerjoin(last_check, last_check.c.item_id == Item.id)
+            .where(Item.state.in_(WATCHED_STATES))
+        )
+        with self.db.session() as session:
+            rows = session.execute(query).all()
         due: list[tuple[int, datetime | None, int]] = []
         for item_id, state, location, changed_at, last in rows:
-            if not location.startswith(("http://", "https://")):
+            if not is_web_url(location):
                 continue
             if state == "removed" and changed_at < horizon:
                 continue
@@ -114,15 +118,6 @@ class UrlWatcher:
         due.sort(key=lambda d: (d[0], d[1] is not None, d[1] or now, d[2]))
         ids = [item_id for _rank, _last, item_id in due]
         return ids[:limit] if limit is not None else ids
-
-    def db_rows(self, last_check: Any) -> list[tuple[int, str, str, datetime, datetime | None]]:
-        with self.db.session() as session:
-            query = (
-                select(Item.id, Item.state, Item.location, Item.state_changed_at, last_check.c.last)
-                .outerjoin(last_check, last_check.c.item_id == Item.id)
-                .where(Item.state.in_(WATCHED_STATES))
-            )
-            return [tuple(row) for row in session.execute(query)]
 
     def run_once(
         self,
@@ -144,7 +139,7 @@ class UrlWatcher:
 
     def check_item(self, item_id: int) -> WatchResult:
         item = self.cases.get_item(item_id)
-        if not item.location.startswith(("http://", "https://")):
+        if not is_web_url(item.location):
             raise ValueError(f"item {item_id} has no web address to check")
         watch = self.settings.watch
         dest = self.settings.working_dir / "watch"

@@ -18,6 +18,7 @@ from typing import Any
 from idolguard.config import NoticeSettings
 from idolguard.evidence.canonical import utc_iso
 from idolguard.notices.regimes import FIELDS, FieldSpec, Regime, get_regime
+from idolguard.sources.web import is_web_url
 
 LANGUAGES = ("ko", "en")
 DIVIDER = "─" * 60  # the line between the Korean and the English text
@@ -312,7 +313,7 @@ def fill_fields(request: NoticeRequest) -> tuple[dict[str, tuple[str, str]], lis
     person = overrides.get("depicted_person") or request.person or ""
     if person != (request.person or ""):
         request = replace(request, person=person)
-    urls = "\n".join(t.url for t in request.targets if t.url.startswith(("http://", "https://")))
+    urls = "\n".join(t.url for t in request.targets if is_web_url(t.url))
     category = _CATEGORY.get(request.category, _CATEGORY["non_intimate"])
     contact = _contact(sender) if (sender.email or sender.phone) else ""
 

@@ -64,6 +64,7 @@ __all__ = [
     "capture_url",
     "fetch",
     "host_of",
+    "is_web_url",
     "parse_page",
     "platform_for",
 ]
@@ -1378,6 +1379,11 @@ def platform_for(url: str) -> str:
     if ".".join(labels[-2:]) in _TWO_LEVEL_SUFFIXES:
         return ".".join(labels[-3:])
     return ".".join(labels[-2:])
+
+
+def is_web_url(location: str) -> bool:
+    """Whether ``location`` is an http(s) URL (a notice can name it, a check can fetch it)."""
+    return location.startswith(("http://", "https://"))
 
 
 def host_of(url: str) -> str | None:
