@@ -18,6 +18,7 @@ from idolguard.domain.cases import CaseService
 from idolguard.domain.custody import CustodyLog
 from idolguard.domain.evidence import EvidenceService
 from idolguard.domain.intake import IntakeService
+from idolguard.domain.monitor import MonitorService
 from idolguard.domain.retention import RetentionService
 from idolguard.domain.retro import RetroMatcher
 from idolguard.domain.review import ReviewService
@@ -106,6 +107,14 @@ class IdolGuard:
             self.analysis,
             lambda: self.scanner(["pdq", "vpdq"], workers=0, persist=False, triage=False),
         )
+        self.monitor = MonitorService(
+            self.database,
+            settings,
+            self.triage,
+            self.custody,
+            self.blobs,
+            lambda: self.scanner(workers=0, triage=False),
+        )
 
     def platform_directory(self) -> PlatformDirectory:
         """The platform directory: ``[notices] directory_file``, else the built-in one."""
@@ -147,6 +156,8 @@ class IdolGuard:
                 "bank_match": dict(risk_weights.BANK_MATCH),
                 "unnamed_harm_weight": risk_weights.UNNAMED_HARM_WEIGHT,
                 "artist_only_weight": risk_weights.ARTIST_ONLY_WEIGHT,
+                "caption_harm_weight": risk_weights.CAPTION_HARM_WEIGHT,
+                "caption_name_weight": risk_weights.CAPTION_NAME_WEIGHT,
             },
             "faces": {
                 "backend": self.settings.faces.backend,
@@ -174,6 +185,7 @@ class IdolGuard:
             threads=self._model_threads,
             bank_matcher=self.banks,
             face_matcher=self.roster,
+            name_matcher=self.roster,
         )
         return discover_signals(context, self._plugins)
 

@@ -157,6 +157,34 @@ class WatchSettings:
     allow_private: bool = False  # fetch private addresses: intranet and tests only
 
 
+@dataclass(frozen=True)
+class MonitorSettings:
+    """Continuous monitoring of sources (``[monitor]``): schedules, politeness and limits.
+
+    The defaults are deliberately gentle: one request at a time per host, two
+    seconds apart, and robots.txt obeyed. An agency that must collect evidence
+    from a site that forbids crawlers can switch ``obey_robots`` off for the
+    whole installation, which is then its own documented decision.
+    """
+
+    default_every_minutes: int = 60  # a new source's schedule unless ``--every`` says otherwise
+    obey_robots: bool = True
+    robots_cache_hours: int = 24
+    per_host_delay_seconds: float = 2.0  # at least this long between requests to one host
+    per_host_concurrency: int = 1
+    concurrency: int = 4  # downloads in flight across all hosts
+    timeout: float = 20.0  # per network wait
+    retries: int = 3  # extra tries for timeouts, 429 and 5xx answers
+    backoff_seconds: float = 2.0  # first retry wait; doubles each time
+    max_retry_after_seconds: float = 300.0  # a longer Retry-After gives up until the next run
+    max_redirects: int = 5
+    max_document_bytes: int = 5_000_000  # pages, feeds and listings
+    max_entries_per_poll: int = 500
+    max_failure_backoff_minutes: int = 360  # a failing source waits at most this long
+    allow_private: bool = False  # private-network targets: intranet and tests only
+    credentials_file: str = ""  # TOML: per-host request headers (cookies, tokens); never in the DB
+
+
 def default_operator() -> str:
     try:
         user = getpass.getuser()
@@ -180,6 +208,7 @@ class Settings:
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
     operator: str = field(default_factory=default_operator)  # who the custody log names
     evidence_key: bytes | None = field(default=None, repr=False)
     smtp_password: str | None = field(default=None, repr=False)
@@ -281,6 +310,10 @@ def load_settings(
         settings = replace(
             settings, watch=_section(WatchSettings, data["watch"], "watch", file_path)
         )
+    if "monitor" in data:
+        settings = replace(
+            settings, monitor=_section(MonitorSettings, data["monitor"], "monitor", file_path)
+        )
     _check_choices(settings, file_path)
     settings = replace(settings, smtp_password=_smtp_password(env, settings.smtp, file_path))
     if env.get(ENV_TSA_URL):
@@ -303,6 +336,7 @@ def load_settings(
         "notices",
         "smtp",
         "watch",
+        "monitor",
         "operator",
     }
     unknown = sorted(set(data) - known)

@@ -34,9 +34,12 @@ class CaptionPlugin:
 
 
 def test_builtin_signals_are_discovered() -> None:
-    names = [s.name for s in discover_signals(SignalContext(), plugin_manager())]
-    assert {"pdq", "vpdq"} <= set(names)
+    signals = discover_signals(SignalContext(), plugin_manager())
+    names = [s.name for s in signals]
+    assert {"pdq", "vpdq", "text"} <= set(names)  # caption vocabulary needs no roster
     assert "bank_match" not in names  # needs a bank matcher in the context
+    ordered = [s.name for s in select_signals(signals, ["risk", "text"])]
+    assert ordered == ["text", "risk"]
 
 
 def test_a_plugin_adds_a_signal_with_one_registration() -> None:

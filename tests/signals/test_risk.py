@@ -5,16 +5,25 @@ from typing import Any
 
 import pytest
 
+from idolguard.config import ReviewSettings
 from idolguard.media import MediaType, SniffResult
 from idolguard.media.types import MediaLimits
 from idolguard.signals.base import AnalysisItem
-from idolguard.signals.risk import RiskSignal, noisy_or
+from idolguard.signals.risk import (
+    ARTIST_ONLY_WEIGHT,
+    CAPTION_HARM_WEIGHT,
+    CAPTION_NAME_WEIGHT,
+    UNNAMED_HARM_WEIGHT,
+    RiskSignal,
+    noisy_or,
+)
+from idolguard.signals.text import ArtistNames, TextSignal
 
 
-def item(**results: Any) -> AnalysisItem:
+def item(source: dict[str, Any] | None = None, **results: Any) -> AnalysisItem:
     sniffed = SniffResult(MediaType.IMAGE, "jpeg", "image/jpeg")
     return AnalysisItem(
-        Path("x.jpg"), "0" * 64, "0" * 32, 1, sniffed, MediaLimits(), results=results
+        Path("x.jpg"), "0" * 64, "0" * 32, 1, sniffed, MediaLimits(), results, source or {}
     )
 
 
@@ -59,3 +68,67 @@ def test_allow_listed_source_is_mentioned_but_adds_nothing() -> None:
     result = RiskSignal().analyse(item(bank_match={"verdict": "allow-listed", "matches": []}))
     assert result["score"] == 0.0
     assert result["reasons"] == ["matches an allow-listed (known benign) source"]
+
+
+class OneArtist:
+    def artist_names(self) -> list[ArtistNames]:
+        return [ArtistNames(1, "Jennie", ("제니",))]
+
+
+def caption(text: str) -> dict[str, Any]:
+    """The text signal's result for a caption, with Jennie on the roster."""
+    return TextSignal(OneArtist()).analyse(item({"caption": text}))
+
+
+def test_caption_naming_an_artist_with_deepfake_vocabulary_opens_an_item() -> None:
+    result = RiskSignal().analyse(item(identity={"faces": []}, text=caption("제니 딥페이크 합성")))
+    who = CAPTION_NAME_WEIGHT * 0.9
+    harm = CAPTION_HARM_WEIGHT * (1 - 0.1 * 0.5)
+    assert result["score"] == pytest.approx(
+        noisy_or([who * harm, ARTIST_ONLY_WEIGHT * who]), abs=1e-4
+    )
+    assert result["score"] >= ReviewSettings().open_min_risk
+    assert result["reasons"] == [
+        "Jennie named in caption ('제니', exact; score 0.63) with "
+        "caption: deepfake vocabulary (딥페이크, 합성)",
+        "Jennie named in caption ('제니', exact; score 0.63)",
+    ]
+
+
+def test_caption_vocabulary_raises_a_recognised_face() -> None:
+    signal = RiskSignal()
+    face_only = signal.analyse(item(identity=ARTIST, explicit={"score": 0.01}))
+    both = signal.analyse(
+        item(identity=ARTIST, explicit={"score": 0.01}, text=caption("jennie deepfake 합성"))
+    )
+    assert both["score"] > 0.75 > face_only["score"]
+    assert both["reasons"][0] == (
+        "Jennie recognised (score 0.98) with caption: deepfake vocabulary (deepfake, 합성)"
+    )
+
+
+def test_caption_name_without_harm_is_a_small_term_and_a_face_outranks_it() -> None:
+    signal = RiskSignal()
+    named = signal.analyse(item(text=caption("제니 공항 패션")))
+    assert named["score"] == pytest.approx(ARTIST_ONLY_WEIGHT * CAPTION_NAME_WEIGHT * 0.9)
+    assert named["reasons"] == ["Jennie named in caption ('제니', exact; score 0.63)"]
+    face = signal.analyse(item(identity=ARTIST, text=caption("제니 공항 패션")))
+    assert face["reasons"] == ["Jennie recognised (score 0.98)"]
+
+
+def test_caption_vocabulary_without_a_name_counts_as_unnamed_harm() -> None:
+    result = RiskSignal().analyse(item(text=caption("몰카 leaked")))
+    harm = CAPTION_HARM_WEIGHT * (1 - 0.2 * 0.6)
+    assert result["score"] == pytest.approx(UNNAMED_HARM_WEIGHT * harm, abs=1e-4)
+    assert result["score"] < ReviewSettings().open_min_risk
+    assert result["reasons"] == [
+        "no enrolled artist recognised, but caption: sexual vocabulary (몰카, leaked)"
+    ]
+
+
+def test_a_text_result_with_nothing_found_changes_nothing() -> None:
+    signal = RiskSignal()
+    for results in [{}, {"identity": ARTIST, "explicit": {"score": 0.9}}]:
+        assert signal.analyse(item(**results, text=caption("cat video"))) == signal.analyse(
+            item(**results)
+        )

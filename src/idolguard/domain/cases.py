@@ -34,7 +34,7 @@ TRANSITIONS: Mapping[str, frozenset[str]] = {
     "removed": frozenset({"reappeared"}),
     "reappeared": frozenset({"in_review", "confirmed", "notice_sent", "removed"}),
 }
-ORIGINS = ("scan", "retro-match", "manual", "capture", "report")
+ORIGINS = ("scan", "retro-match", "manual", "capture", "report", "monitor")
 REPORTERS = ("system", "staff", "fan")
 
 

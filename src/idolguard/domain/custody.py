@@ -38,6 +38,7 @@ ACTIONS = frozenset(
         "notice",  # takedown notice drafted / sent
         "delete",  # retention deleted data
         "anchor",  # chain head timestamped
+        "source",  # monitored source added / paused / resumed / removed
     }
 )
 

@@ -18,7 +18,7 @@ from typing import Any
 from idolguard.config import Settings
 from idolguard.domain.triage import Opened, Triage
 from idolguard.evidence.canonical import utc_iso
-from idolguard.pipeline.scan import Scanner
+from idolguard.pipeline.scan import ScanInput, Scanner
 from idolguard.sources.web import Fetched, capture_url, platform_for
 from idolguard.storage.blobs import BlobStore
 
@@ -27,7 +27,8 @@ class IntakeError(ValueError):
     """The file could not be analysed; nothing was opened."""
 
 
-def _fetch_record(fetched: Fetched) -> dict[str, Any]:
+def fetch_record(fetched: Fetched) -> dict[str, Any]:
+    """How bytes were fetched (every hop, status, headers, time), as evidence records it."""
     return {
         "requested_url": fetched.requested_url,
         "final_url": fetched.final_url,
@@ -67,7 +68,10 @@ class IntakeService:
         location: str | None = None,
     ) -> Opened:
         scanner = self._scanner()
-        records = scanner.run([path]).records
+        source = dict(source or {})
+        where = location or str(source.get("url") or path)
+        # The sighting records where the file was seen, not the temporary copy it was read from.
+        records = scanner.run([ScanInput(path, where, source, origin)]).records
         if not records:
             raise IntakeError(f"{path}: not a media file IdolGuard can read")
         record = records[0]
@@ -75,10 +79,9 @@ class IntakeService:
             raise IntakeError(f"{path}: {record.error}")
         if not self.blobs.contains(record.sha256):
             self.blobs.put_file(path, expected_sha256=record.sha256)
-        source = dict(source or {})
         return self.triage.open(
             sha256=record.sha256,
-            location=location or str(source.get("url") or path),
+            location=where,
             results=record.results,
             versions=record.versions,
             actor=actor,
@@ -123,12 +126,12 @@ class IntakeService:
                 "canonical_url": info.canonical_url if info else None,
                 "published_at": info.published_at if info else None,
                 "media_url": capture.media_url,
-                "media_fetch": _fetch_record(capture.media),
+                "media_fetch": fetch_record(capture.media),
             }
             if capture.page is not None:
                 # The page as served is evidence too: kept write-once next to the media.
                 self.blobs.put_file(capture.page.path, expected_sha256=capture.page.sha256)
-                source["page_fetch"] = _fetch_record(capture.page)
+                source["page_fetch"] = fetch_record(capture.page)
                 source["page_sha256"] = capture.page.sha256
             source.update({k: v for k, v in (overrides or {}).items() if v is not None})
             return self.add_file(

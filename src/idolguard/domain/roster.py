@@ -28,6 +28,7 @@ from idolguard.media.digests import file_digests
 from idolguard.signals.base import JSONDict
 from idolguard.signals.faces import IMAGE_DECODE_SIDE
 from idolguard.signals.identity import Candidate, Identification
+from idolguard.signals.text import ArtistNames
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import Artist, ArtistAlias, ArtistPhoto, Bank, FaceTemplate
@@ -292,6 +293,21 @@ class RosterService:
             )
         listing = ", ".join(f"{a.name} (#{a.id}, {a.group_name or 'no group'})" for a in matches)
         raise RosterError(f"{ref!r} is ambiguous: {listing}; use the exact name or #id")
+
+    def artist_names(self) -> list[ArtistNames]:
+        """Every artist's name and aliases, for the caption text signal (a ``NameSource``).
+
+        Group names are left out: a group name alone does not say which
+        person is in a file, and the harm is to a person.
+        """
+        with self.database.session() as session:
+            artists = session.scalars(
+                select(Artist).options(selectinload(Artist.aliases)).order_by(Artist.id)
+            ).all()
+            return [
+                ArtistNames(a.id, a.name, tuple(alias.alias for alias in a.aliases))
+                for a in artists
+            ]
 
     def get(self, artist_ref: str) -> ArtistSummary:
         with self.database.session() as session:

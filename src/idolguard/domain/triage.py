@@ -98,9 +98,10 @@ class Triage:
             results=record.results,
             versions=record.versions,
             actor=actor,
-            origin="scan",
+            origin=record.origin,
             reason=reason,
-            method="scan",
+            method=record.origin,
+            source=record.source or None,
         )
 
     def open(

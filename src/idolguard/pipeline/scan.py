@@ -34,6 +34,24 @@ ProgressCallback = Callable[[int, int, FileRecord], None]
 RecordHook = Callable[[FileRecord], None]  # after a file's outcome is stored (triage)
 
 
+@dataclass(frozen=True)
+class ScanInput:
+    """A file to scan plus what is known about where it was seen.
+
+    ``path`` is the bytes on disk (often a temporary download); ``location``
+    is what the sighting and the review item record instead: the URL the
+    media was found at. ``source`` (caption, uploader, post) reaches the
+    context signals, the sighting and the evidence manifest.
+    """
+
+    path: Path
+    location: str
+    source: dict[str, Any] = field(default_factory=dict)
+    origin: str = "scan"
+    source_id: int | None = None
+    entry_id: int | None = None
+
+
 @dataclass
 class ScanSummary:
     scan_id: int
@@ -83,21 +101,35 @@ class Scanner:
 
     def scan(
         self,
-        paths: Iterable[Path],
+        paths: Iterable[Path | ScanInput],
         *,
         progress: ProgressCallback | None = None,
         keep_records: bool = False,
     ) -> Iterator[FileRecord]:
-        """Scan and yield each file's record as it completes. ``summary`` is set when done."""
-        files = list(discover(paths))
+        """Scan and yield each file's record as it completes. ``summary`` is set when done.
+
+        Plain paths are expanded (folders walked); ``ScanInput`` entries are
+        scanned as given and their records carry the input's location and source.
+        """
+        inputs = _inputs(paths)
+        files = [i.path for i in inputs.values()]
         scan_id = (
-            self.store.start_scan({"paths": [str(p) for p in files[:1000]]}) if self.persist else 0
+            self.store.start_scan({"paths": [i.location for i in list(inputs.values())[:1000]]})
+            if self.persist
+            else 0
         )
         self.summary = ScanSummary(scan_id=scan_id, total=len(files))
         status = "interrupted"
         try:
             for done, record in enumerate(self._content_stage(files), start=1):
-                self._context_stage(record)
+                given = inputs.get(record.location)
+                path = Path(record.location)
+                if given is not None:
+                    record.location = given.location
+                    record.source = dict(given.source)
+                    record.origin = given.origin
+                    record.source_id, record.entry_id = given.source_id, given.entry_id
+                self._context_stage(record, path)
                 if self.persist:
                     self.store.record(
                         scan_id, record, replace=[s.name for s in self.context_signals]
@@ -118,7 +150,9 @@ class Scanner:
             if self.persist:
                 self.store.finish_scan(scan_id, status, self.summary.counts())
 
-    def run(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> ScanSummary:
+    def run(
+        self, paths: Iterable[Path | ScanInput], progress: ProgressCallback | None = None
+    ) -> ScanSummary:
         for _ in self.scan(paths, progress=progress, keep_records=True):
             pass
         return self.summary
@@ -136,17 +170,18 @@ class Scanner:
     def _context_names(self) -> set[str]:
         return {s.name for s in self.context_signals}
 
-    def _context_stage(self, record: FileRecord) -> None:
+    def _context_stage(self, record: FileRecord, path: Path) -> None:
         if record.error is not None or record.sha256 is None or record.media_type is None:
             return
         item = AnalysisItem(
-            path=Path(record.location),
+            path=path,
             sha256=record.sha256,
             md5=record.md5 or "",
             size_bytes=record.size_bytes or 0,
             sniff=_sniff_from_record(record),
             limits=self.settings.limits,
             results=dict(record.results),
+            source=record.source,
         )
         for signal in self.context_signals:
             if not signal.applies_to(item.media_type):
@@ -253,6 +288,21 @@ class Scanner:
                     )
             finally:
                 pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _inputs(paths: Iterable[Path | ScanInput]) -> dict[str, ScanInput]:
+    """Every file to scan, once, keyed by the path string the workers report back."""
+    given: list[ScanInput] = []
+    plain: list[Path] = []
+    for entry in paths:
+        if isinstance(entry, ScanInput):
+            given.append(entry)
+        else:
+            plain.append(entry)
+    inputs = {str(p): ScanInput(p, str(p)) for p in discover(plain)}
+    for entry in given:
+        inputs.setdefault(str(entry.path), entry)
+    return inputs
 
 
 def _failure(path: Path, code: MediaErrorCode, message: str) -> FileRecord:

@@ -67,6 +67,10 @@ class AnalysisItem:
     sniff: SniffResult
     limits: MediaLimits
     results: dict[str, JSONDict] = field(default_factory=dict)
+    # Where the file was seen (url, platform, caption, title, hashtags, uploader):
+    # context signals such as caption text read it; content signals must not,
+    # since their results are cached by content and shared by every sighting.
+    source: Mapping[str, Any] = field(default_factory=dict)
     _images: dict[int | None, DecodedImage] = field(default_factory=dict, repr=False)
     _video: VideoInfo | None = field(default=None, repr=False)
     _frames: dict[tuple[float, int, int], SampledFrames] = field(default_factory=dict, repr=False)

@@ -12,6 +12,7 @@ from idolguard.signals.pdq import PDQSignal
 from idolguard.signals.provenance import ProvenanceSignal
 from idolguard.signals.registry import SignalContext
 from idolguard.signals.risk import RiskSignal
+from idolguard.signals.text import TextSignal
 from idolguard.signals.vpdq import VPDQSignal
 
 
@@ -31,6 +32,7 @@ def idolguard_signals(context: SignalContext) -> list[Signal]:
             max_frames=context.faces.video_max_frames,
         ),
         ProvenanceSignal(),
+        TextSignal(context.name_matcher),  # vocabulary works without a roster
         RiskSignal(),
     ]
     if context.bank_matcher is not None:

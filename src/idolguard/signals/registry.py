@@ -13,6 +13,7 @@ from idolguard.media import MediaLimits
 from idolguard.signals.bank_match import BankMatcher
 from idolguard.signals.base import Signal
 from idolguard.signals.identity import FaceMatcher
+from idolguard.signals.text import NameSource
 
 
 class SignalConfigError(ValueError):
@@ -29,6 +30,7 @@ class SignalContext:
     threads: int = 1  # inference threads each model may use in this process
     bank_matcher: BankMatcher | None = None
     face_matcher: FaceMatcher | None = None
+    name_matcher: NameSource | None = None  # artists' names for caption text
 
 
 def plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:

@@ -8,6 +8,11 @@ and the strongest combination is an enrolled artist in explicit or
 AI-generated content. The weights are triage policy, not probabilities: they
 order the review queue, and every reason shows its raw value so nobody has to
 trust the number. Manipulation detection joins in a later release.
+
+The words around a file (caption, title, hashtags, else its file name) count
+too: deepfake or sexual vocabulary is one more harm, and an artist named in
+them stands in, more weakly, for a face nobody recognised, so "제니 딥페이크"
+under a masked or blurred video still reaches a reviewer.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
+from idolguard.signals.text import field_label, text_harm, vocabulary_reasons
 
 # Declared AI generation (C2PA, IPTC, generator metadata, watermark) is
 # strong, but it also covers harmless AI art: it counts as harm 0.8, not 1.
@@ -30,6 +36,13 @@ UNNAMED_HARM_WEIGHT = 0.35
 ARTIST_ONLY_WEIGHT = 0.15
 # Explicitness below this is reported as a value but not as a reason.
 EXPLICIT_REASON_FLOOR = 0.2
+# Caption vocabulary is what the uploader claims the file is: telling, but
+# people also write about deepfakes to condemn them, so it counts at 0.8.
+CAPTION_HARM_WEIGHT = 0.8
+# An artist named in the caption but not recognised in the picture (no
+# usable face, or a mislabelled file) is a weaker "who" than a face match:
+# named + "deepfake" opens an item, named alone stays low in the list.
+CAPTION_NAME_WEIGHT = 0.7
 
 
 def noisy_or(values: list[float]) -> float:
@@ -44,17 +57,15 @@ class RiskSignal(Signal):
     version = "1"
     media_types = frozenset({MediaType.IMAGE, MediaType.VIDEO})
     stage = Stage.CONTEXT
-    requires = ("identity", "explicit", "provenance", "bank_match")
-    description = "triage score in [0, 1] with reasons (identity x harm, bank matches)"
+    requires = ("identity", "explicit", "provenance", "bank_match", "text")
+    description = "triage score in [0, 1] with reasons (identity x harm, bank matches, caption)"
 
     def analyse(self, item: AnalysisItem) -> JSONDict:
         reasons: list[tuple[float, str]] = []
         terms: list[float] = []
 
-        identity = item.results.get("identity") or {}
-        named = [f["identity"] for f in identity.get("faces", []) if f.get("identity")]
-        artist = max(named, key=lambda i: float(i["score"])) if named else None
-        who = float(artist["score"]) if artist else 0.0
+        text = item.results.get("text") or {}
+        who, who_reason = _who(item.results.get("identity") or {}, text)
 
         harms: list[float] = []
         harm_reasons: list[str] = []
@@ -72,23 +83,19 @@ class RiskSignal(Signal):
                 if f.get("ai")
             ]
             harm_reasons.append("declared AI-generated (" + "; ".join(sources[:3]) + ")")
+        caption_harm = text_harm(text)
+        if caption_harm > 0:
+            harms.append(CAPTION_HARM_WEIGHT * caption_harm)
+            harm_reasons.extend(vocabulary_reasons(text))
         harm = noisy_or(harms)
 
-        if artist:
+        if who_reason:
             term = who * harm
             terms.append(term)
             if harm_reasons:
-                reasons.append(
-                    (
-                        term,
-                        f"{artist['name']} recognised (score {who:.2f}) with "
-                        + " and ".join(harm_reasons),
-                    )
-                )
+                reasons.append((term, f"{who_reason} with " + " and ".join(harm_reasons)))
             terms.append(ARTIST_ONLY_WEIGHT * who)
-            reasons.append(
-                (ARTIST_ONLY_WEIGHT * who, f"{artist['name']} recognised (score {who:.2f})")
-            )
+            reasons.append((ARTIST_ONLY_WEIGHT * who, who_reason))
         elif harm_reasons:
             term = UNNAMED_HARM_WEIGHT * harm
             terms.append(term)
@@ -118,3 +125,26 @@ class RiskSignal(Signal):
     def summary(self, result: Mapping[str, Any]) -> str:
         score = result.get("score")
         return "" if score is None else f"risk {score:.2f}"
+
+
+def _who(identity: Mapping[str, Any], text: Mapping[str, Any]) -> tuple[float, str]:
+    """How sure we are that an enrolled artist is in the file, and the reason saying so.
+
+    A recognised face wins; otherwise an artist named in the caption counts
+    at ``CAPTION_NAME_WEIGHT`` of the name match's score; (0, "") when nobody.
+    """
+    faces = [f["identity"] for f in identity.get("faces", []) if f.get("identity")]
+    if faces:
+        face = max(faces, key=lambda i: float(i["score"]))
+        who = float(face["score"])
+        return who, f"{face['name']} recognised (score {who:.2f})"
+    named = text.get("artists") or []
+    if named:
+        artist = max(named, key=lambda a: float(a["score"]))
+        who = CAPTION_NAME_WEIGHT * float(artist["score"])
+        where = field_label([artist])
+        return who, (
+            f"{artist['name']} named in {where} ({artist['matched']!r}, {artist['how']}; "
+            f"score {who:.2f})"
+        )
+    return 0.0, ""

@@ -37,9 +37,10 @@ import os
 import re
 import socket
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from html.parser import HTMLParser
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -62,6 +63,7 @@ __all__ = [
     "Hop",
     "PageInfo",
     "capture_url",
+    "decode_html",
     "fetch",
     "host_of",
     "is_web_url",
@@ -93,6 +95,8 @@ class FetchErrorCode(StrEnum):
     TOO_LARGE = "too_large"
     TOO_MANY_REDIRECTS = "too_many_redirects"
     NOT_MEDIA = "not_media"
+    WRONG_TYPE = "wrong_type"
+    ROBOTS = "robots"
 
 
 class FetchError(RuntimeError):
@@ -103,6 +107,8 @@ class FetchError(RuntimeError):
 
     ``hops`` holds the responses received before the failure: a 404 or a
     redirect to a login page is itself worth recording (the post was removed).
+    ``retry_after`` is the server's ``Retry-After`` in seconds, when it sent one
+    with a 429 or 503 answer.
     """
 
     def __init__(
@@ -113,6 +119,7 @@ class FetchError(RuntimeError):
         url: str,
         status: int | None = None,
         hops: list[Hop] | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.code = FetchErrorCode(code)
@@ -120,6 +127,7 @@ class FetchError(RuntimeError):
         self.url = url
         self.status = status
         self.hops: list[Hop] = list(hops or [])
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         return f"{self.code.value}: {self.message}"
@@ -129,14 +137,19 @@ class FetchError(RuntimeError):
         # errors cross process boundaries when captures run in workers.
         return (
             _rebuild_fetch_error,
-            (self.code.value, self.message, self.url, self.status, self.hops),
+            (self.code.value, self.message, self.url, self.status, self.hops, self.retry_after),
         )
 
 
 def _rebuild_fetch_error(
-    code: str, message: str, url: str, status: int | None, hops: list[Hop]
+    code: str,
+    message: str,
+    url: str,
+    status: int | None,
+    hops: list[Hop],
+    retry_after: float | None = None,
 ) -> FetchError:
-    return FetchError(code, message, url=url, status=status, hops=hops)
+    return FetchError(code, message, url=url, status=status, hops=hops, retry_after=retry_after)
 
 
 @dataclass(frozen=True)
@@ -199,6 +212,8 @@ def fetch(
     allow_private_addresses: bool = False,
     client: httpx.Client | None = None,
     referer: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    accept: tuple[str, ...] = (),
 ) -> Fetched:
     """Download ``url`` into a new file in ``dest_dir``, recording every hop on the way.
 
@@ -208,20 +223,41 @@ def fetch(
     server fetching user-submitted URLs must leave it off. A ``client`` given
     by the caller is used as is (its proxies included) and is not closed.
     ``referer`` is sent the way a browser would when loading a page's media,
-    which some image hosts require.
+    which some image hosts require. ``headers`` are extra request headers
+    (validators such as ``If-None-Match``, credentials from configuration);
+    they are sent to the first host only, never across a redirect to another.
+    ``accept`` lists Content-Type prefixes (``"image/"``, ``"application/json"``):
+    any other declared type is refused before the body is read. A response
+    without a Content-Type passes, since the bytes are checked afterwards.
     """
     if max_bytes <= 0:
         raise ValueError("max_bytes must be positive")
+
+    def cap_for(content_type: str | None) -> int:
+        if accept and content_type and not _type_accepted(content_type, accept):
+            raise FetchError(
+                FetchErrorCode.WRONG_TYPE,
+                f"{url} is {content_type.split(';')[0].strip()[:100]}, "
+                f"not one of {', '.join(accept)}",
+                url=url,
+            )
+        return max_bytes
+
     with _Session(
-        client, timeout=timeout, user_agent=user_agent, allow_private=allow_private_addresses
+        client,
+        timeout=timeout,
+        user_agent=user_agent,
+        allow_private=allow_private_addresses,
+        extra_headers=headers,
     ) as session:
         return session.fetch(
-            url,
-            dest_dir,
-            cap_for=lambda _content_type: max_bytes,
-            max_redirects=max_redirects,
-            referer=referer,
+            url, dest_dir, cap_for=cap_for, max_redirects=max_redirects, referer=referer
         )
+
+
+def _type_accepted(content_type: str, accept: tuple[str, ...]) -> bool:
+    declared = content_type.split(";")[0].strip().lower()
+    return any(declared.startswith(prefix.lower()) for prefix in accept)
 
 
 def capture_url(
@@ -366,6 +402,7 @@ class _Session:
         timeout: float,
         user_agent: str,
         allow_private: bool,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         self._owned = client is None
         if client is None:
@@ -382,6 +419,8 @@ class _Session:
         self.user_agent = user_agent
         self.allow_private = allow_private
         self.cookies = httpx.Cookies()
+        self.extra_headers = _checked_headers(extra_headers or {})
+        self.first_host: str | None = None
 
     def __enter__(self) -> _Session:
         return self
@@ -459,9 +498,13 @@ class _Session:
             # Not br/zstd: their decoders can expand one network chunk enormously.
             "Accept-Encoding": "gzip, deflate",
         }
+        if self.first_host is None:
+            self.first_host = host_ascii
+        if host_ascii == self.first_host:
+            headers.update(self.extra_headers)
         cookie = self._cookie_header(url)
         if cookie:
-            headers["Cookie"] = cookie
+            headers["Cookie"] = "; ".join(filter(None, (headers.get("Cookie"), cookie)))
         if referer and not (referer.startswith("https:") and url.scheme == "http"):
             headers["Referer"] = referer  # like a browser: never downgrade https to http
         last_error: Exception | None = None
@@ -518,6 +561,7 @@ class _Session:
                     f"{transfer.where()} answered HTTP {status} {response.reason_phrase}".rstrip(),
                     url=transfer.requested,
                     status=status,
+                    retry_after=_retry_after(response.headers.get("retry-after")),
                 )
             content_type = response.headers.get("content-type")
             cap = cap_for(content_type)
@@ -667,6 +711,37 @@ def _parse_url(raw: str, requested: str) -> httpx.URL:
     if not url.host:
         raise FetchError(FetchErrorCode.BAD_URL, f"{shown} has no host name", url=requested)
     return url.copy_with(fragment=None)
+
+
+_FORBIDDEN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+
+def _checked_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Extra request headers, refused when they could smuggle a second request or reroute one."""
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if name.lower() in _FORBIDDEN_HEADERS:
+            raise ValueError(f"the {name} header cannot be set by the caller")
+        if any(c in name + value for c in "\r\n\0") or not name.isascii():
+            raise ValueError(f"the {name!r} header contains forbidden characters")
+        checked[name] = value
+    return checked
+
+
+def _retry_after(value: str | None) -> float | None:
+    """``Retry-After`` as seconds from now: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(min(int(value), 10**7))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _redact(text: str) -> str:
@@ -929,6 +1004,15 @@ _CHARSET_ALIASES = {
 _REFUSED_CODECS = frozenset(
     {"utf-7", "undefined", "unicode-escape", "raw-unicode-escape", "idna", "punycode", "mbcs"}
 )
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> str:
+    """A page's bytes as text, by the rules ``parse_page`` uses (BOM, header, ``<meta>``, UTF-8).
+
+    Public so that source connectors with their own page parsers decode
+    exactly as evidence capture does; never raises on bad bytes.
+    """
+    return _decode_html(data, content_type)
 
 
 def _decode_html(data: bytes, content_type: str | None) -> str:

@@ -39,6 +39,12 @@ class FileRecord:
     cached: list[str] = field(default_factory=list)  # signals whose results were reused
     warnings: list[str] = field(default_factory=list)
     original_stored: bool = False
+    # Where it was seen, when a caller knows more than a path (a monitored post,
+    # a captured page); ``origin`` is how it came in (scan, monitor, capture).
+    source: dict[str, Any] = field(default_factory=dict)
+    origin: str = "scan"
+    source_id: int | None = None  # the monitored source, when one found it
+    entry_id: int | None = None
 
 
 class AnalysisStore:
@@ -142,7 +148,12 @@ class AnalysisStore:
                 elif name in replace or row.error is not None:
                     row.data, row.error, row.created_at = data, error, utcnow()
         sighting = None
-        if scan_id is not None:
+        if record.entry_id is not None:
+            # A monitored entry re-processed after a crash: still one sighting.
+            sighting = session.scalar(
+                select(Sighting).where(Sighting.entry_id == record.entry_id).limit(1)
+            )
+        elif scan_id is not None:
             sighting = session.scalar(
                 select(Sighting).where(
                     Sighting.scan_id == scan_id, Sighting.location == record.location
@@ -156,6 +167,9 @@ class AnalysisStore:
                     location=record.location,
                     error_code=record.error_code,
                     error_message=record.error,
+                    source_id=record.source_id,
+                    entry_id=record.entry_id,
+                    details=record.source or None,
                 )
             )
 

@@ -100,6 +100,15 @@ class Sighting(Base):
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     error_code: Mapped[str | None] = mapped_column(String(32))
     error_message: Mapped[str | None] = mapped_column(Text)
+    # Set when a monitored source found it: which source, which entry, and what
+    # the source said about it (post, uploader, caption, posted time, fetch record).
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("monitor_source.id", ondelete="SET NULL"), index=True
+    )
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("monitor_entry.id", ondelete="SET NULL"), index=True
+    )
+    details: Mapped[dict[str, Any] | None] = mapped_column()
 
 
 class AnalysisResult(Base):
@@ -446,3 +455,54 @@ class UrlCheck(Base):
     media_sha256: Mapped[str | None] = mapped_column(String(64))
     comparison: Mapped[str | None] = mapped_column(String(16))
     elapsed_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MonitorSource(Base):
+    """A place IdolGuard looks at on a schedule, and how far it has read (the cursor)."""
+
+    __tablename__ = "monitor_source"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    every_seconds: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cursor: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    next_run_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_run_at: Mapped[datetime | None] = mapped_column()
+    last_success_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # consecutive failed runs
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MonitorEntry(Base):
+    """One thing a source listed, by key: the seen-set that makes monitoring resumable.
+
+    ``pending`` rows are work started but not finished (a crash): the next run
+    picks them up. ``done`` rows are never fetched again; ``failed`` rows are
+    retried on later runs until ``attempts`` runs out.
+    """
+
+    __tablename__ = "monitor_entry"
+    __table_args__ = (UniqueConstraint("source_id", "key_hash", name="uq_monitor_entry_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("monitor_source.id", ondelete="CASCADE"), index=True
+    )
+    key_hash: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(Text)
+    media_url: Mapped[str | None] = mapped_column(Text)
+    found: Mapped[dict[str, Any]] = mapped_column(default=dict)  # to retry without re-listing
+    state: Mapped[str] = mapped_column(String(16), index=True)  # pending | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    media_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="SET NULL"))
+    error: Mapped[str | None] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    times_listed: Mapped[int] = mapped_column(Integer, default=1)

@@ -25,6 +25,7 @@ from idolguard.interfaces.cli.notices import notice_app, watch_urls
 from idolguard.interfaces.cli.review import capture, item_app, review_app
 from idolguard.interfaces.cli.roster import roster_app
 from idolguard.interfaces.cli.scan import scan
+from idolguard.interfaces.cli.sources import sources_app, watch
 
 app = typer.Typer(
     name="idolguard",
@@ -42,6 +43,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(retention_app, name="retention")
 app.add_typer(notice_app, name="notice")
+app.add_typer(sources_app, name="sources")
+app.command("watch")(watch)
 app.command("watch-urls")(watch_urls)
 app.command("capture")(capture)
 app.command("verify")(verify)
