@@ -44,6 +44,10 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
         ("[smtp]\nsecurity = 'tls'", "smtp.security must be one of"),
         ("[smtp]\npassword_file = '/nonexistent/pw'", "cannot read smtp.password_file"),
         ("[watch]\nper_host_delay_seconds = 'soon'", "must be a float"),
+        ("[monitor]\nconcurrency = 0", "monitor.concurrency must be greater than 0"),
+        ("[monitor]\nretries = -1", "monitor.retries must not be negative"),
+        ("[monitor]\nobey_robots = 'no'", "must be a bool"),
+        ("[monitor]\ncrawl = true", "unknown key monitor.crawl"),
     ],
 )
 def test_invalid_configuration_is_explained(tmp_path: Path, content: str, message: str) -> None:
@@ -81,3 +85,18 @@ def test_notice_smtp_and_watch_sections(tmp_path: Path) -> None:
     assert settings.watch.notice_recheck_minutes == 15
     env = {"IDOLGUARD_HOME": str(tmp_path), "IDOLGUARD_SMTP_PASSWORD": "from-env"}
     assert load_settings(environ=env).smtp_password == "from-env"
+
+
+def test_monitor_section(tmp_path: Path) -> None:
+    config = tmp_path / "idolguard.toml"
+    config.write_text(
+        "[monitor]\nper_host_delay_seconds = 1\nconcurrency = 8\nobey_robots = false\n"
+        'credentials_file = "~/creds.toml"\n'
+    )
+    monitor = load_settings(environ={"IDOLGUARD_HOME": str(tmp_path)}).monitor
+    assert monitor.per_host_delay_seconds == 1.0 and isinstance(
+        monitor.per_host_delay_seconds, float
+    )
+    assert (monitor.concurrency, monitor.obey_robots) == (8, False)
+    assert monitor.credentials_file == "~/creds.toml"
+    assert monitor.retries == 3  # untouched keys keep their defaults

@@ -386,6 +386,30 @@ def _check_choices(settings: Settings, file_path: Path | None) -> None:
     for name, value, allowed in choices:
         if value not in allowed:
             raise ConfigError(f"{file_path}: {name} must be one of {', '.join(allowed)}")
+    monitor = settings.monitor
+    positive = {
+        "default_every_minutes": monitor.default_every_minutes,
+        "per_host_concurrency": monitor.per_host_concurrency,
+        "concurrency": monitor.concurrency,
+        "timeout": monitor.timeout,
+        "max_redirects": monitor.max_redirects,
+        "max_document_bytes": monitor.max_document_bytes,
+        "max_entries_per_poll": monitor.max_entries_per_poll,
+        "max_failure_backoff_minutes": monitor.max_failure_backoff_minutes,
+    }
+    not_negative = {
+        "per_host_delay_seconds": monitor.per_host_delay_seconds,
+        "retries": monitor.retries,
+        "backoff_seconds": monitor.backoff_seconds,
+        "max_retry_after_seconds": monitor.max_retry_after_seconds,
+        "robots_cache_hours": monitor.robots_cache_hours,
+    }
+    for name, number in positive.items():
+        if number <= 0:
+            raise ConfigError(f"{file_path}: monitor.{name} must be greater than 0")
+    for name, number in not_negative.items():
+        if number < 0:
+            raise ConfigError(f"{file_path}: monitor.{name} must not be negative")
 
 
 def _smtp_password(
