@@ -449,3 +449,18 @@ def test_every_kind_of_source_feeds_the_scan(
     again = mapp.monitor.run("src", actor=ACTOR)
     assert (again.new, again.processed) == (0, 0)
     assert len(sightings(mapp)) == expected
+
+
+def test_two_watchers_never_run_the_same_source(mapp: IdolGuard, website: ChangingSite) -> None:
+    website.serve("/media/a.jpg", sample("astronaut.jpg").read_bytes())
+    serve_feed(website, ("1", "/media/a.jpg", "x"))
+    add_feed(mapp, website)
+    assert mapp.monitor._lease("board")  # the other watcher got there first
+    assert mapp.monitor.run_due(actor=ACTOR) == []
+    assert website.hits("/feed.xml") == []
+    with mapp.database.session() as session:
+        row = session.scalar(select(MonitorSource))
+        assert row is not None
+        row.next_run_at = utcnow() - timedelta(minutes=1)  # its lease ran out
+    [report] = mapp.monitor.run_due(actor=ACTOR)
+    assert report.processed == 1

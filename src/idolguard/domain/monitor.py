@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from idolguard.config import Settings
 from idolguard.domain.custody import CustodyLog
@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # tries per entry, across runs, before it is left as failed
 MIN_EVERY_SECONDS = 60
+LEASE = timedelta(minutes=30)  # how long a watcher holds a source it is running
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 # Failures that another try cannot fix: not retried.
 _PERMANENT = frozenset(
@@ -329,12 +330,35 @@ class MonitorService:
         stop: Callable[[], bool] = lambda: False,
         progress: ProgressHook | None = None,
     ) -> list[RunReport]:
+        """Run every due source once. Two ``watch`` processes never run the same source together."""
         reports = []
         for name in self.due():
             if stop():
                 break
+            if not self._lease(name):
+                continue  # another watcher took it since we looked
             reports.append(self.run(name, actor=actor, stop=stop, progress=progress))
         return reports
+
+    def _lease(self, name: str) -> bool:
+        """Claim a due source by moving its next run past the lease, atomically.
+
+        The run's end sets the real next time; a watcher that dies mid-run
+        leaves the lease, and the source is due again when it expires (its
+        pending entries are finished then).
+        """
+        now = self._clock()
+        with self.db.session() as session:
+            result = session.execute(
+                update(MonitorSource)
+                .where(
+                    MonitorSource.name == name,
+                    MonitorSource.enabled.is_(True),
+                    MonitorSource.next_run_at <= now,
+                )
+                .values(next_run_at=now + LEASE)
+            )
+            return bool(getattr(result, "rowcount", 0) == 1)
 
     def run(
         self,
@@ -622,7 +646,8 @@ class MonitorService:
                 return
             row.runs += 1
             if report.stopped:
-                return  # keep the old cursor and schedule: the next run resumes
+                row.next_run_at = now  # keep the old cursor and run again at the next start
+                return
             row.cursor = dict(poll.cursor)
             report.cursor_saved = True
             row.failures = 0

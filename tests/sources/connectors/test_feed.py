@@ -439,3 +439,20 @@ def test_hashtags_clip_and_urls() -> None:
         5,
     ):
         assert absolute_http_url("https://a.example/", bad) is None
+
+
+def test_items_without_media_are_captured_only_when_asked() -> None:
+    body = _rss(
+        "<item><title>new post</title><link>https://forum.example/t/9</link>"
+        "<guid>t9</guid><description>look at this</description></item>"
+    )
+    url = "https://forum.example/feed.xml"
+    assert _poll(url, body)[0] == []
+    poll = FeedConnector({"url": url, "capture_links": "true"}).poll({}, _web(url, body))
+    [found] = poll.found
+    assert (found.media_url, found.capture, found.post_id) == (
+        "https://forum.example/t/9",
+        True,
+        "t9",
+    )
+    assert found.caption == "look at this"

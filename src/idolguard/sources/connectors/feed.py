@@ -92,6 +92,12 @@ class FeedConnector(Connector):
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option("url", "the feed's address (RSS 2.0, RSS 1.0/RDF or Atom)", required=True),
+        Option(
+            "capture_links",
+            "for items that show no media, capture the item's page instead (forum feeds)",
+            kind=bool,
+            default=False,
+        ),
     )
 
     def __init__(self, options: Mapping[str, Any]) -> None:
@@ -117,7 +123,7 @@ class FeedConnector(Connector):
         )
         if document.not_modified:
             return Poll(found=[], cursor=dict(cursor))
-        found, warnings, complete = _read_feed(document)
+        found, warnings, complete = _read_feed(document, self.settings["capture_links"])
         new_cursor: JSONDict = {}
         if complete:
             if document.etag:
@@ -148,7 +154,7 @@ _DIALECTS = {
 }
 
 
-def _read_feed(document: Document) -> tuple[list[Found], list[str], bool]:
+def _read_feed(document: Document, capture_links: bool) -> tuple[list[Found], list[str], bool]:
     """Entries, warnings, and whether the whole document was read.
 
     A document that is not a feed at all raises ``SourceError``; a feed that
@@ -184,7 +190,7 @@ def _read_feed(document: Document) -> tuple[list[Found], list[str], bool]:
             if open_items:
                 continue  # an item nested in an item is part of its parent
             items += 1
-            for entry in _item_entries(element, dialect, url):
+            for entry in _item_entries(element, dialect, url, capture_links):
                 if entry.key in keys:
                     continue
                 if len(found) >= MAX_ENTRIES_PER_POLL:
@@ -271,7 +277,7 @@ class _Media:
     found_in: str
 
 
-def _item_entries(item: Element, dialect: _Dialect, base: str) -> list[Found]:
+def _item_entries(item: Element, dialect: _Dialect, base: str, capture_links: bool) -> list[Found]:
     """The media of one item, each with the item's facts (link, author, text, date, tags)."""
     ns = _namespace(item.tag)
     atom = dialect.atom
@@ -319,6 +325,9 @@ def _item_entries(item: Element, dialect: _Dialect, base: str) -> list[Found]:
 
     item_id = guid or link
     page_url = link or base
+    if not media and capture_links and link:
+        # A forum feed often carries only the post's link; the page shows the media.
+        media.append(_Media(link, "link"))
     entries: list[Found] = []
     seen: set[str] = set()
     for medium in media:
@@ -340,6 +349,7 @@ def _item_entries(item: Element, dialect: _Dialect, base: str) -> list[Found]:
                 title=title,
                 hashtags=tags,
                 posted_at=posted_at(date),
+                capture=medium.found_in == "link",
                 extra={"found_in": medium.found_in},
             )
         )
