@@ -71,6 +71,13 @@ def test_scan_json_contract_and_bank_workflow(tmp_path: Path, samples_dir: Path)
     [hit] = by_name["reupload.jpg"]["bank_matches"]  # type: ignore[misc]
     assert hit["bank"] == "confirmed" and hit["distance"] <= 31 and hit["variant"] == "mirror"
     assert "pdq" in by_name["rocket.jpg"]["signals"]  # type: ignore[operator]
+    # No caption for plain files: the text signal reads the file name, and finds nothing here.
+    assert by_name["rocket.jpg"]["text"] == {
+        "fields": ["file_name"],
+        "artists": [],
+        "terms": [],
+        "score": 0.0,
+    }
 
     matched = jsonl(run(home, "bank", "match", "--json", str(mirrored)).stdout)
     assert matched[0]["path"] == str(mirrored) and matched[0]["matches"]

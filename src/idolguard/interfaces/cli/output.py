@@ -14,6 +14,18 @@ from rich.table import Table
 from idolguard.storage.analysis_store import FileRecord
 
 
+def _text_json(text: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The caption text signal in short: who is named, which words, its score."""
+    if not text:
+        return None
+    return {
+        "fields": list(text.get("fields", [])),
+        "artists": [a.get("name") for a in text.get("artists", [])],
+        "terms": [t.get("term") for t in text.get("terms", [])],
+        "score": text.get("score"),
+    }
+
+
 def record_to_json(record: FileRecord) -> dict[str, Any]:
     """The documented per-file JSON object (README, "Scan output")."""
     pdq = record.results.get("pdq") or {}
@@ -41,6 +53,7 @@ def record_to_json(record: FileRecord) -> dict[str, Any]:
         "artists": list((record.results.get("identity") or {}).get("artists", [])),
         "explicit": explicit.get("score") if explicit else None,
         "provenance": provenance,
+        "text": _text_json(record.results.get("text")),
         "risk": risk.get("score"),
         "reasons": list(risk.get("reasons", [])),
         "signals": {
