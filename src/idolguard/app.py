@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from idolguard.config import Settings
+from idolguard.config import Settings, sqlite_url
+from idolguard.domain.accounts import AccountError, AccountService, TenantView
 from idolguard.domain.banks import BankService
 from idolguard.domain.bundles import BundleExporter
 from idolguard.domain.cases import CaseService
@@ -44,8 +45,17 @@ from idolguard.storage.database import Database
 
 
 class IdolGuard:
+    """All services over one database and evidence store.
+
+    The installation's own instance also holds the control plane
+    (``accounts``: agencies, users, roles, tokens); each agency's data lives in
+    an instance of its own, reached with ``tenant(slug)``, with its own
+    database, evidence store and custody chain.
+    """
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._tenants: dict[str, IdolGuard] = {}
         settings.home.mkdir(parents=True, exist_ok=True)
         self.database = Database(settings.database_url)
         self.blobs = BlobStore(settings.blob_dir, settings.evidence_key)
@@ -115,6 +125,16 @@ class IdolGuard:
             self.blobs,
             lambda: self.scanner(workers=0, triage=False),
         )
+        self.accounts = AccountService(self.database, self.custody)
+
+    def tenant(self, slug: str) -> IdolGuard:
+        """The services of one agency (built once, closed with this instance)."""
+        view = self.accounts.tenant(slug)
+        if view.disabled:
+            raise AccountError(f"the agency {slug!r} is disabled")
+        if slug not in self._tenants:
+            self._tenants[slug] = IdolGuard(tenant_settings(self.settings, view))
+        return self._tenants[slug]
 
     def platform_directory(self) -> PlatformDirectory:
         """The platform directory: ``[notices] directory_file``, else the built-in one."""
@@ -217,6 +237,9 @@ class IdolGuard:
         )
 
     def close(self) -> None:
+        for instance in self._tenants.values():
+            instance.close()
+        self._tenants.clear()
         self.database.dispose()
 
     def __enter__(self) -> IdolGuard:
@@ -224,3 +247,18 @@ class IdolGuard:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def tenant_settings(settings: Settings, tenant: TenantView) -> Settings:
+    """An agency's settings: the installation's, with its own home, database and evidence store.
+
+    Separate databases make the separation between agencies structural rather
+    than a filter every query must remember; the home under ``tenants/`` keeps
+    each agency's originals, working files and exports apart too.
+    """
+    home = settings.home / "tenants" / tenant.slug
+    return replace(
+        settings,
+        home=home,
+        database_url=tenant.database_url or sqlite_url(home / "idolguard.sqlite3"),
+    )

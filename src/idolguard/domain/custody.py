@@ -39,6 +39,7 @@ ACTIONS = frozenset(
         "delete",  # retention deleted data
         "anchor",  # chain head timestamped
         "source",  # monitored source added / paused / resumed / removed
+        "account",  # tenant, user, role, token or session change; sign-in failures
     }
 )
 

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from idolguard.app import IdolGuard
 from idolguard.config import ConfigError, Settings, load_settings
+from idolguard.domain.accounts import AccountError
 from idolguard.faces import BACKENDS, FaceBackendError
 from idolguard.storage.database import DatabaseError
 
@@ -27,6 +28,7 @@ class CLIState:
     workers: int | None = None
     face_backend: str | None = None
     operator: str | None = None
+    tenant: str | None = None  # an agency's data instead of the installation's own
     console: Console = field(default_factory=lambda: Console(stderr=True))
     _app: IdolGuard | None = None
 
@@ -47,6 +49,19 @@ class CLIState:
         return settings
 
     def app(self) -> IdolGuard:
+        """What commands act on: the agency named by ``--tenant``, else the installation."""
+        installation = self.installation()
+        if self.tenant is None:
+            return installation
+        try:
+            return installation.tenant(self.tenant)
+        except AccountError as exc:
+            fail(str(exc))
+        except DatabaseError as exc:
+            fail(str(exc), EXIT_SYSTEM)
+
+    def installation(self) -> IdolGuard:
+        """The installation's own instance, which also holds agencies and accounts."""
         if self._app is None:
             try:
                 self._app = IdolGuard(self.settings())

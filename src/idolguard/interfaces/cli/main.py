@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from idolguard import __version__
+from idolguard.interfaces.cli.accounts import tenant_app, token_app, user_app
 from idolguard.interfaces.cli.bank import bank_app
 from idolguard.interfaces.cli.cases import (
     audit_app,
@@ -44,6 +45,9 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(retention_app, name="retention")
 app.add_typer(notice_app, name="notice")
 app.add_typer(sources_app, name="sources")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 app.command("watch")(watch)
 app.command("watch-urls")(watch_urls)
 app.command("capture")(capture)
@@ -84,6 +88,14 @@ def root(
         str | None,
         typer.Option(help="Who is acting, for the custody log (default $IDOLGUARD_OPERATOR)."),
     ] = None,
+    tenant: Annotated[
+        str | None,
+        typer.Option(
+            help="Act on this agency's data (see `idolguard tenant list`); "
+            "default the installation's own.",
+            envvar="IDOLGUARD_TENANT",
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
@@ -95,6 +107,7 @@ def root(
         workers=workers,
         face_backend=face_backend,
         operator=operator,
+        tenant=tenant,
     )
 
 
