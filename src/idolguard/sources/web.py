@@ -56,6 +56,7 @@ from idolguard.media.types import MediaError, MediaLimits
 
 __all__ = [
     "DEFAULT_USER_AGENT",
+    "BoundedHTMLParser",
     "Capture",
     "FetchError",
     "FetchErrorCode",
@@ -946,25 +947,60 @@ def parse_page(
     do not decode become U+FFFD rather than errors.
     """
     data = bytes(html[: max(0, max_bytes)])
-    text = _decode_html(data, content_type)
     parser = _PageParser()
-    try:
-        parser.feed(text)
-        parser.rawdata = parser.rawdata[:_MAX_CLOSE_LEFTOVER]
-        parser.close()
-    except _EnoughParsing:
-        pass
-    except Exception:
-        pass  # html.parser has raised on odd markup in the past; keep what was found
+    parser.run(_decode_html(data, content_type))
     return parser.result(base_url)
 
 
-_MAX_CLOSE_LEFTOVER = 8 * 1024
-_MAX_PARSER_EVENTS = 250_000
+class BoundedHTMLParser(HTMLParser):
+    """``html.parser`` with a bounded cost, for parsing hostile markup.
+
+    Subclasses call ``tick()`` at the top of every handler they define; after
+    a fixed number of events parsing stops (what matters sits near the top).
+    ``run`` feeds the text in one call (``html.parser`` rescans an unfinished
+    construct on every ``feed``, so many small calls are quadratic) and cuts
+    any unfinished leftover short before ``close()``, which is quadratic on
+    input such as ``<?<?<?...``. Any exception inside the parser only ends
+    parsing early: whatever was found so far is kept.
+    """
+
+    max_events = 250_000
+    max_leftover = 8 * 1024
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.events = 0
+
+    def tick(self) -> None:
+        self.events += 1
+        if self.events > self.max_events:
+            raise _EnoughParsing
+
+    def handle_comment(self, data: str) -> None:
+        self.tick()
+
+    def handle_decl(self, decl: str) -> None:
+        self.tick()
+
+    def handle_pi(self, data: str) -> None:
+        self.tick()
+
+    def unknown_decl(self, data: str) -> None:
+        self.tick()
+
+    def run(self, text: str) -> None:
+        try:
+            self.feed(text)
+            self.rawdata = self.rawdata[: self.max_leftover]
+            self.close()
+        except _EnoughParsing:
+            pass
+        except Exception:
+            pass  # html.parser has raised on odd markup before; keep what was found
 
 
 class _EnoughParsing(Exception):
-    """Raised from inside the parser to stop it once the event budget is spent."""
+    """Raised inside a parser to stop it once its event budget is spent."""
 
 
 _BOMS = (
@@ -1060,7 +1096,7 @@ _MAX_JSONLD_CHARS = 256 * 1024
 _MAX_JSONLD_BLOCKS = 10
 
 
-class _PageParser(HTMLParser):
+class _PageParser(BoundedHTMLParser):
     """Collects the few things evidence needs in one pass, without building a tree.
 
     No tree means no recursion, so a million nested ``<div>`` cost nothing more
@@ -1068,8 +1104,7 @@ class _PageParser(HTMLParser):
     """
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.events = 0
+        super().__init__()
         self.meta: dict[str, list[str]] = {}
         self.title_parts: list[str] = []
         self.title_chars = 0
@@ -1088,25 +1123,8 @@ class _PageParser(HTMLParser):
         self.author_chars = 0
         self.author_text: str | None = None
 
-    def _tick(self) -> None:
-        self.events += 1
-        if self.events > _MAX_PARSER_EVENTS:
-            raise _EnoughParsing
-
-    def handle_comment(self, data: str) -> None:
-        self._tick()
-
-    def handle_decl(self, decl: str) -> None:
-        self._tick()
-
-    def handle_pi(self, data: str) -> None:
-        self._tick()
-
-    def unknown_decl(self, data: str) -> None:
-        self._tick()
-
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._tick()
+        self.tick()
         attributes: dict[str, str] = {}
         for name, value in attrs:
             attributes.setdefault(name.lower(), value or "")
@@ -1148,7 +1166,7 @@ class _PageParser(HTMLParser):
                 self.author_chars = 0
 
     def handle_endtag(self, tag: str) -> None:
-        self._tick()
+        self.tick()
         if tag == "svg":
             self.svg_depth = max(0, self.svg_depth - 1)
         elif tag == "title" and self.in_title:
@@ -1166,7 +1184,7 @@ class _PageParser(HTMLParser):
             self.author_parts = None
 
     def handle_data(self, data: str) -> None:
-        self._tick()
+        self.tick()
         # Running counts, not sums over the parts: hostile pages send data in tiny pieces.
         if self.in_title and self.title_chars < _MAX_TEXT_CHARS * 4:
             self.title_parts.append(data)

@@ -18,12 +18,11 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_tz
-from html.parser import HTMLParser
 from typing import Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from idolguard.sources.connectors.base import SourceError
-from idolguard.sources.web import host_of, platform_for
+from idolguard.sources.web import BoundedHTMLParser, host_of, platform_for
 
 __all__ = [
     "MAX_CAPTION_CHARS",
@@ -432,54 +431,3 @@ def img_source(attributes: Mapping[str, str]) -> str | None:
             return value
     src = attributes.get("src", "").strip()
     return src or None
-
-
-class BoundedHTMLParser(HTMLParser):
-    """``html.parser`` with a bounded cost, for parsing hostile markup.
-
-    Subclasses call ``tick()`` at the top of every handler they define; after
-    a fixed number of events parsing stops (what matters sits near the top).
-    ``run`` feeds the text in one call (``html.parser`` rescans an unfinished
-    construct on every ``feed``, so many small calls are quadratic) and cuts
-    any unfinished leftover short before ``close()``, which is quadratic on
-    input such as ``<?<?<?...``. Any exception inside the parser only ends
-    parsing early: whatever was found so far is kept.
-    """
-
-    max_events = 250_000
-    max_leftover = 8 * 1024
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.events = 0
-
-    def tick(self) -> None:
-        self.events += 1
-        if self.events > self.max_events:
-            raise _EnoughParsing
-
-    def handle_comment(self, data: str) -> None:
-        self.tick()
-
-    def handle_decl(self, decl: str) -> None:
-        self.tick()
-
-    def handle_pi(self, data: str) -> None:
-        self.tick()
-
-    def unknown_decl(self, data: str) -> None:
-        self.tick()
-
-    def run(self, text: str) -> None:
-        try:
-            self.feed(text)
-            self.rawdata = self.rawdata[: self.max_leftover]
-            self.close()
-        except _EnoughParsing:
-            pass
-        except Exception:
-            pass  # html.parser has raised on odd markup before; keep what was found
-
-
-class _EnoughParsing(Exception):
-    """Raised inside a parser to stop it once its event budget is spent."""
