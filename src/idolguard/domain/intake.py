@@ -19,7 +19,7 @@ from idolguard.config import Settings
 from idolguard.domain.triage import Opened, Triage
 from idolguard.evidence.canonical import utc_iso
 from idolguard.pipeline.scan import ScanInput, Scanner
-from idolguard.sources.web import Fetched, capture_url, platform_for
+from idolguard.sources.web import Capture, Fetched, capture_url, platform_for
 from idolguard.storage.blobs import BlobStore
 
 
@@ -40,6 +40,30 @@ def fetch_record(fetched: Fetched) -> dict[str, Any]:
         "size_bytes": fetched.size_bytes,
         "fetched_at": utc_iso(fetched.fetched_at),
     }
+
+
+def capture_source(capture: Capture, blobs: BlobStore) -> dict[str, Any]:
+    """What a capture says about where the media was seen, as the evidence records it.
+
+    The page as served is evidence too: it is kept write-once next to the media.
+    """
+    final_url = (capture.page or capture.media).final_url
+    info = capture.page_info
+    source: dict[str, Any] = {
+        "final_url": final_url,
+        "platform": platform_for(final_url),
+        "uploader": info.uploader if info else None,
+        "page_title": info.title if info else None,
+        "canonical_url": info.canonical_url if info else None,
+        "published_at": info.published_at if info else None,
+        "media_url": capture.media_url,
+        "media_fetch": fetch_record(capture.media),
+    }
+    if capture.page is not None:
+        blobs.put_file(capture.page.path, expected_sha256=capture.page.sha256)
+        source["page_fetch"] = fetch_record(capture.page)
+        source["page_sha256"] = capture.page.sha256
+    return source
 
 
 class IntakeService:
@@ -116,23 +140,7 @@ class IntakeService:
                 timeout=timeout,
                 allow_private_addresses=allow_private_addresses,
             )
-            info = capture.page_info
-            source: dict[str, Any] = {
-                "url": url,
-                "final_url": (capture.page or capture.media).final_url,
-                "platform": platform_for((capture.page or capture.media).final_url),
-                "uploader": info.uploader if info else None,
-                "page_title": info.title if info else None,
-                "canonical_url": info.canonical_url if info else None,
-                "published_at": info.published_at if info else None,
-                "media_url": capture.media_url,
-                "media_fetch": fetch_record(capture.media),
-            }
-            if capture.page is not None:
-                # The page as served is evidence too: kept write-once next to the media.
-                self.blobs.put_file(capture.page.path, expected_sha256=capture.page.sha256)
-                source["page_fetch"] = fetch_record(capture.page)
-                source["page_sha256"] = capture.page.sha256
+            source: dict[str, Any] = {"url": url, **capture_source(capture, self.blobs)}
             source.update({k: v for k, v in (overrides or {}).items() if v is not None})
             return self.add_file(
                 capture.media.path,

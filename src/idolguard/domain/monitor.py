@@ -41,7 +41,7 @@ from sqlalchemy import func, select, update
 
 from idolguard.config import Settings
 from idolguard.domain.custody import CustodyLog
-from idolguard.domain.intake import fetch_record
+from idolguard.domain.intake import capture_source, fetch_record
 from idolguard.domain.triage import Triage
 from idolguard.evidence.canonical import utc_iso
 from idolguard.pipeline.scan import ScanInput, Scanner
@@ -537,35 +537,15 @@ class MonitorService:
             if found.capture:
                 capture = web.capture(found.media_url, work.scratch, limits)
                 work.path = capture.media.path
-                work.source["media_url"] = capture.media_url
-                work.source["media_fetch"] = fetch_record(capture.media)
-                if capture.page is not None:
-                    self.blobs.put_file(capture.page.path, expected_sha256=capture.page.sha256)
-                    work.source["page_fetch"] = fetch_record(capture.page)
-                    work.source["page_sha256"] = capture.page.sha256
-                    info = capture.page_info
-                    if info is not None:
-                        for key, value in (
-                            ("page_title", info.title),
-                            ("uploader", info.uploader),
-                            ("posted_at", info.published_at),
-                            ("canonical_url", info.canonical_url),
-                        ):
-                            if value and not work.source.get(key):
-                                work.source[key] = value
-                final = (capture.page or capture.media).final_url
-            else:
-                fetched = web.download(
-                    found.media_url,
-                    work.scratch,
-                    max_bytes=limits.max_file_bytes,
-                    accept=MEDIA_TYPES,
-                )
-                work.path = fetched.path
-                work.source["media_fetch"] = fetch_record(fetched)
-                final = fetched.final_url
-            work.source.setdefault("final_url", final)
-            work.source.setdefault("platform", platform_for(final))
+                _merge_capture(work.source, capture_source(capture, self.blobs))
+                return
+            fetched = web.download(
+                found.media_url, work.scratch, max_bytes=limits.max_file_bytes, accept=MEDIA_TYPES
+            )
+            work.path = fetched.path
+            work.source["media_fetch"] = fetch_record(fetched)
+            work.source.setdefault("final_url", fetched.final_url)
+            work.source.setdefault("platform", platform_for(fetched.final_url))
         except (FetchError, SourceError, OSError) as exc:
             work.error = exc
 
@@ -760,6 +740,21 @@ def _describe(error: BaseException | None) -> str:
     if isinstance(error, OSError):
         return f"cannot read: {error.strerror or error}"
     return str(error)
+
+
+# What the page says about a post fills gaps only: the source's own listing says it better.
+_PAGE_FACTS = frozenset(
+    {"final_url", "platform", "uploader", "page_title", "posted_at", "canonical_url"}
+)
+
+
+def _merge_capture(source: dict[str, Any], captured: dict[str, Any]) -> None:
+    captured["posted_at"] = captured.pop("published_at", None)
+    for key, value in captured.items():
+        if key not in _PAGE_FACTS:
+            source[key] = value  # how the media was fetched: the capture is the authority
+        elif value and not source.get(key):
+            source[key] = value
 
 
 def _cleanup(work: _Work) -> None:
