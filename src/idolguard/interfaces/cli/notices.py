@@ -402,6 +402,27 @@ def notice_stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     Console().print(table)
 
 
+def print_watch_result(result: WatchResult, as_json: bool) -> None:
+    """One URL check as it happens: a JSON line, or a line for people."""
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        return
+    change = (
+        f"{result.state_before} → {result.state_after}"
+        if result.state_before != result.state_after
+        else result.state_after
+    )
+    print(
+        f"item {result.item_id}: {result.check.outcome.value} ({result.check.reason}) "
+        f"[{change}] {result.check.url}",
+        flush=True,
+    )
+    for number in result.notices_closed:
+        print(f"  notice {number} closed: every URL removed")
+    for number in result.follow_ups:
+        print(f"  content is back: follow-up notice {number} drafted for review")
+
+
 def watch_urls(
     ctx: typer.Context,
     item: Annotated[
@@ -420,23 +441,7 @@ def watch_urls(
     app = state(ctx).app()
 
     def show(result: WatchResult) -> None:
-        if as_json:
-            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
-            return
-        change = (
-            f"{result.state_before} → {result.state_after}"
-            if result.state_before != result.state_after
-            else result.state_after
-        )
-        print(
-            f"item {result.item_id}: {result.check.outcome.value} ({result.check.reason}) "
-            f"[{change}] {result.check.url}",
-            flush=True,
-        )
-        for number in result.notices_closed:
-            print(f"  notice {number} closed: every URL removed")
-        for number in result.follow_ups:
-            print(f"  content is back: follow-up notice {number} drafted for review")
+        print_watch_result(result, as_json)
 
     try:
         while True:

@@ -18,6 +18,7 @@ from rich.table import Table
 from idolguard.domain.monitor import MonitorError, RunReport, SourceView
 from idolguard.evidence.canonical import utc_iso
 from idolguard.interfaces.cli.context import fail, state
+from idolguard.interfaces.cli.notices import print_watch_result
 from idolguard.sources.connectors.base import SourceError
 from idolguard.sources.connectors.registry import CONNECTORS
 from idolguard.sources.polite import CredentialsError
@@ -289,9 +290,7 @@ def watch(
                 ):
                     _report(report, as_json)
                 if urls and not stopper():
-                    for result in app.watcher.run_once():
-                        if as_json:
-                            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+                    app.watcher.run_once(progress=lambda r: print_watch_result(r, as_json))
                 if once:
                     break
                 _sleep_until_due(app.monitor.next_due_at(), max_sleep, stopper)
@@ -307,7 +306,7 @@ def _sleep_until_due(next_due: datetime | None, max_sleep: float, stopper: _Stop
         wait = min(max_sleep, max(1.0, (next_due - utcnow()).total_seconds()))
     end = time.monotonic() + wait
     while not stopper() and time.monotonic() < end:
-        time.sleep(min(0.5, end - time.monotonic()) if end > time.monotonic() else 0)
+        time.sleep(max(0.0, min(0.5, end - time.monotonic())))
 
 
 def _progress(done: int, total: int, what: str) -> None:
