@@ -185,6 +185,28 @@ class MonitorSettings:
     credentials_file: str = ""  # TOML: per-host request headers (cookies, tokens); never in the DB
 
 
+@dataclass(frozen=True)
+class WebSettings:
+    """The web app (``[web]``): where it listens, cookies, uploads and rate limits.
+
+    Limits are per client address and per minute or hour; behind a reverse
+    proxy set ``trust_forwarded_for`` so the address is the client's, not the
+    proxy's (and only then: a header anyone can send must not pick the key).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cookie_secure: str = "auto"  # "auto": Secure when the request came over HTTPS
+    trust_forwarded_for: bool = False
+    max_upload_mb: int = 100  # fan uploads and roster photos, per file
+    login_per_minute: int = 10  # sign-in attempts per client address
+    reports_per_hour: int = 20  # fan reports per client address
+    status_checks_per_hour: int = 60  # case-number + PIN lookups per client address
+    api_per_minute: int = 600  # signed-in requests per client address
+    fan_reports: bool = True  # the public report portal
+    default_language: str = "ko"  # when the browser states no preference we know
+
+
 def default_operator() -> str:
     try:
         user = getpass.getuser()
@@ -209,6 +231,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     operator: str = field(default_factory=default_operator)  # who the custody log names
     evidence_key: bytes | None = field(default=None, repr=False)
     smtp_password: str | None = field(default=None, repr=False)
@@ -314,6 +337,8 @@ def load_settings(
         settings = replace(
             settings, monitor=_section(MonitorSettings, data["monitor"], "monitor", file_path)
         )
+    if "web" in data:
+        settings = replace(settings, web=_section(WebSettings, data["web"], "web", file_path))
     _check_choices(settings, file_path)
     settings = replace(settings, smtp_password=_smtp_password(env, settings.smtp, file_path))
     if env.get(ENV_TSA_URL):
@@ -337,6 +362,7 @@ def load_settings(
         "smtp",
         "watch",
         "monitor",
+        "web",
         "operator",
     }
     unknown = sorted(set(data) - known)
@@ -382,6 +408,8 @@ def _check_choices(settings: Settings, file_path: Path | None) -> None:
         ),
         ("notices.language", settings.notices.language, ("ko", "en", "ko+en")),
         ("smtp.security", settings.smtp.security, ("starttls", "ssl", "none")),
+        ("web.cookie_secure", settings.web.cookie_secure, ("auto", "always", "never")),
+        ("web.default_language", settings.web.default_language, ("ko", "en")),
     )
     for name, value, allowed in choices:
         if value not in allowed:
@@ -407,6 +435,17 @@ def _check_choices(settings: Settings, file_path: Path | None) -> None:
     for name, number in positive.items():
         if number <= 0:
             raise ConfigError(f"{file_path}: monitor.{name} must be greater than 0")
+    web = settings.web
+    for name in (
+        "port",
+        "max_upload_mb",
+        "login_per_minute",
+        "reports_per_hour",
+        "status_checks_per_hour",
+        "api_per_minute",
+    ):
+        if getattr(web, name) <= 0:
+            raise ConfigError(f"{file_path}: web.{name} must be greater than 0")
     for name, number in not_negative.items():
         if number < 0:
             raise ConfigError(f"{file_path}: monitor.{name} must not be negative")

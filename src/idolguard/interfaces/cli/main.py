@@ -26,6 +26,7 @@ from idolguard.interfaces.cli.notices import notice_app, watch_urls
 from idolguard.interfaces.cli.review import capture, item_app, review_app
 from idolguard.interfaces.cli.roster import roster_app
 from idolguard.interfaces.cli.scan import scan
+from idolguard.interfaces.cli.serve import serve
 from idolguard.interfaces.cli.sources import sources_app, watch
 
 app = typer.Typer(
@@ -54,6 +55,7 @@ app.command("capture")(capture)
 app.command("verify")(verify)
 app.command("models")(models)
 app.command("scan")(scan)
+app.command("serve")(serve)
 app.command("demo")(demo)
 
 
