@@ -2,6 +2,22 @@
 
 from fastapi import APIRouter
 
-from idolguard.interfaces.web.routes import session
+from idolguard.interfaces.web.routes import (
+    cases,
+    dashboard,
+    notices,
+    reports,
+    review,
+    roster,
+    session,
+)
 
-ROUTERS: list[APIRouter] = [session.router]
+ROUTERS: list[APIRouter] = [
+    session.router,
+    dashboard.router,
+    review.router,
+    roster.router,
+    cases.router,
+    notices.router,
+    reports.router,
+]
