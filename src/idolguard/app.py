@@ -17,9 +17,11 @@ from idolguard.domain.banks import BankService
 from idolguard.domain.bundles import BundleExporter
 from idolguard.domain.cases import CaseService
 from idolguard.domain.custody import CustodyLog
+from idolguard.domain.dashboard import DashboardService
 from idolguard.domain.evidence import EvidenceService
 from idolguard.domain.intake import IntakeService
 from idolguard.domain.monitor import MonitorService
+from idolguard.domain.reports import FanReportService
 from idolguard.domain.retention import RetentionService
 from idolguard.domain.retro import RetroMatcher
 from idolguard.domain.review import ReviewService
@@ -89,7 +91,13 @@ class IdolGuard:
             self.database, self.analysis, self.cases, self.evidence, settings.review
         )
         self.review = ReviewService(
-            self.database, settings, self.cases, self.banks, self.blobs, self.custody
+            self.database,
+            settings,
+            self.cases,
+            self.banks,
+            self.blobs,
+            self.custody,
+            self.analysis,
         )
         self.retro = RetroMatcher(self.analysis, self.banks, self.triage)
         self.banks.add_listener(self.retro.on_bank_added)
@@ -109,6 +117,9 @@ class IdolGuard:
             self.platform_directory,
         )
         self.triage.add_listener(self.notices.on_item_opened)
+        self.reports = FanReportService(
+            self.database, self.intake, self.cases, self.roster, self.custody
+        )
         self.watcher = UrlWatcher(
             self.database,
             settings,
@@ -126,6 +137,7 @@ class IdolGuard:
             lambda: self.scanner(workers=0, triage=False),
         )
         self.accounts = AccountService(self.database, self.custody)
+        self.dashboard = DashboardService(self.database)
 
     def tenant(self, slug: str) -> IdolGuard:
         """The services of one agency (built once, closed with this instance)."""

@@ -40,6 +40,7 @@ ACTIONS = frozenset(
         "anchor",  # chain head timestamped
         "source",  # monitored source added / paused / resumed / removed
         "account",  # tenant, user, role, token or session change; sign-in failures
+        "report",  # fan report submitted / withdrawn / captured
     }
 )
 

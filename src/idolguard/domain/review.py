@@ -10,18 +10,23 @@ and both are logged.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from idolguard.config import Settings
 from idolguard.domain.banks import BankService
 from idolguard.domain.cases import CaseService, ItemView
 from idolguard.domain.custody import CustodyLog
+from idolguard.domain.findings import item_findings
 from idolguard.evidence.previews import first_picture, render_preview
+from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
-from idolguard.storage.models import Artist, Item
+from idolguard.storage.models import Artist, Item, Media
 
 
 class ReviewError(ValueError):
@@ -45,6 +50,7 @@ class ReviewService:
         banks: BankService,
         blobs: BlobStore,
         custody: CustodyLog,
+        analysis: AnalysisStore | None = None,
     ) -> None:
         self.db = database
         self.settings = settings
@@ -52,6 +58,7 @@ class ReviewService:
         self.banks = banks
         self.blobs = blobs
         self.custody = custody
+        self.analysis = analysis if analysis is not None else AnalysisStore(database)
 
     def confirm(
         self, item_id: int, *, actor: str, reason: str, artist_id: int | None = None
@@ -161,3 +168,70 @@ class ReviewService:
             details={"preview": out.name, "blurred": not reveal},
         )
         return out
+
+    def preview_png(self, item_id: int, *, actor: str, reveal: bool) -> bytes:
+        """The item's preview as PNG bytes: blurred and greyscaled unless ``reveal``.
+
+        Blurred previews are rendered once and kept as working copies under
+        ``working_dir/previews`` (named by content, so every item showing the
+        same file shares one); showing them is not logged, or listing a queue
+        would flood the custody log. Revealed previews are rendered on demand,
+        never written to disk, and every reveal is logged (action ``reveal``).
+        """
+        view = self.cases.get_item(item_id)
+        side = self.settings.evidence.preview_side
+        if not reveal:
+            cached = self._preview_dir() / f"{view.sha256}-{side}-blurred.png"
+            if cached.is_file():
+                return cached.read_bytes()
+            data = self._render(item_id, view.sha256, blur=True)
+            _write_atomically(cached, data)
+            return data
+        data = self._render(item_id, view.sha256, blur=False)
+        self.custody.record(
+            actor=actor,
+            action="reveal",
+            subject=f"item:{item_id}",
+            details={"preview": "in memory (not stored)", "blurred": False, "sha256": view.sha256},
+        )
+        return data
+
+    def _preview_dir(self) -> Path:
+        return self.settings.working_dir / "previews"
+
+    def _render(self, item_id: int, sha256: str, *, blur: bool) -> bytes:
+        if not self.blobs.contains(sha256):
+            raise ReviewError(f"item {item_id} has no stored original to preview")
+        side = self.settings.evidence.preview_side
+        with self.blobs.local_path(sha256) as path:
+            picture = first_picture(path, self.settings.limits, side)
+        return render_preview(picture, blur=blur, max_side=side)
+
+    def findings(self, item_id: int) -> dict[str, Any]:
+        """What the stored analysis of the item's file shows a reviewer (see ``findings``)."""
+        view = self.cases.get_item(item_id)
+        results, _versions = self.analysis.stored_results(view.sha256)
+        with self.db.session() as session:
+            media = session.get(Media, view.sha256)
+            width = media.width if media else None
+            height = media.height if media else None
+        return item_findings(
+            results,
+            self.settings.evidence.preview_side,
+            width,
+            height,
+            media_type=view.media_type,
+        )
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` so that readers never see half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".preview-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise

@@ -591,3 +591,33 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FanReport(Base):
+    """A fan's report of content (a URL and/or a file), checked later with its number and PIN.
+
+    Only the PIN's argon2id hash is kept. ``item_id`` is the review item the
+    report opened or joined; a URL-only report has none until staff capture it.
+    """
+
+    __tablename__ = "fan_report"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)  # R-XXXXXXXX
+    pin_hash: Mapped[str] = mapped_column(Text)
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("item.id", ondelete="SET NULL"), index=True
+    )
+    artist_id: Mapped[int | None] = mapped_column(ForeignKey("artist.id", ondelete="SET NULL"))
+    url: Mapped[str | None] = mapped_column(Text)  # normalised (no fragment)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(Text)  # minimal; only when the fan gives it
+    language: Mapped[str] = mapped_column(String(8), default="ko")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("fan_report.id", ondelete="SET NULL")
+    )
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()

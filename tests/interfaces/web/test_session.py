@@ -112,7 +112,7 @@ def test_every_answer_carries_security_headers(sqlite_web: Web) -> None:
     csp = answer.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert answer.headers["x-frame-options"] == "DENY"
-    assert answer.headers["referrer-policy"] == "no-referrer"
+    assert answer.headers["referrer-policy"] == "same-origin"
 
 
 def test_openapi_schema_documents_the_api(sqlite_web: Web) -> None:

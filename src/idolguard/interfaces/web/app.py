@@ -39,7 +39,7 @@ SECURITY_HEADERS = {
     ),
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",  # no-referrer would make browsers send "Origin: null"
     "cross-origin-opener-policy": "same-origin",
 }
 
@@ -109,6 +109,7 @@ def create_app(installation: IdolGuard, settings: WebSettings | None = None) -> 
         summary="Protect artists from deepfakes and non-consensual imagery",
         docs_url="/api/docs",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
         openapi_url="/api/openapi.json",
     )
     state = WebState(installation, web_settings)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from idolguard.domain.cases import CaseError
+from idolguard.domain.dashboard import DashboardError
 from idolguard.domain.intake import IntakeError
 from idolguard.domain.review import ReviewError
 from idolguard.domain.roster import RosterError
@@ -21,7 +22,15 @@ class NotFound(LookupError):
 
 def domain_errors() -> tuple[type[Exception], ...]:
     """Errors whose message is written for people and safe to show them."""
-    return (CaseError, IntakeError, ReviewError, RosterError, NoticeError, MediaError)
+    return (
+        CaseError,
+        DashboardError,
+        IntakeError,
+        ReviewError,
+        RosterError,
+        NoticeError,
+        MediaError,
+    )
 
 
 def found(getter: Callable[..., _T], *args: object) -> _T:

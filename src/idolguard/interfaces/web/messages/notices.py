@@ -1,0 +1,182 @@
+"""Messages of the takedown notice pages (``notices.*``)."""
+
+MESSAGES = {
+    "notices.title": {"en": "Takedown notices", "ko": "삭제 요청"},
+    "notices.new": {"en": "Draft a notice", "ko": "삭제 요청서 작성"},
+    "notices.empty": {"en": "No notices yet.", "ko": "아직 삭제 요청이 없습니다."},
+    # table
+    "notices.col.number": {"en": "Notice", "ko": "요청 번호"},
+    "notices.col.case": {"en": "Case", "ko": "사건"},
+    "notices.col.platform": {"en": "Platform", "ko": "플랫폼"},
+    "notices.col.regime": {"en": "Legal basis", "ko": "법적 근거"},
+    "notices.col.status": {"en": "Status", "ko": "상태"},
+    "notices.col.sent": {"en": "Sent", "ko": "발송"},
+    "notices.col.due": {"en": "Due", "ko": "처리 기한"},
+    "notices.col.urls": {"en": "URLs", "ko": "URL 수"},
+    "notices.open": {"en": "Open", "ko": "열기"},
+    "notices.auto": {"en": "auto", "ko": "자동"},
+    "notices.overdue": {"en": "overdue", "ko": "기한 초과"},
+    # filters
+    "notices.filter.status": {"en": "Status", "ko": "상태"},
+    "notices.filter.any": {"en": "Any status", "ko": "모든 상태"},
+    "notices.filter.overdue": {"en": "Overdue only", "ko": "기한 초과만"},
+    "notices.filter.apply": {"en": "Filter", "ko": "필터 적용"},
+    # deadlines panel
+    "notices.deadlines.title": {"en": "Deadlines", "ko": "처리 기한"},
+    "notices.deadlines.none": {
+        "en": "No notice is overdue or due within 24 hours.",
+        "ko": "기한이 지났거나 24시간 안에 기한이 되는 요청이 없습니다.",
+    },
+    "notices.deadlines.overdue": {"en": "Overdue", "ko": "기한 초과"},
+    "notices.deadlines.soon": {"en": "Due within 24 hours", "ko": "24시간 내 기한"},
+    "notices.deadlines.late_by": {
+        "en": "{hours} h past the deadline",
+        "ko": "기한을 {hours}시간 넘김",
+    },
+    "notices.deadlines.escalate": {"en": "Where to escalate", "ko": "추가 조치 경로"},
+    # statuses
+    "notices.status.drafted": {"en": "draft", "ko": "작성됨"},
+    "notices.status.sent": {"en": "sent", "ko": "발송됨"},
+    "notices.status.acknowledged": {"en": "acknowledged", "ko": "접수 확인"},
+    "notices.status.removed": {"en": "removed", "ko": "삭제됨"},
+    "notices.status.rejected": {"en": "rejected", "ko": "거부됨"},
+    "notices.status.counter_noticed": {"en": "counter-notice", "ko": "이의 통지"},
+    "notices.status.withdrawn": {"en": "withdrawn", "ko": "철회됨"},
+    # regimes (short names; the full names come from the regime itself)
+    "notices.regime.take_it_down": {
+        "en": "US TAKE IT DOWN Act (48 h)",
+        "ko": "미국 TAKE IT DOWN 법 (48시간)",
+    },
+    "notices.regime.dmca": {
+        "en": "DMCA §512(c)(3) takedown",
+        "ko": "DMCA §512(c)(3) 저작권 게시 중단 요청",
+    },
+    "notices.regime.dsa": {
+        "en": "EU Digital Services Act Art. 16",
+        "ko": "EU 디지털서비스법 제16조 신고",
+    },
+    "notices.regime.kr_tba": {
+        "en": "Korean deletion request (TBA Art. 22-5)",
+        "ko": "불법촬영물등 삭제요청 (전기통신사업법 제22조의5)",
+    },
+    "notices.regime.kcsc": {
+        "en": "Report to the KCSC",
+        "ko": "방송통신심의위원회 신고",
+    },
+    "notices.regime.auto": {
+        "en": "Best fit for each platform",
+        "ko": "플랫폼별 가장 적합한 근거 자동 선택",
+    },
+    # categories and languages
+    "notices.category.auto": {
+        "en": "From the explicitness scores",
+        "ko": "선정성 점수로 자동 판단",
+    },
+    "notices.category.intimate": {"en": "Intimate (sexual)", "ko": "성적 영상물"},
+    "notices.category.non_intimate": {"en": "Not intimate", "ko": "성적이지 않은 콘텐츠"},
+    "notices.language.ko": {"en": "Korean", "ko": "한국어"},
+    "notices.language.en": {"en": "English", "ko": "영어"},
+    "notices.language.ko+en": {"en": "Korean and English", "ko": "한국어와 영어"},
+    # draft form
+    "notices.form.case": {"en": "Case", "ko": "사건"},
+    "notices.form.choose_case": {
+        "en": "Choose the case to draft notices for.",
+        "ko": "삭제 요청서를 작성할 사건을 선택하세요.",
+    },
+    "notices.form.no_cases": {"en": "There are no open cases.", "ko": "열린 사건이 없습니다."},
+    "notices.form.continue": {"en": "Continue", "ko": "계속"},
+    "notices.form.regime": {"en": "Legal basis", "ko": "법적 근거"},
+    "notices.form.platform": {"en": "Platform", "ko": "플랫폼"},
+    "notices.form.platform_auto": {
+        "en": "Automatic, from the items' addresses (one notice per platform)",
+        "ko": "항목 주소로 자동 판단 (플랫폼마다 요청서 1건)",
+    },
+    "notices.form.items": {"en": "Items to name", "ko": "요청서에 포함할 항목"},
+    "notices.form.items_hint": {
+        "en": "Only confirmed items can be named. Leave all unticked to name every confirmed item.",
+        "ko": "확인된 항목만 포함할 수 있습니다. 모두 선택하지 않으면 확인된 항목 전체가 "
+        "포함됩니다.",
+    },
+    "notices.form.no_items": {
+        "en": "This case has no items.",
+        "ko": "이 사건에는 항목이 없습니다.",
+    },
+    "notices.form.category": {"en": "Content category", "ko": "콘텐츠 분류"},
+    "notices.form.language": {"en": "Language of the notice", "ko": "요청서 언어"},
+    "notices.form.explanation": {
+        "en": "Explanation (the reviewer's reasoning, added to the notice)",
+        "ko": "설명 (검토자의 판단 근거, 요청서에 추가됩니다)",
+    },
+    "notices.form.recipient": {
+        "en": "Recipient (optional: e-mail or web-form URL instead of the directory's)",
+        "ko": "수신처 (선택: 디렉터리 대신 사용할 이메일 또는 웹 양식 URL)",
+    },
+    "notices.form.owns_copyright": {
+        "en": "The agency owns the copyright of the source photo or video (needed for DMCA)",
+        "ko": "소속사가 원본 사진·영상의 저작권을 보유함 (DMCA에 필요)",
+    },
+    "notices.form.copyrighted_work": {
+        "en": "Copyrighted work the content copies (DMCA)",
+        "ko": "콘텐츠가 복제한 저작물 (DMCA)",
+    },
+    "notices.form.submit": {"en": "Draft notices", "ko": "요청서 작성"},
+    "notices.form.draft_note": {
+        "en": "Drafting sends nothing: you review each notice before sending it.",
+        "ko": "작성만으로는 아무것도 발송되지 않습니다. 발송 전에 각 요청서를 검토하세요.",
+    },
+    # detail page
+    "notices.detail.recipient": {"en": "Recipient", "ko": "수신처"},
+    "notices.detail.channel.email": {"en": "e-mail", "ko": "이메일"},
+    "notices.detail.channel.webform": {"en": "web form", "ko": "웹 양식"},
+    "notices.detail.language": {"en": "Language", "ko": "언어"},
+    "notices.detail.category": {"en": "Category", "ko": "분류"},
+    "notices.detail.created": {"en": "Drafted", "ko": "작성"},
+    "notices.detail.reference": {"en": "Platform reference", "ko": "플랫폼 접수 번호"},
+    "notices.detail.follow_up_of": {"en": "Follows", "ko": "이전 요청"},
+    "notices.detail.time_left": {"en": "{hours} h left", "ko": "{hours}시간 남음"},
+    "notices.detail.overdue_by": {
+        "en": "overdue by {hours} h",
+        "ko": "기한을 {hours}시간 넘김",
+    },
+    "notices.detail.last_error": {"en": "Last error", "ko": "마지막 오류"},
+    "notices.detail.text": {"en": "Notice text", "ko": "요청서 본문"},
+    "notices.detail.subject": {"en": "Subject", "ko": "제목"},
+    "notices.detail.fields": {"en": "Required fields", "ko": "필수 항목"},
+    "notices.detail.items": {"en": "Items named", "ko": "포함된 항목"},
+    "notices.detail.item_removed": {"en": "removed {when}", "ko": "{when} 삭제됨"},
+    "notices.detail.events": {"en": "History", "ko": "처리 이력"},
+    "notices.detail.escalations": {
+        "en": "If the platform does not act",
+        "ko": "플랫폼이 조치하지 않는 경우",
+    },
+    "notices.action.send": {"en": "Send…", "ko": "발송…"},
+    "notices.action.send_confirm": {
+        "en": "Send this notice by e-mail to {recipient}? The legal deadline starts now, and "
+        "the message cannot be recalled.",
+        "ko": "이 요청서를 {recipient}(으)로 이메일 발송할까요? 지금부터 법정 처리 기한이 "
+        "시작되며 발송 후에는 취소할 수 없습니다.",
+    },
+    "notices.action.send_now": {"en": "Send now", "ko": "지금 발송"},
+    "notices.action.webform": {
+        "en": "This platform takes notices through a web form: download the package, submit "
+        "it at {recipient}, then record it below as sent with the platform's reference.",
+        "ko": "이 플랫폼은 웹 양식으로 접수합니다. 패키지를 내려받아 {recipient}에서 "
+        "제출한 뒤, 아래에서 플랫폼 접수 번호와 함께 '발송됨'으로 기록하세요.",
+    },
+    "notices.action.package": {
+        "en": "Download package (PDF, JSON, text)",
+        "ko": "패키지 내려받기 (PDF, JSON, 텍스트)",
+    },
+    "notices.action.mark": {"en": "Record an update", "ko": "처리 상태 기록"},
+    "notices.action.mark_status": {"en": "New status", "ko": "새 상태"},
+    "notices.action.mark_note": {"en": "Note (what the platform said)", "ko": "메모 (플랫폼 답변)"},
+    "notices.action.mark_reference": {
+        "en": "Platform reference (ticket number)",
+        "ko": "플랫폼 접수 번호",
+    },
+    "notices.action.mark_submit": {"en": "Record", "ko": "기록"},
+    "notices.action.closed": {
+        "en": "This notice is closed: no further status can be recorded.",
+        "ko": "종료된 요청입니다. 더 이상 상태를 기록할 수 없습니다.",
+    },
+}

@@ -1,0 +1,263 @@
+"""The access matrix: every route against every role, and every agency against the others.
+
+Routes are enumerated from the app itself, so a new route is covered the
+moment it exists: it must either depend on ``require(permission)`` or be on
+the short list of deliberately public routes below. Each role must get
+exactly what ``domain.accounts.PERMISSIONS`` grants (403 otherwise, and
+never a 401 with valid credentials); another agency's admin, who holds every
+permission in their own agency, must find none of this agency's objects.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from idolguard.config import Settings
+from idolguard.domain.accounts import ROLES, allowed
+from idolguard.interfaces.web.routes import ROUTERS
+from tests.helpers import face_photo, sample
+from tests.interfaces.web.conftest import Web
+from tests.interfaces.web.test_notices import _confirmed_case, _notice_web
+from tests.smtp import LoopbackSMTP
+
+PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("GET", "/lang/{code}"),
+    ("GET", "/report"),
+    ("GET", "/report/{agency}"),
+    ("GET", "/report/{agency}/status"),
+    ("POST", "/api/v1/public/{agency}/reports"),
+    ("POST", "/api/v1/public/{agency}/reports/status"),
+    ("POST", "/api/v1/public/{agency}/reports/withdraw"),
+}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _permission(route: APIRoute) -> str | None:
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        permission = getattr(dependency.call, "permission", None)
+        if permission:
+            return str(permission)
+        pending.extend(dependency.dependencies)
+    return None
+
+
+def all_routes() -> list[tuple[str, str, str | None]]:
+    found = []
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                for method in sorted(route.methods):
+                    found.append((method, route.path, _permission(route)))
+    return found
+
+
+@dataclass
+class Arranged:
+    item_id: int  # a confirmed item with a case and a notice
+    queued_id: int  # an item still in the queue
+    artist_id: int
+    case: str
+    notice: str
+    report: str
+    pin: str
+    secrets: list[str]  # strings that identify the agency's data
+
+
+def arrange(web: Web) -> Arranged:
+    agency = web.agency("stella")
+    artist = agency.roster.add_artist(
+        "Yao Stella", [face_photo("yaoming.jpg")], aliases=["야오 스텔라"]
+    )
+    item_id, case = _confirmed_case(web)
+    queued = agency.intake.add_file(sample("chelsea.jpg"), actor="t", source={"platform": "x"})
+    drafted = web.api("legal").post("/api/v1/notices", json={"case": case})
+    assert drafted.status_code == 201, drafted.text
+    notice = drafted.json()["notices"][0]["number"]
+    report = agency.reports.submit(
+        artist_id=None,
+        url="https://forum.example/thread/9",
+        upload=None,
+        upload_name=None,
+        description="seen on a forum",
+        contact=None,
+        language="en",
+    )
+    item = agency.cases.get_item(item_id)
+    return Arranged(
+        item_id,
+        queued.item_id,
+        artist.id,
+        case,
+        notice,
+        report.number,
+        report.pin,
+        [item.sha256, case, notice, "Yao Stella", report.number],
+    )
+
+
+@pytest.fixture
+def matrix(
+    sqlite_settings: Settings, tmp_path: Path, smtp_server: LoopbackSMTP
+) -> Iterator[tuple[Web, Arranged]]:
+    web = _notice_web(sqlite_settings, tmp_path, smtp_server)
+    try:
+        yield web, arrange(web)
+    finally:
+        web.close()
+        web.installation.close()
+
+
+def fill(path: str, data: Arranged, agency: str = "stella") -> str:
+    """The route's path with this agency's objects in its parameters."""
+    values = {
+        "item_id": str(data.item_id),
+        "artist_id": str(data.artist_id),
+        "agency": agency,
+        "code": "en",
+    }
+    if path.startswith(("/api/v1/cases", "/cases")):
+        values["number"] = data.case
+    elif path.startswith(("/api/v1/notices", "/notices")):
+        values["number"] = data.notice
+    elif path.startswith("/api/v1/reports"):
+        values["number"] = data.report
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise AssertionError(f"the matrix does not know how to fill {{{name}}} in {path}")
+        return values[name]
+
+    return re.sub(r"\{([a-z_]+)\}", value, path)
+
+
+def call(client: TestClient, method: str, url: str, body: Any = None) -> int:
+    if method in UNSAFE:
+        return client.request(method, url, json=body if body is not None else {}).status_code
+    return client.request(method, url, follow_redirects=False).status_code
+
+
+def test_every_route_is_protected_or_deliberately_public() -> None:
+    unprotected = {
+        (method, path)
+        for method, path, permission in all_routes()
+        if permission is None and (method, path) not in PUBLIC
+    }
+    assert not unprotected, f"routes without require(...): {sorted(unprotected)}"
+    stale = PUBLIC - {(method, path) for method, path, _ in all_routes()}
+    assert not stale, f"PUBLIC lists routes that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_what_its_permissions_grant(
+    matrix: tuple[Web, Arranged], role: str
+) -> None:
+    web, data = matrix
+    client = web.api(role)
+    routes = [r for r in all_routes() if r[2] is not None]
+    # Reads first, so changes made by allowed roles cannot hide a refusal.
+    routes.sort(key=lambda r: (r[0] in UNSAFE, r[0] == "DELETE", r[1]))
+    wrong = []
+    for method, path, permission in routes:
+        assert permission is not None
+        status = call(client, method, fill(path, data))
+        expected_refusal = not allowed(role, permission)
+        if status == 401 or (status == 403) != expected_refusal:
+            wrong.append(f"{method} {path} ({permission}): {status}")
+    assert not wrong, f"{role}: " + "; ".join(wrong)
+
+
+# Bodies that pass validation, so that only the lookup can refuse.
+BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/api/v1/items/{item_id}/confirm"): {"reason": "cross-agency attempt"},
+    ("POST", "/api/v1/items/{item_id}/dismiss"): {"reason": "cross-agency attempt"},
+    ("POST", "/api/v1/artists/{artist_id}/aliases"): {"aliases": ["x"]},
+    ("POST", "/api/v1/cases/{number}/status"): {"status": "closed", "reason": "cross-agency"},
+    ("POST", "/api/v1/cases/{number}/items"): {"item_ids": [1]},
+    ("POST", "/api/v1/notices/{number}/status"): {"status": "acknowledged"},
+}
+
+
+def test_another_agency_finds_none_of_this_agencys_objects(
+    matrix: tuple[Web, Arranged],
+) -> None:
+    web, data = matrix
+    nova = web.api("admin", "nova")
+    leaks = []
+    for method, path, permission in all_routes():
+        if "{" not in path or path == "/lang/{code}":
+            continue
+        if permission is None and not path.startswith("/api/v1/public/"):
+            continue  # public pages take only the agency's name: nothing to find
+        if (method, path) == ("POST", "/api/v1/public/{agency}/reports"):
+            continue  # creates a report in the agency named: no object to find
+        body = BODIES.get((method, path))
+        if path.startswith("/api/v1/public/"):
+            body = {"number": data.report, "pin": data.pin}
+        url = fill(path, data, agency="nova")
+        if method in UNSAFE:
+            answer = nova.request(method, url, json=body if body is not None else {})
+        else:
+            answer = nova.request(method, url, follow_redirects=False)
+        multipart = path.endswith("/photos")
+        acceptable = {404, 422} if multipart else {404}
+        if answer.status_code not in acceptable:
+            leaks.append(f"{method} {path}: {answer.status_code}")
+        else:
+            asked = url + json.dumps(body)  # an error may echo what was asked, nothing more
+            named = [s for s in data.secrets if s in answer.text and s not in asked]
+            if named:
+                leaks.append(f"{method} {path}: answer names this agency's {named}")
+    assert not leaks, "; ".join(leaks)
+
+    for method, path, permission in all_routes():
+        if method != "GET" or "{" in path or permission is None:
+            continue
+        answer = nova.get(path, follow_redirects=False)
+        assert answer.status_code == 200, f"{path}: {answer.status_code}"
+        named = [s for s in data.secrets if s in answer.text]
+        assert not named, f"{path} shows another agency's {named}"
+
+    # Nothing above changed this agency's data.
+    agency = web.agency("stella")
+    assert agency.cases.get_item(data.item_id).state == "confirmed"
+    assert agency.cases.get_item(data.queued_id).state == "new"
+    assert agency.cases.get_case(data.case).status == "open"
+    assert agency.notices.get(data.notice).status == "drafted"
+    assert [a.name for a in agency.roster.list_artists()] == ["Yao Stella"]
+
+
+def test_a_session_in_one_agency_cannot_reach_another_by_id(
+    matrix: tuple[Web, Arranged],
+) -> None:
+    web, data = matrix
+    nova = web.browser("admin", "nova")
+    for url in (
+        f"/items/{data.item_id}",
+        f"/cases/{data.case}",
+        f"/notices/{data.notice}",
+        f"/roster/{data.artist_id}",
+        f"/api/v1/items/{data.item_id}/preview",
+    ):
+        assert nova.get(url).status_code == 404, url
+    refused = nova.post(
+        f"/api/v1/items/{data.item_id}/preview/reveal", headers={"X-CSRF-Token": nova.csrf}
+    )
+    assert refused.status_code == 404
+    stella = web.browser("reviewer")
+    assert stella.get(f"/items/{data.item_id}").status_code == 200
