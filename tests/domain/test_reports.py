@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 from argon2 import PasswordHasher
 
 from idolguard.app import IdolGuard
@@ -235,3 +236,21 @@ def test_normalise_url() -> None:
         "https://User@www.example.com:8443/A/b?q=1"
     )
     assert normalise_url("http://example.com") == "http://example.com/"
+
+
+def test_retention_drops_fan_contacts_once_the_report_is_settled(
+    reports_app: IdolGuard,
+) -> None:
+    app = reports_app
+    waiting = _submit(app, url="https://forum.example/t/1", contact="fan@example.org")
+    open_one = _submit(app, upload=sample("coffee.jpg"), contact="other@example.org")
+    with app.database.session() as session:
+        session.execute(update(FanReport).values(created_at=utcnow() - timedelta(days=400)))
+    report = app.retention.apply(actor="t", dry_run=True)
+    assert report.report_contacts_purged == [waiting.number]  # its item is still open
+    app.retention.apply(actor="t")
+    with app.database.session() as session:
+        contacts = dict(session.execute(select(FanReport.number, FanReport.contact)).all())
+    assert contacts == {waiting.number: None, open_one.number: "other@example.org"}
+    purged = [e for e in app.custody.entries() if e.action == "delete"]
+    assert [e.details["field"] for e in purged] == ["contact"]

@@ -10,16 +10,24 @@ deletion itself is accountable. Fans' contact details are dropped earlier.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from idolguard.config import RetentionSettings
 from idolguard.domain.cases import STATES
 from idolguard.domain.custody import CustodyLog
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
-from idolguard.storage.models import ArtistPhoto, BankContent, Evidence, Item, utcnow
+from idolguard.storage.models import (
+    ArtistPhoto,
+    BankContent,
+    Evidence,
+    FanReport,
+    Item,
+    utcnow,
+)
 
 OPEN_STATES = frozenset({"new", "in_review", "reappeared", "confirmed", "notice_sent"})
 
@@ -29,6 +37,7 @@ class RetentionReport:
     deleted_items: list[int] = field(default_factory=list)
     deleted_originals: list[str] = field(default_factory=list)
     contacts_purged: list[int] = field(default_factory=list)
+    report_contacts_purged: list[str] = field(default_factory=list)  # fan report numbers
     dry_run: bool = False
 
     def to_json(self) -> dict[str, object]:
@@ -37,6 +46,7 @@ class RetentionReport:
             "deleted_items": self.deleted_items,
             "deleted_originals": self.deleted_originals,
             "contacts_purged": self.contacts_purged,
+            "report_contacts_purged": self.report_contacts_purged,
         }
 
 
@@ -106,6 +116,7 @@ class RetentionService:
                             subject=f"item:{item.id}",
                             details={"rule": "reporter contact", "field": "reporter_contact"},
                         )
+                self._purge_report_contacts(session, cutoff, report, actor, dry_run)
             session.flush()
             if dry_run:
                 session.rollback()
@@ -125,3 +136,39 @@ class RetentionService:
                     details={"sha256": sha256, "what": "evidentiary copy"},
                 )
         return report
+
+    def _purge_report_contacts(
+        self,
+        session: Session,
+        cutoff: datetime,
+        report: RetentionReport,
+        actor: str,
+        dry_run: bool,
+    ) -> None:
+        """Fans' contacts on their reports go by the same rule as on items.
+
+        A report's contact is kept while its item is still being worked on (the
+        agency may need to ask the fan something); a report without an item, or
+        whose item is closed or gone, keeps it ``reporter_contact_days`` after
+        it was made.
+        """
+        query = (
+            select(FanReport)
+            .outerjoin(Item, Item.id == FanReport.item_id)
+            .where(
+                FanReport.contact.is_not(None),
+                FanReport.created_at < cutoff,
+                or_(Item.id.is_(None), Item.state.not_in(OPEN_STATES)),
+            )
+        )
+        for fan_report in session.scalars(query):
+            report.report_contacts_purged.append(fan_report.number)
+            if not dry_run:
+                fan_report.contact = None
+                self.custody.append(
+                    session,
+                    actor=actor,
+                    action="delete",
+                    subject=f"report:{fan_report.id}",
+                    details={"rule": "reporter contact", "field": "contact"},
+                )
