@@ -8,8 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
 from argon2 import PasswordHasher
+from sqlalchemy import select, update
 
 from idolguard.app import IdolGuard
 from idolguard.domain.reports import (
