@@ -21,6 +21,7 @@ from idolguard.domain.dashboard import DashboardService
 from idolguard.domain.evidence import EvidenceService
 from idolguard.domain.intake import IntakeService
 from idolguard.domain.monitor import MonitorService
+from idolguard.domain.portal import PortalService
 from idolguard.domain.reports import FanReportService
 from idolguard.domain.retention import RetentionService
 from idolguard.domain.retro import RetroMatcher
@@ -119,6 +120,9 @@ class IdolGuard:
         self.triage.add_listener(self.notices.on_item_opened)
         self.reports = FanReportService(
             self.database, self.intake, self.cases, self.roster, self.custody
+        )
+        self.portal = PortalService(
+            self.database, self.custody, self.notices.stats, self.platform_directory
         )
         self.watcher = UrlWatcher(
             self.database,

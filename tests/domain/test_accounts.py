@@ -529,7 +529,7 @@ def test_permission_table() -> None:
         "sources.read",
     ]
     admin_only = [a for a in PERMISSIONS if not any(allowed(r, a) for r in ROLES[1:])]
-    assert admin_only == ["roster.write", "sources.write", "users.manage"]
+    assert admin_only == ["roster.write", "sources.write", "users.manage", "portal.write"]
     assert [a for a in PERMISSIONS if allowed("reviewer", a) != allowed("legal", a)] == [
         "review.decide",
         "evidence.export",
@@ -552,6 +552,7 @@ def test_permission_table() -> None:
         "sources.write",
         "dashboard.read",
         "users.manage",
+        "portal.write",
     }
     assert required <= set(PERMISSIONS)
 

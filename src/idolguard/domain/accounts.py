@@ -82,6 +82,7 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "sources.write": _ADMIN,
     "audit.read": _LEGAL,
     "users.manage": _ADMIN,
+    "portal.write": _ADMIN,
 }
 
 TOKEN_PREFIX = "igt_"
@@ -120,6 +121,7 @@ def allowed(role: str, action: str) -> bool:
     sources.write        yes    -         -      -
     audit.read           yes    -         yes    -
     users.manage         yes    -         -      -
+    portal.write         yes    -         -      -
     ===================  =====  ========  =====  ======
 
     Why: reviewers judge content, so they decide and must see it unblurred;
@@ -127,7 +129,9 @@ def allowed(role: str, action: str) -> bool:
     to see what they certify; viewers (management, the artist's team) follow
     progress but never see unblurred abuse material nor act. What is
     monitored and who is protected (sources, roster) changes what the system
-    collects, so only admins change it.
+    collects, so only admins change it; what the public portal says in the
+    agency's name (its statement, contact, artist list) is the agency
+    speaking, so only admins change that too.
 
     An unknown action or role raises ``ValueError``: a typo in a permission
     check must fail loudly, not silently allow or deny.

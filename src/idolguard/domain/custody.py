@@ -41,6 +41,7 @@ ACTIONS = frozenset(
         "source",  # monitored source added / paused / resumed / removed
         "account",  # tenant, user, role, token or session change; sign-in failures
         "report",  # fan report submitted / withdrawn / captured
+        "portal",  # an agency's own text on its public portal pages set / cleared
     }
 )
 

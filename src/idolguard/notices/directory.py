@@ -81,6 +81,7 @@ _PLATFORM_KEYS = (
     "escalation",
     "checked",
     "notes",
+    "fan_help",
     "contacts",
 )
 _CONTACT_KEYS = ("channel", "address", "regimes", "languages", "note")
@@ -137,6 +138,9 @@ class Platform:
     checked: str  # "YYYY-MM" a person last verified the contacts; "" = never
     notes: str
     contacts: tuple[Contact, ...]
+    # The platform's own page telling its users how to report a post; the fan guidance
+    # links to it. Not a notice address: fans report as users, agencies by notice.
+    fan_help: str | None = None
 
     @property
     def is_authority(self) -> bool:
@@ -171,6 +175,7 @@ class Platform:
             "checked": self.checked,
             "notes": self.notes,
             "contacts": [contact.to_json() for contact in self.contacts],
+            "fan_help": self.fan_help,
         }
 
 
@@ -416,6 +421,9 @@ class _Reader:
                 ' the contacts, like "2025-06"',
             )
         notes = self.text(table, "notes", path).strip()
+        fan_help = self.text(table, "fan_help", path) or None
+        if fan_help is not None:
+            self.check_webform(fan_help, f"{path}.fan_help")
         contacts = self.contacts(table, path, regimes)
         return Platform(
             key=key,
@@ -431,6 +439,7 @@ class _Reader:
             checked=checked,
             notes=notes,
             contacts=contacts,
+            fan_help=fan_help,
         )
 
     def check_escalation(self, platform: Platform, path: str, kinds: dict[str, str]) -> None:

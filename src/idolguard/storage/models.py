@@ -621,3 +621,22 @@ class FanReport(Base):
     )
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column()
+
+
+class PortalBlock(Base):
+    """One piece of an agency's own text on its public portal pages, in one language.
+
+    ``html`` is stored already sanitised (``domain.portal.sanitise_html``), so a
+    page can show it as it is; it is sanitised again when shown, in case the
+    allow-list was tightened since it was saved.
+    """
+
+    __tablename__ = "portal_block"
+    __table_args__ = (UniqueConstraint("key", "language", name="uq_portal_block_key_language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(32))  # "statement" | "contact" | "artists"
+    language: Mapped[str] = mapped_column(String(8))  # "ko" | "en"
+    html: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(Text)
