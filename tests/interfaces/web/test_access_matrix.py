@@ -41,6 +41,10 @@ PUBLIC = {
     ("POST", "/api/v1/public/{agency}/reports"),
     ("POST", "/api/v1/public/{agency}/reports/status"),
     ("POST", "/api/v1/public/{agency}/reports/withdraw"),
+    ("GET", "/guide"),
+    ("GET", "/guide/{topic}"),
+    ("GET", "/report/{agency}/guide"),
+    ("GET", "/report/{agency}/guide/{topic}"),
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -97,6 +101,7 @@ def arrange(web: Web) -> Arranged:
         contact=None,
         language="en",
     )
+    agency.portal.set_block("statement", "en", "<p>Stella protects Yao</p>", actor="test")
     item = agency.cases.get_item(item_id)
     return Arranged(
         item_id,
@@ -106,7 +111,7 @@ def arrange(web: Web) -> Arranged:
         notice,
         report.number,
         report.pin,
-        [item.sha256, case, notice, "Yao Stella", report.number],
+        [item.sha256, case, notice, "Yao Stella", report.number, "Stella protects Yao"],
     )
 
 
@@ -129,6 +134,9 @@ def fill(path: str, data: Arranged, agency: str = "stella") -> str:
         "artist_id": str(data.artist_id),
         "agency": agency,
         "code": "en",
+        "topic": "help",
+        "block": "statement",
+        "language": "en",
     }
     if path.startswith(("/api/v1/cases", "/cases")):
         values["number"] = data.case
@@ -206,6 +214,11 @@ def test_another_agency_finds_none_of_this_agencys_objects(
             continue  # public pages take only the agency's name: nothing to find
         if (method, path) == ("POST", "/api/v1/public/{agency}/reports"):
             continue  # creates a report in the agency named: no object to find
+        if path.startswith("/api/v1/portal/"):
+            # Block names are the same in every agency: this edits nova's own (checked below).
+            edit = {"html": "<p>Nova was here</p>"} if method == "PUT" else None
+            assert nova.request(method, fill(path, data, "nova"), json=edit).is_success
+            continue
         body = BODIES.get((method, path))
         if path.startswith("/api/v1/public/"):
             body = {"number": data.report, "pin": data.pin}
@@ -240,6 +253,7 @@ def test_another_agency_finds_none_of_this_agencys_objects(
     assert agency.cases.get_case(data.case).status == "open"
     assert agency.notices.get(data.notice).status == "drafted"
     assert [a.name for a in agency.roster.list_artists()] == ["Yao Stella"]
+    assert [b.html for b in agency.portal.blocks()] == ["<p>Stella protects Yao</p>"]
 
 
 def test_a_session_in_one_agency_cannot_reach_another_by_id(

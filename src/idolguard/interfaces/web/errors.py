@@ -8,6 +8,7 @@ from typing import TypeVar
 from idolguard.domain.cases import CaseError
 from idolguard.domain.dashboard import DashboardError
 from idolguard.domain.intake import IntakeError
+from idolguard.domain.portal import PortalError
 from idolguard.domain.review import ReviewError
 from idolguard.domain.roster import RosterError
 from idolguard.domain.takedowns import NoticeError
@@ -30,6 +31,7 @@ def domain_errors() -> tuple[type[Exception], ...]:
         RosterError,
         NoticeError,
         MediaError,
+        PortalError,
     )
 
 

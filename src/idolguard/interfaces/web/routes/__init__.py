@@ -5,7 +5,9 @@ from fastapi import APIRouter
 from idolguard.interfaces.web.routes import (
     cases,
     dashboard,
+    guide,
     notices,
+    portal,
     reports,
     review,
     roster,
@@ -20,4 +22,6 @@ ROUTERS: list[APIRouter] = [
     cases.router,
     notices.router,
     reports.router,
+    guide.router,
+    portal.router,
 ]

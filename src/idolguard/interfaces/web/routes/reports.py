@@ -29,6 +29,12 @@ from idolguard.domain.reports import (
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import NotFound
 from idolguard.interfaces.web.i18n import LANGUAGES, translate
+from idolguard.interfaces.web.portal import (
+    agency_context,
+    portal_agency,
+    portal_context,
+    portal_open,
+)
 from idolguard.interfaces.web.state import client_address, web_state
 from idolguard.interfaces.web.templating import language, render
 
@@ -39,24 +45,6 @@ _SUFFIX_RE = re.compile(r"\.[A-Za-z0-9]{1,8}")
 
 
 # ------------------------------------------------------------------ helpers
-def _portal_open(request: Request) -> None:
-    if not web_state(request).settings.fan_reports:
-        raise NotFound("the report portal is closed")
-
-
-def _agency(request: Request, slug: str) -> tuple[str, IdolGuard]:
-    """The agency's display name and services; unknown or suspended agencies are 404."""
-    _portal_open(request)
-    installation = web_state(request).installation
-    try:
-        view = installation.accounts.tenant(slug)
-        if view.disabled:
-            raise NotFound(f"no agency {slug!r}")
-        return view.name, installation.tenant(view.slug)
-    except AccountError as exc:
-        raise NotFound(f"no agency {slug!r}") from exc
-
-
 def _refusal(exc: ReportError) -> JSONResponse:
     if isinstance(exc, ReportLocked):
         return JSONResponse(
@@ -126,36 +114,37 @@ def _status_texts(lang: str) -> dict[str, str]:
 # -------------------------------------------------------------------- pages
 @router.get("/report", include_in_schema=False)
 def agencies_page(request: Request) -> Response:
-    _portal_open(request)
+    portal_open(request)
     agencies = [t for t in web_state(request).installation.accounts.tenants() if not t.disabled]
     if len(agencies) == 1:
         return RedirectResponse(f"/report/{agencies[0].slug}", status_code=303)
-    return render(request, "report_agencies.html", agencies=agencies)
+    return render(
+        request, "report_agencies.html", agencies=agencies, **portal_context(request, None)
+    )
 
 
 @router.get("/report/{agency}", include_in_schema=False)
 def report_page(request: Request, agency: str) -> Response:
-    name, app = _agency(request, agency)
-    artists = app.roster.list_artists()
+    name, app = portal_agency(request, agency)
     return render(
         request,
         "report_form.html",
         agency=agency,
-        agency_name=name,
-        artists=artists,
+        artists=app.roster.list_artists(),
         max_mb=web_state(request).settings.max_upload_mb,
+        **agency_context(request, agency, name, app),
     )
 
 
 @router.get("/report/{agency}/status", include_in_schema=False)
 def status_page(request: Request, agency: str) -> Response:
-    name, _app = _agency(request, agency)
     return render(
         request,
         "report_status.html",
         agency=agency,
-        agency_name=name,
         status_texts=_status_texts(language(request)),
+        states=STATUSES,
+        **portal_context(request, agency),
     )
 
 
@@ -178,7 +167,7 @@ def submit_report(
     media IdolGuard can read, 404 for an unknown agency, 413 when the file is
     too large, 429 when this address sent too many reports in the last hour.
     """
-    _name, app = _agency(request, agency)
+    _name, app = portal_agency(request, agency)
     state = web_state(request)
     state.limiter.hit(
         "fan-report", client_address(request), limit=state.settings.reports_per_hour, window=3600
@@ -228,7 +217,7 @@ async def report_status(request: Request, agency: str) -> JSONResponse:
     PIN`` for either mistake; 429 after too many checks from this address, or
     while the report is locked after five wrong PINs.
     """
-    _name, app = _agency(request, agency)
+    _name, app = portal_agency(request, agency)
     state = web_state(request)
     state.limiter.hit(
         "fan-report-status",
@@ -251,7 +240,7 @@ async def withdraw_report(request: Request, agency: str) -> JSONResponse:
     Content the agency already confirmed is not undone: it may still ask for
     removal. Errors as for the status check.
     """
-    _name, app = _agency(request, agency)
+    _name, app = portal_agency(request, agency)
     state = web_state(request)
     state.limiter.hit(
         "fan-report-status",

@@ -47,7 +47,9 @@
         var duplicate = done.querySelector("[data-duplicate]");
         if (duplicate) { duplicate.hidden = !data.duplicate; }
         done.hidden = false;
-        done.scrollIntoView();
+        // Move focus to the confirmation so keyboard and screen-reader users land on it.
+        var heading = done.querySelector("h1");
+        if (heading) { heading.focus(); } else { done.scrollIntoView(); }
       }
       return;
     }
@@ -72,6 +74,10 @@
         withdraw.querySelector('[name="pin"]').value = form.querySelector('[name="pin"]').value;
       }
       if (withdrawBox) { withdrawBox.hidden = !data.can_withdraw; }
+      // Point out the explanation of the status the fan has now.
+      document.querySelectorAll("[data-state]").forEach(function (el) {
+        el.classList.toggle("current", el.getAttribute("data-state") === data.status);
+      });
       result.hidden = false;
     }
   });
