@@ -23,6 +23,7 @@ from idolguard.interfaces.cli.context import CLIState, state
 from idolguard.interfaces.cli.demo import demo
 from idolguard.interfaces.cli.models import models
 from idolguard.interfaces.cli.notices import notice_app, watch_urls
+from idolguard.interfaces.cli.portal import portal_app
 from idolguard.interfaces.cli.review import capture, item_app, review_app
 from idolguard.interfaces.cli.roster import roster_app
 from idolguard.interfaces.cli.scan import scan
@@ -49,6 +50,7 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(portal_app, name="portal")
 app.command("watch")(watch)
 app.command("watch-urls")(watch_urls)
 app.command("capture")(capture)
