@@ -81,7 +81,10 @@ def test_the_allow_list_keeps_plain_structure_and_safe_links() -> None:
 def test_set_show_and_clear_blocks_with_custody(app: IdolGuard) -> None:
     portal = app.portal
     stored = portal.set_block(
-        "statement", "ko", '<p onclick="x()">팬 여러분 고맙습니다</p><script>x()</script>', actor=ACTOR
+        "statement",
+        "ko",
+        '<p onclick="x()">팬 여러분 고맙습니다</p><script>x()</script>',
+        actor=ACTOR,
     )
     assert stored.html == "<p>팬 여러분 고맙습니다</p>"
     assert stored.updated_by == ACTOR
@@ -184,7 +187,10 @@ def test_takedown_times_come_from_measurements_only(app: IdolGuard) -> None:
     assert guide["reddit"].takedown is None
     assert "kcsc" not in guide and "d4u" not in guide  # authorities are not platforms
 
-    assert PortalService(app.database, app.custody, list, PlatformDirectory.load).takedown_times() == []
+    assert (
+        PortalService(app.database, app.custody, list, PlatformDirectory.load).takedown_times()
+        == []
+    )
 
 
 def test_an_edited_directory_copy_is_used(app: IdolGuard) -> None:

@@ -27,7 +27,9 @@ def test_set_show_clear_through_the_real_command(tmp_path: Path) -> None:
     text = tmp_path / "artists.html"
     text.write_text("<ul><li>Han Yuri</li></ul>", encoding="utf-8")
     run(home, *stella, "set", "artists", "--lang", "en", "--file", str(text))
-    piped = run_stdin(home, "<p>protect@stella.example</p>", *stella, "set", "contact", "-l", "en", "-f", "-")
+    piped = run_stdin(
+        home, "<p>protect@stella.example</p>", *stella, "set", "contact", "-l", "en", "-f", "-"
+    )
     assert piped.returncode == 0, piped.stderr
 
     shown = json.loads(run(home, *stella, "show", "--json").stdout)["blocks"]

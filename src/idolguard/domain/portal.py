@@ -28,6 +28,7 @@ from typing import Any
 
 import nh3
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from idolguard.domain.custody import CustodyLog
 from idolguard.domain.notice_views import PlatformStats
@@ -207,9 +208,7 @@ class PortalService:
                 "nothing is left once unsafe HTML is removed; to remove the block, clear it"
             )
         with self.db.session() as session:
-            row = session.scalar(
-                select(PortalBlock).where(PortalBlock.key == key, PortalBlock.language == language)
-            )
+            row = _stored(session, key, language)
             previous = row.html if row is not None else None
             if row is None:
                 row = PortalBlock(key=key, language=language, html=clean, updated_by=actor)
@@ -236,9 +235,7 @@ class PortalService:
         _check_choice(key, BLOCKS, "block")
         _check_choice(language, LANGUAGES, "language")
         with self.db.session() as session:
-            row = session.scalar(
-                select(PortalBlock).where(PortalBlock.key == key, PortalBlock.language == language)
-            )
+            row = _stored(session, key, language)
             if row is None:
                 return False
             self.custody.append(
@@ -284,6 +281,12 @@ class PortalService:
             )
             for platform in self.directory().platforms("platform")
         ]
+
+
+def _stored(session: Session, key: str, language: str) -> PortalBlock | None:
+    return session.scalar(
+        select(PortalBlock).where(PortalBlock.key == key, PortalBlock.language == language)
+    )
 
 
 def _pairs() -> list[tuple[str, str]]:

@@ -54,10 +54,15 @@ def site(sqlite_web: Web) -> Iterator[tuple[str, Any]]:
     """A live server with agency text and measured times, and a browser on it."""
     stella = sqlite_web.agency("stella")
     stella.portal.set_block(
-        "statement", "ko", "<p>팬 여러분의 신고 덕분에 <strong>빠르게</strong> 대응합니다.</p>", actor="t"
+        "statement",
+        "ko",
+        "<p>팬 여러분의 신고 덕분에 <strong>빠르게</strong> 대응합니다.</p>",
+        actor="t",
     )
     stella.portal.set_block(
-        "contact", "en", '<p><a href="mailto:protect@stella.example">protect@stella.example</a></p>',
+        "contact",
+        "en",
+        '<p><a href="mailto:protect@stella.example">protect@stella.example</a></p>',
         actor="t",
     )
     stella.portal.set_block("artists", "en", "<ul><li>Han Yuri (STELLA)</li></ul>", actor="t")
@@ -77,18 +82,18 @@ def _overflow(page: Any) -> int:
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("lang", list(LOCALES))
-def test_portal_and_guide_pages_pass_axe(
-    site: tuple[str, Any], lang: str, viewport: str
-) -> None:
+def test_portal_and_guide_pages_pass_axe(site: tuple[str, Any], lang: str, viewport: str) -> None:
     base, browser = site
     context = browser.new_context(locale=LOCALES[lang], **VIEWPORTS[viewport])
     page = context.new_page()
     errors: list[str] = []
     page.on(
         "response",
-        lambda r: errors.append(f"{r.status} {r.url}")
-        if r.status >= 400 and not r.url.endswith("/favicon.ico")  # the app serves no icon
-        else None,
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")  # the app serves no icon
+            else None
+        ),
     )
     page.on("pageerror", lambda e: errors.append(str(e)))
     problems: dict[str, list[str]] = {}
@@ -210,5 +215,7 @@ def test_keyboard_only_fan_reads_the_guide_and_reports(site: tuple[str, Any]) ->
     _tab_until(page, "button||||")
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=report-done]", state="visible")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'report-done-heading'")
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'report-done-heading'"
+    )
     _tab_until(page, "/report/stella/guide/next-steps")

@@ -109,9 +109,10 @@ def test_help_page_names_the_support_services(sqlite_web: Web) -> None:
         assert 'href="tel:+82-2-735-8994"' in html and "02-735-8994" in html
         assert 'href="https://stopncii.org"' in html
         assert 'href="https://takeitdown.ncmec.org"' in html
-    assert "디지털성범죄피해자지원센터" in sqlite_web.anonymous(**{"Accept-Language": "ko"}).get(
-        "/guide/help"
-    ).text
+    assert (
+        "디지털성범죄피해자지원센터"
+        in sqlite_web.anonymous(**{"Accept-Language": "ko"}).get("/guide/help").text
+    )
 
 
 def test_platform_links_come_from_the_directory(sqlite_web: Web) -> None:
@@ -159,7 +160,9 @@ def test_measured_time_to_takedown_is_shown_where_the_agency_has_data(sqlite_web
     platforms = client.get("/report/stella/guide/platforms").text
     row = platforms[platforms.index('data-platform="youtube"') :]
     assert shown("en", "guide.hours", hours=30) in row[: row.index("</tr>")]
-    korean = sqlite_web.anonymous(**{"Accept-Language": "ko"}).get("/report/stella/guide/next-steps")
+    korean = sqlite_web.anonymous(**{"Accept-Language": "ko"}).get(
+        "/report/stella/guide/next-steps"
+    )
     assert shown("ko", "guide.hours", hours=30) in korean.text
     # Another agency has measured nothing and says so plainly.
     nova = client.get("/report/nova/guide/next-steps").text
@@ -221,7 +224,9 @@ def test_admin_sets_blocks_and_the_public_sees_them_sanitised(web: Web) -> None:
     for url in ("/report/stella/guide", "/report/stella"):
         html = public.get(url).text
         assert "We act on <strong>every</strong> report." in html
-        assert '<div class="agency-text" lang="ko"><ul><li>Han Yuri (STELLA)</li></ul></div>' in html
+        assert (
+            '<div class="agency-text" lang="ko"><ul><li>Han Yuri (STELLA)</li></ul></div>' in html
+        )
         assert "javascript:" not in html and "alert(" not in html
     # Strictly the agency's own: another agency's pages and the neutral guide show none of it.
     for url in ("/report/nova/guide", "/report/nova", "/guide"):
@@ -246,7 +251,9 @@ def test_admin_sets_blocks_and_the_public_sees_them_sanitised(web: Web) -> None:
         actions = [
             (e.actor, e.subject, e.details["event"])
             for e in session.scalars(
-                select(CustodyEntry).where(CustodyEntry.action == "portal").order_by(CustodyEntry.seq)
+                select(CustodyEntry)
+                .where(CustodyEntry.action == "portal")
+                .order_by(CustodyEntry.seq)
             )
         ]
     assert actions == [

@@ -76,17 +76,21 @@ MESSAGES = {
         ),
     },
     "guide.spot.edges": {
-        "en": (
-            "Face edges: blur, flicker or a seam where the face meets the hair, neck or ears."
+        "en": "Face edges: blur, flicker or a seam where the face meets the hair, neck or ears.",
+        "ko": (
+            "얼굴 경계: 얼굴이 머리카락·목·귀와 만나는 부분이 흐릿하거나 깜빡이거나 "
+            "경계선이 보입니다."
         ),
-        "ko": "얼굴 경계: 얼굴이 머리카락·목·귀와 만나는 부분이 흐릿하거나 깜빡이거나 경계선이 보입니다.",
     },
     "guide.spot.light": {
         "en": (
             "Skin and light: skin that is too smooth, or light and shadows on the face that do "
             "not match the rest of the scene."
         ),
-        "ko": "피부와 조명: 피부가 지나치게 매끈하거나, 얼굴의 빛과 그림자가 주변 장면과 맞지 않습니다.",
+        "ko": (
+            "피부와 조명: 피부가 지나치게 매끈하거나, 얼굴의 빛과 그림자가 주변 장면과 맞지 "
+            "않습니다."
+        ),
     },
     "guide.spot.details": {
         "en": (
@@ -278,8 +282,7 @@ MESSAGES = {
             "your report is anonymous."
         ),
         "ko": (
-            "소속사의 연락을 받고 싶을 때만 연락처를 남기세요. 남기지 않으면 익명으로 "
-            "처리됩니다."
+            "소속사의 연락을 받고 싶을 때만 연락처를 남기세요. 남기지 않으면 익명으로 처리됩니다."
         ),
     },
     "guide.here.step_send": {
@@ -292,9 +295,7 @@ MESSAGES = {
         "ko": "소속사를 골라 신고하기",
     },
     "guide.here.minor": {
-        "en": (
-            "If anyone shown may be under 18, please also tell the police (112 in Korea)."
-        ),
+        "en": ("If anyone shown may be under 18, please also tell the police (112 in Korea)."),
         "ko": "등장하는 사람이 미성년자로 보이면 경찰(112)에도 꼭 알려 주세요.",
     },
     # -- what happens next -----------------------------------------------------
@@ -440,8 +441,7 @@ MESSAGES = {
             "still ask for its removal."
         ),
         "ko": (
-            "신고를 철회했습니다. 소속사가 이미 확인한 내용이라면 삭제 요청은 계속될 수 "
-            "있습니다."
+            "신고를 철회했습니다. 소속사가 이미 확인한 내용이라면 삭제 요청은 계속될 수 있습니다."
         ),
     },
     # -- help -----------------------------------------------------------------------
@@ -464,9 +464,7 @@ MESSAGES = {
             "Free counselling, help getting content deleted, and support with police and "
             "court processes, in Korean."
         ),
-        "ko": (
-            "무료 상담, 촬영물 삭제 지원, 수사·법률 절차 지원을 받을 수 있습니다."
-        ),
+        "ko": ("무료 상담, 촬영물 삭제 지원, 수사·법률 절차 지원을 받을 수 있습니다."),
     },
     "guide.help.stopncii_name": {
         "en": "StopNCII.org (adults, your own images)",

@@ -18,8 +18,6 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from idolguard.app import IdolGuard
-from idolguard.domain.accounts import AccountError
 from idolguard.domain.reports import (
     STATUSES,
     ReportAccessDenied,
