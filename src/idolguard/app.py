@@ -222,6 +222,8 @@ class IdolGuard:
             bank_matcher=self.banks,
             face_matcher=self.roster,
             name_matcher=self.roster,
+            heatmap_dir=self.settings.heatmap_dir,
+            blur_explicit=self.settings.review.blur_explicit,
         )
         return discover_signals(context, self._plugins)
 

@@ -247,6 +247,11 @@ class Settings:
         return self.home / "working"
 
     @property
+    def heatmap_dir(self) -> Path:
+        """Manipulation heatmaps, named by the file's SHA-256 (working copies, not evidence)."""
+        return self.working_dir / "heatmaps"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

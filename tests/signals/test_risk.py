@@ -132,3 +132,50 @@ def test_a_text_result_with_nothing_found_changes_nothing() -> None:
         assert signal.analyse(item(**results, text=caption("cat video"))) == signal.analyse(
             item(**results)
         )
+
+
+FLAGGED_FACE = {
+    "score": 0.9,
+    "flagged": True,
+    "faces": [{"index": 0, "score": 0.9, "flagged": True}],
+    "ranges": [{"start": 3.0, "end": 9.0, "peak": 0.95, "frames": 6, "face": 0}],
+}
+
+
+def test_a_flagged_face_swap_of_an_artist_is_urgent() -> None:
+    signal = RiskSignal()
+    swapped = signal.analyse(item(identity=ARTIST, manipulation=FLAGGED_FACE))
+    plain = signal.analyse(item(identity=ARTIST))
+    assert swapped["score"] > 0.7 > plain["score"]
+    assert swapped["reasons"][0] == (
+        "Jennie recognised (score 0.98) with face manipulation 0.90 (1 face(s) flagged; at 3-9 s)"
+    )
+
+
+def test_an_unflagged_manipulation_score_is_not_a_harm() -> None:
+    calm = {"score": 0.2, "flagged": False, "faces": [{"index": 0, "score": 0.2}]}
+    result = RiskSignal().analyse(item(identity=ARTIST, manipulation=calm))
+    assert result["score"] == pytest.approx(ARTIST_ONLY_WEIGHT * 0.98, abs=1e-3)
+    assert not any("manipulation" in r for r in result["reasons"])
+
+
+def test_the_ai_model_counts_only_when_nothing_was_declared() -> None:
+    signal = RiskSignal()
+    modelled = {"score": 0.92, "generated": True, "declared": False, "combined": 0.92}
+    result = signal.analyse(item(identity={"faces": []}, ai_generated=modelled))
+    assert result["reasons"] == [
+        "no enrolled artist recognised, but looks AI-generated (model score 0.92)"
+    ]
+    declared = {
+        "ai_generated": True,
+        "findings": [{"ai": True, "source": "IPTC digital source type", "kind": "xmp"}],
+    }
+    both = signal.analyse(
+        item(
+            identity={"faces": []},
+            provenance=declared,
+            ai_generated={**modelled, "declared": True, "combined": 0.99},
+        )
+    )
+    assert not any("looks AI-generated" in r for r in both["reasons"])
+    assert any("declared AI-generated" in r for r in both["reasons"])

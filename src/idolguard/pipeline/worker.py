@@ -40,6 +40,8 @@ def build_worker_state(
         limits=settings.limits,
         faces=settings.faces,
         threads=settings.faces.threads or threads,
+        heatmap_dir=settings.heatmap_dir,
+        blur_explicit=settings.review.blur_explicit,
     )
     available = discover_signals(context, plugin_manager())
     chosen = select_signals(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from idolguard.hookspecs import hookimpl
+from idolguard.signals.ai_generated import AIGeneratedSignal
 from idolguard.signals.bank_match import BankMatchSignal
 from idolguard.signals.base import Signal
 from idolguard.signals.explicit import ExplicitSignal
 from idolguard.signals.faces import FacesSignal
 from idolguard.signals.identity import IdentitySignal
+from idolguard.signals.manipulation import ManipulationSignal
 from idolguard.signals.pdq import PDQSignal
 from idolguard.signals.provenance import ProvenanceSignal
 from idolguard.signals.registry import SignalContext
@@ -32,6 +34,13 @@ def idolguard_signals(context: SignalContext) -> list[Signal]:
             max_frames=context.faces.video_max_frames,
         ),
         ProvenanceSignal(),
+        ManipulationSignal(
+            context.faces,
+            threads=context.threads,
+            heatmap_dir=context.heatmap_dir,
+            blur_explicit=context.blur_explicit,
+        ),
+        AIGeneratedSignal(context.faces, threads=context.threads),
         TextSignal(context.name_matcher),  # vocabulary works without a roster
         RiskSignal(),
     ]

@@ -47,8 +47,9 @@ class FacesSignal(Signal):
         self.threads = threads
         backend_version = backend_info(settings.backend).load_class().version
         # Cached results are only reusable with the same model and settings.
+        # 2: video tracks list every observation's box and landmarks.
         self.version = (
-            f"1+{settings.backend}{backend_version}"
+            f"2+{settings.backend}{backend_version}"
             f"-{settings.detector_side}-{settings.min_det_score:g}-{settings.min_face_pixels}"
         )
         self._backend: FaceBackend | None = None
@@ -135,6 +136,18 @@ class FacesSignal(Signal):
                     "end": round(track.end, 3),
                     "detections": len(track.observations),
                     "times": [round(o.time, 3) for o in track.observations],
+                    # Per-frame models (manipulation) re-read these frames' faces.
+                    "observations": [
+                        {
+                            "time": round(o.time, 3),
+                            "box": [round(v, 1) for v in o.face.box],
+                            "landmarks": [
+                                [round(float(x), 1), round(float(y), 1)]
+                                for x, y in o.face.landmarks
+                            ],
+                        }
+                        for o in track.observations
+                    ],
                 },
             )
             faces_json.append(entry)

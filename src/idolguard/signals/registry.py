@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pluggy
 
@@ -31,6 +32,8 @@ class SignalContext:
     bank_matcher: BankMatcher | None = None
     face_matcher: FaceMatcher | None = None
     name_matcher: NameSource | None = None  # artists' names for caption text
+    heatmap_dir: Path | None = None  # where manipulation heatmaps are written (working files)
+    blur_explicit: float = 0.5  # heatmaps over explicit files are drawn on a blurred face
 
 
 def plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:

@@ -7,7 +7,9 @@ as a noisy-OR: each piece can raise the score on its own, none can lower it,
 and the strongest combination is an enrolled artist in explicit or
 AI-generated content. The weights are triage policy, not probabilities: they
 order the review queue, and every reason shows its raw value so nobody has to
-trust the number. Manipulation detection joins in a later release.
+trust the number. A face the manipulation model flags (a face swap or blended
+face) and a picture the AI-generation model flags are harms too, weighted
+below a declaration because models err.
 
 The words around a file (caption, title, hashtags, else its file name) count
 too: deepfake or sexual vocabulary is one more harm, and an artist named in
@@ -27,6 +29,11 @@ from idolguard.signals.text import field_label, text_harm, vocabulary_reasons
 # Declared AI generation (C2PA, IPTC, generator metadata, watermark) is
 # strong, but it also covers harmless AI art: it counts as harm 0.8, not 1.
 AI_GENERATED_HARM = 0.8
+# A face flagged by the manipulation model: the score itself is calibrated, but
+# the model has not seen every generator, so it counts at 0.85 of its value.
+MANIPULATION_HARM_WEIGHT = 0.85
+# The whole-picture AI-generation model alone (nothing declared): a hint, at 0.6.
+AI_MODEL_HARM_WEIGHT = 0.6
 # A confirmed-content match needs review whoever is in it.
 BANK_MATCH = {"match": 0.95, "possible-match": 0.7}
 # Harm with nobody from the roster recognised (an unknown or unenrolled
@@ -54,10 +61,18 @@ def noisy_or(values: list[float]) -> float:
 
 class RiskSignal(Signal):
     name = "risk"
-    version = "1"
+    version = "2"
     media_types = frozenset({MediaType.IMAGE, MediaType.VIDEO})
     stage = Stage.CONTEXT
-    requires = ("identity", "explicit", "provenance", "bank_match", "text")
+    requires = (
+        "identity",
+        "explicit",
+        "provenance",
+        "manipulation",
+        "ai_generated",
+        "bank_match",
+        "text",
+    )
     description = "triage score in [0, 1] with reasons (identity x harm, bank matches, caption)"
 
     def analyse(self, item: AnalysisItem) -> JSONDict:
@@ -83,6 +98,20 @@ class RiskSignal(Signal):
                 if f.get("ai")
             ]
             harm_reasons.append("declared AI-generated (" + "; ".join(sources[:3]) + ")")
+        manipulation = item.results.get("manipulation") or {}
+        if manipulation.get("flagged") and isinstance(manipulation.get("score"), int | float):
+            score = float(manipulation["score"])
+            harms.append(MANIPULATION_HARM_WEIGHT * score)
+            harm_reasons.append(_manipulation_reason(manipulation, score))
+        generated = item.results.get("ai_generated") or {}
+        if (
+            generated.get("generated")
+            and not generated.get("declared")
+            and isinstance(generated.get("score"), int | float)
+        ):
+            score = float(generated["score"])
+            harms.append(AI_MODEL_HARM_WEIGHT * score)
+            harm_reasons.append(f"looks AI-generated (model score {score:.2f})")
         caption_harm = text_harm(text)
         if caption_harm > 0:
             harms.append(CAPTION_HARM_WEIGHT * caption_harm)
@@ -125,6 +154,16 @@ class RiskSignal(Signal):
     def summary(self, result: Mapping[str, Any]) -> str:
         score = result.get("score")
         return "" if score is None else f"risk {score:.2f}"
+
+
+def _manipulation_reason(result: Mapping[str, Any], score: float) -> str:
+    flagged = [f for f in result.get("faces", []) if f.get("flagged")]
+    text = f"face manipulation {score:.2f} ({len(flagged)} face(s) flagged"
+    ranges = result.get("ranges") or []
+    if ranges:
+        shown = ", ".join(f"{r['start']:.0f}-{r['end']:.0f} s" for r in ranges[:3])
+        text += f"; at {shown}" + (" …" if len(ranges) > 3 else "")
+    return text + ")"
 
 
 def _who(identity: Mapping[str, Any], text: Mapping[str, Any]) -> tuple[float, str]:

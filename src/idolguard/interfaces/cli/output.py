@@ -26,13 +26,19 @@ def _text_json(text: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def record_to_json(record: FileRecord) -> dict[str, Any]:
-    """The documented per-file JSON object (README, "Scan output")."""
+def record_to_json(record: FileRecord, heatmap_dir: Path | None = None) -> dict[str, Any]:
+    """The documented per-file JSON object (README, "Scan output").
+
+    Heatmaps are listed as paths under ``heatmap_dir`` when given (the
+    installation's working folder), else by their names relative to it.
+    """
     pdq = record.results.get("pdq") or {}
     bank = record.results.get("bank_match") or {}
     risk = record.results.get("risk") or {}
     explicit = record.results.get("explicit")
     provenance = record.results.get("provenance")
+    manipulation = record.results.get("manipulation") or {}
+    ai_generated = record.results.get("ai_generated") or {}
     return {
         "path": record.location,
         "sha256": record.sha256,
@@ -49,9 +55,12 @@ def record_to_json(record: FileRecord) -> dict[str, Any]:
         "pdq_quality": pdq.get("quality"),
         "bank_matches": list(bank.get("matches", [])),
         "bank_verdict": bank.get("verdict"),
-        "faces": faces_json(record),
+        "faces": faces_json(record, heatmap_dir),
         "artists": list((record.results.get("identity") or {}).get("artists", [])),
         "explicit": explicit.get("score") if explicit else None,
+        "manipulation": manipulation.get("score"),
+        "ai_generated": ai_generated.get("combined"),
+        "heatmaps": _heatmaps(manipulation, heatmap_dir),
         "provenance": provenance,
         "text": _text_json(record.results.get("text")),
         "risk": risk.get("score"),
@@ -67,18 +76,46 @@ def record_to_json(record: FileRecord) -> dict[str, Any]:
     }
 
 
-def faces_json(record: FileRecord) -> list[dict[str, Any]]:
+def _heatmap_path(name: Any, heatmap_dir: Path | None) -> str | None:
+    if not isinstance(name, str) or not name:
+        return None
+    return str(heatmap_dir / name) if heatmap_dir is not None else name
+
+
+def _heatmaps(manipulation: dict[str, Any], heatmap_dir: Path | None) -> list[str]:
+    found = (_heatmap_path(f.get("heatmap"), heatmap_dir) for f in manipulation.get("faces", []))
+    return [path for path in found if path]
+
+
+def _face_manipulation(entry: dict[str, Any], heatmap_dir: Path | None) -> dict[str, Any]:
+    """A face's manipulation result in short: score, verdict, heatmap and (videos) time ranges."""
+    out = {
+        "score": entry.get("score"),
+        "flagged": bool(entry.get("flagged")),
+        "heatmap": _heatmap_path(entry.get("heatmap"), heatmap_dir),
+    }
+    if "ranges" in entry:
+        out["ranges"] = entry["ranges"]
+    if entry.get("note"):
+        out["note"] = entry["note"]
+    return out
+
+
+def faces_json(record: FileRecord, heatmap_dir: Path | None = None) -> list[dict[str, Any]]:
     """Detected faces merged with who they are (identity runs separately, per scan)."""
     faces = (record.results.get("faces") or {}).get("faces", [])
     named = (record.results.get("identity") or {}).get("faces", [])
+    manipulated = (record.results.get("manipulation") or {}).get("faces", [])
     merged = []
     for index, face in enumerate(faces):
         who = named[index] if index < len(named) else {}
+        judged = manipulated[index] if index < len(manipulated) else None
         entry: dict[str, Any] = {
             "box": face["box"],
             "det_score": face["det_score"],
             "identity": who.get("identity"),
             "candidates": who.get("candidates", []),
+            "manipulation": _face_manipulation(judged, heatmap_dir) if judged else None,
         }
         if "frame_time" in face:
             entry["frame_time"] = face["frame_time"]
@@ -87,14 +124,24 @@ def faces_json(record: FileRecord) -> list[dict[str, Any]]:
     return merged
 
 
+# Bulky per-face data kept in the database but left out of printed results:
+# embeddings are biometric and kilobytes each, tracks' observations and heatmap
+# cells are for the review page.
+_NOT_PRINTED = {"embedding", "cells"}
+
+
 def _without_embeddings(data: dict[str, Any]) -> dict[str, Any]:
-    """Embeddings are biometric data and kilobytes each: kept in the database, not printed."""
+    """Signal results as printed: without embeddings, observation lists and heatmap cells."""
     if not isinstance(data.get("faces"), list):
         return data
-    faces = [
-        {k: v for k, v in face.items() if k != "embedding"} if isinstance(face, dict) else face
-        for face in data["faces"]
-    ]
+    faces = []
+    for face in data["faces"]:
+        if isinstance(face, dict):
+            face = {k: v for k, v in face.items() if k not in _NOT_PRINTED}
+            track = face.get("track")
+            if isinstance(track, dict) and "observations" in track:
+                face["track"] = {k: v for k, v in track.items() if k != "observations"}
+        faces.append(face)
     return {**data, "faces": faces}
 
 

@@ -72,7 +72,7 @@ def run_and_report(
 
         for record in scanner.scan(paths, progress=on_progress):
             if as_json:
-                write_json_line(record_to_json(record))
+                write_json_line(record_to_json(record, scanner.settings.heatmap_dir))
             else:
                 records.append(record)
     summary = scanner.summary

