@@ -7,7 +7,7 @@ the only difference between the classes is the manipulation. The network is
 checked on the ``calib`` split every ``--eval-every`` steps and the best
 checkpoint kept; the ``eval`` split is never looked at here.
 
-    python -m training.manipulation.train --cache .cache/manipulation --steps 2400
+    python -m training.manipulation.train --cache .cache/manipulation --steps 3000
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--cache", type=Path, default=Path(".cache/manipulation"))
     parser.add_argument("--out", type=Path, default=None, help="default: the cache folder")
-    parser.add_argument("--steps", type=int, default=2400)
+    parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--swap-share", type=float, default=0.3)

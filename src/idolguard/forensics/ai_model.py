@@ -89,6 +89,12 @@ def load_ai_head(model_dir: Path = MODEL_DIR) -> AIHead:
     )
 
 
+@cache
+def shared_encoder(threads: int) -> ClipEncoder:
+    """One encoder per process and thread count: the face and picture signals share its 90 MB."""
+    return ClipEncoder(threads)
+
+
 def clip_available() -> bool:
     try:
         package_file(CLIP_PACKAGE, *CLIP_FILE)

@@ -1,27 +1,35 @@
-"""The shipped face manipulation model (ONNX) with the calibration fitted on development data.
+"""The shipped face manipulation model: BlendNet (ONNX), optionally fused with a CLIP face head.
 
-The network (``training/manipulation/model.py``) returns a raw logit per face
-and an 8x8 map of cell logits whose mean is that logit. The logit becomes a
-probability through Platt scaling fitted on the ``calib`` split (never on the
-figures we report), and ``threshold`` is where that split's real faces were
-flagged at the false-positive rate written in ``blendnet.json``.
+BlendNet (``training/manipulation/model.py``) returns a raw logit per face and
+an 8x8 map of cell logits whose mean is that logit (the heatmap). On its own,
+the logit becomes a probability through Platt scaling fitted on the ``calib``
+split (``blendnet.json``). When the CLIP encoder is installed, a linear head on
+CLIP features of the same crop gives a second logit, and both are fused by a
+logistic regression fitted on ``calib`` (``face_fusion.json``): the two see
+different evidence (see ``training/manipulation/train_fusion.py``). Either
+way ``threshold`` is where ``calib`` real faces were flagged at the
+false-positive rate written in the card, never tuned on reported figures.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from idolguard.faces.runtime import session
-from idolguard.forensics.crop import CROP_SIZE
+from idolguard.forensics.crop import CROP_SIZE, model_view
+
+if TYPE_CHECKING:
+    from idolguard.forensics.ai_model import ClipEncoder
 
 MODEL_DIR = Path(str(resources.files("idolguard.forensics") / "models"))
 
@@ -36,8 +44,11 @@ class Calibration:
     card: dict[str, Any]
 
     def probability(self, logit: float) -> float:
-        z = self.platt_a * logit + self.platt_b
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+        return sigmoid(self.platt_a * logit + self.platt_b)
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
 @cache
@@ -54,36 +65,107 @@ def load_calibration(model_dir: Path = MODEL_DIR) -> Calibration:
 
 
 @dataclass(frozen=True)
+class Fusion:
+    """The CLIP face head and how its logit combines with BlendNet's."""
+
+    version: str
+    clip_weights: NDArray[np.float64]
+    clip_bias: float
+    blend_weight: float
+    clip_weight: float
+    bias: float
+    threshold: float
+    calib_fpr: float
+    card: dict[str, Any]
+
+    def clip_logit(self, embedding: NDArray[np.float32]) -> float:
+        return float(embedding.astype(np.float64) @ self.clip_weights + self.clip_bias)
+
+    def logit(self, blend_logit: float, clip_logit: float) -> float:
+        return self.blend_weight * blend_logit + self.clip_weight * clip_logit + self.bias
+
+
+@cache
+def load_fusion(model_dir: Path = MODEL_DIR) -> Fusion | None:
+    """The fusion card, or ``None`` when none ships (BlendNet is then used alone)."""
+    path = model_dir / "face_fusion.json"
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    head, fusion = data["clip_head"], data["fusion"]
+    return Fusion(
+        version=str(data["version"]),
+        clip_weights=np.asarray(head["weights"], dtype=np.float64),
+        clip_bias=float(head["bias"]),
+        blend_weight=float(fusion["blend"]),
+        clip_weight=float(fusion["clip"]),
+        bias=float(fusion["bias"]),
+        threshold=float(data["threshold"]),
+        calib_fpr=float(data["calib_fpr"]),
+        card={k: v for k, v in data.items() if k != "clip_head"},
+    )
+
+
+@dataclass(frozen=True)
 class FaceScore:
-    logit: float
-    probability: float
-    cells: NDArray[np.float32]  # 8x8 cell logits; their mean is ``logit``
+    logit: float  # the decision logit: fused, or BlendNet's after Platt scaling
+    probability: float  # sigmoid(logit), compared with the model's ``threshold``
+    blend_logit: float  # BlendNet's raw logit
+    clip_logit: float | None  # the CLIP face head's logit, when fused
+    cells: NDArray[np.float32]  # 8x8 BlendNet cell logits; their mean is ``blend_logit``
 
 
 class FaceManipulationModel:
-    """Scores aligned ``CROP_SIZE`` crops from ``forensics.crop.model_view``."""
+    """Scores aligned working-size crops from ``forensics.crop.face_crop``.
 
-    def __init__(self, threads: int = 1, model_dir: Path = MODEL_DIR) -> None:
+    With ``clip`` (an encoder) and a shipped fusion card, scores are fused;
+    without, BlendNet's calibrated score is used alone.
+    """
+
+    def __init__(
+        self, threads: int = 1, model_dir: Path = MODEL_DIR, clip: ClipEncoder | None = None
+    ) -> None:
         self.calibration = load_calibration(model_dir)
+        self.fusion = load_fusion(model_dir) if clip is not None else None
+        self.clip = clip if self.fusion is not None else None
         self._session = session(model_dir / "blendnet.onnx", threads)
         self._input = self._session.get_inputs()[0].name
 
     @property
     def version(self) -> str:
-        return self.calibration.version
+        return model_version(self.calibration, self.fusion)
 
-    def score(self, crops: NDArray[np.uint8]) -> list[FaceScore]:
+    @property
+    def threshold(self) -> float:
+        return self.fusion.threshold if self.fusion is not None else self.calibration.threshold
+
+    def blendnet(self, views: NDArray[np.uint8]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Raw logits and cell maps for ``CROP_SIZE`` model views."""
+        if views.shape[1:] != (CROP_SIZE, CROP_SIZE, 3):
+            raise ValueError(f"crops must be N x {CROP_SIZE} x {CROP_SIZE} x 3, got {views.shape}")
+        x = views.astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+        logits, cells = self._session.run(None, {self._input: np.ascontiguousarray(x)})
+        return np.asarray(logits, dtype=np.float32), np.asarray(cells, dtype=np.float32)
+
+    def score(self, crops: Sequence[NDArray[np.uint8]]) -> list[FaceScore]:
         if len(crops) == 0:
             return []
-        if crops.shape[1:] != (CROP_SIZE, CROP_SIZE, 3):
-            raise ValueError(f"crops must be N x {CROP_SIZE} x {CROP_SIZE} x 3, got {crops.shape}")
-        x = crops.astype(np.float32).transpose(0, 3, 1, 2) / 255.0
-        logits, cells = self._session.run(None, {self._input: np.ascontiguousarray(x)})
-        return [
-            FaceScore(
-                logit=float(logit),
-                probability=self.calibration.probability(float(logit)),
-                cells=np.asarray(cell, dtype=np.float32),
-            )
-            for logit, cell in zip(logits, cells, strict=True)
-        ]
+        raw, cells = self.blendnet(np.stack([model_view(c) for c in crops]))
+        clip: list[float | None] = [None] * len(crops)
+        if self.clip is not None and self.fusion is not None:
+            from PIL import Image
+
+            embeddings = self.clip.embed([Image.fromarray(c) for c in crops])
+            clip = [self.fusion.clip_logit(row) for row in embeddings]
+        out = []
+        for blend, clip_logit, cell in zip(raw.tolist(), clip, cells, strict=True):
+            if clip_logit is not None and self.fusion is not None:
+                logit = self.fusion.logit(blend, clip_logit)
+            else:
+                logit = self.calibration.platt_a * blend + self.calibration.platt_b
+            out.append(FaceScore(logit, sigmoid(logit), blend, clip_logit, cell))
+        return out
+
+
+def model_version(calibration: Calibration, fusion: Fusion | None) -> str:
+    return calibration.version + (f"+clip{fusion.version}" if fusion is not None else "")

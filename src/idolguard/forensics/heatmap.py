@@ -31,7 +31,10 @@ def cell_heat(
     cells: NDArray[np.float32], probability: Callable[[float], float]
 ) -> NDArray[np.float32]:
     """Per-cell evidence in [0, 1], on the same calibrated scale as the face's score."""
-    return np.vectorize(probability, otypes=[np.float32])(cells.astype(np.float64))
+    heat: NDArray[np.float32] = np.vectorize(probability, otypes=[np.float32])(
+        cells.astype(np.float64)
+    )
+    return heat
 
 
 def render_heatmap(

@@ -131,8 +131,8 @@ def _colour_shift(image: FloatImage, rng: np.random.Generator) -> FloatImage:
     out = out * rng.uniform(0.94, 1.06, size=3)[None, None, :]
     mean = out.mean()
     out = (out - mean) * rng.uniform(0.85, 1.15) + mean
-    out = np.clip(out, 0.0, 1.0) ** rng.uniform(0.85, 1.15)
-    return out.astype(np.float32)
+    shifted: FloatImage = (np.clip(out, 0.0, 1.0) ** rng.uniform(0.85, 1.15)).astype(np.float32)
+    return shifted
 
 
 def _texture_shift(image: ByteImage, rng: np.random.Generator) -> ByteImage:
@@ -181,7 +181,8 @@ def _jitter_geometry(image: ByteImage, rng: np.random.Generator, amount: float) 
 def _blend(target: ByteImage, source: ByteImage, mask: FloatImage) -> ByteImage:
     weight = mask[..., None]
     out = source.astype(np.float32) * weight + target.astype(np.float32) * (1.0 - weight)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    blended: ByteImage = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return blended
 
 
 def self_blend(face: ByteImage, rng: np.random.Generator) -> tuple[ByteImage, FloatImage]:
@@ -221,7 +222,8 @@ def _match_colours(source: ByteImage, target: ByteImage, mask: FloatImage) -> By
     src_std = np.sqrt((((src - src_mean) ** 2) * weight).sum(axis=(0, 1)) / total) + 1e-3
     dst_std = np.sqrt((((dst - dst_mean) ** 2) * weight).sum(axis=(0, 1)) / total) + 1e-3
     out = (src - src_mean) / src_std * dst_std + dst_mean
-    return np.clip(out, 0, 255).astype(np.uint8)
+    matched: ByteImage = np.clip(out, 0, 255).astype(np.uint8)
+    return matched
 
 
 def face_swap(

@@ -2,7 +2,8 @@
 
 Reads the faces the ``faces`` signal found (its landmarks give the aligned
 crop the model was trained on), scores each with the shipped model
-(``forensics.face_model``) and, for faces at or above the calibrated
+(``forensics.face_model``: BlendNet fused with a CLIP face head when the CLIP
+encoder is installed, BlendNet alone otherwise) and, for faces at or above the calibrated
 threshold, writes a heatmap PNG under the working folder, named by the
 file's SHA-256 so cached results and their pictures stay together. Videos are
 scored on the frames the faces signal sampled and aggregated per face track
@@ -24,8 +25,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from idolguard.config import FaceSettings
-from idolguard.forensics.crop import WORK_SIZE, face_crop, model_view
-from idolguard.forensics.face_model import FaceManipulationModel, FaceScore, load_calibration
+from idolguard.forensics.ai_model import clip_available, shared_encoder
+from idolguard.forensics.crop import WORK_SIZE, face_crop
+from idolguard.forensics.face_model import (
+    FaceManipulationModel,
+    FaceScore,
+    load_calibration,
+    load_fusion,
+    model_version,
+    sigmoid,
+)
 from idolguard.forensics.heatmap import cell_heat, render_heatmap
 from idolguard.forensics.tracks import aggregate_track
 from idolguard.media import MediaType
@@ -65,21 +74,25 @@ class ManipulationSignal(Signal):
         self.heatmap_dir = heatmap_dir
         self.blur_explicit = blur_explicit
         self.calibration = load_calibration()
-        self.version = f"1+blendnet{self.calibration.version}"
+        self.fusion = load_fusion() if clip_available() else None
+        self.threshold = (
+            self.fusion.threshold if self.fusion is not None else self.calibration.threshold
+        )
+        self.model_name = f"blendnet@{model_version(self.calibration, self.fusion)}"
+        # Results from BlendNet alone and fused ones differ: installing CLIP recomputes.
+        self.version = f"2+{model_version(self.calibration, self.fusion)}"
         self._model: FaceManipulationModel | None = None
 
     @property
     def model(self) -> FaceManipulationModel:
         if self._model is None:
-            self._model = FaceManipulationModel(self.threads)
+            clip = shared_encoder(self.threads) if self.fusion is not None else None
+            self._model = FaceManipulationModel(self.threads, clip=clip)
         return self._model
 
     def analyse(self, item: AnalysisItem) -> JSONDict:
         faces = item.results.get("faces")
-        base: JSONDict = {
-            "model": f"blendnet@{self.calibration.version}",
-            "threshold": round(self.calibration.threshold, 4),
-        }
+        base: JSONDict = {"model": self.model_name, "threshold": round(self.threshold, 4)}
         if not isinstance(faces, Mapping):
             return {**base, "score": None, "flagged": False, "faces": [], "note": "no face results"}
         explicit = (item.results.get("explicit") or {}).get("score")
@@ -163,14 +176,14 @@ class ManipulationSignal(Signal):
             verdict = aggregate_track(
                 times,
                 [s.logit for s in scores],
-                probability=self.calibration.probability,
-                threshold=self.calibration.threshold,
+                probability=sigmoid,
+                threshold=self.threshold,
                 every_seconds=sampled.every_seconds,
             )
             peak = verdict.peak_index
-            entry = {"index": index}
+            entry: JSONDict = {"index": index}
             entry.update(self._face_entry(scores[peak], crops[peak], item.sha256, index, blur))
-            flagged = verdict.probability >= self.calibration.threshold
+            flagged = verdict.probability >= self.threshold
             entry.update(
                 score=round(verdict.probability, 4),
                 logit=round(verdict.logit, 4),
@@ -191,20 +204,21 @@ class ManipulationSignal(Signal):
 
     # ------------------------------------------------------------------ shared
     def _score(self, crops: Sequence[NDArray[np.uint8]]) -> list[FaceScore]:
-        views = [model_view(crop) for crop in crops]
         scores: list[FaceScore] = []
-        for start in range(0, len(views), BATCH):
-            scores += self.model.score(np.stack(views[start : start + BATCH]))
+        for start in range(0, len(crops), BATCH):
+            scores += self.model.score(crops[start : start + BATCH])
         return scores
 
     def _face_entry(
         self, score: FaceScore, crop: NDArray[np.uint8], sha256: str, index: int, blur: bool
     ) -> JSONDict:
-        flagged = score.probability >= self.calibration.threshold
+        flagged = score.probability >= self.threshold
         heat = cell_heat(score.cells, self.calibration.probability)
         entry: JSONDict = {
             "score": round(score.probability, 4),
             "logit": round(score.logit, 4),
+            "blendnet": round(self.calibration.probability(score.blend_logit), 4),
+            "clip": None if score.clip_logit is None else round(sigmoid(score.clip_logit), 4),
             "flagged": flagged,
             "cells": [[round(float(v), 3) for v in row] for row in heat],
             "heatmap": None,
