@@ -42,7 +42,13 @@ def test_findings_of_a_real_scan_name_the_face_in_preview_fractions(app: IdolGua
     with Image.open(face_photo("yaoming.jpg")) as image:
         assert found["media"]["width"] == image.width
         assert found["preview"] == preview_size(image.width, image.height, 512)
-    assert found["manipulation"] == {"available": False, "detectors": []}
+    manipulation = {d["signal"]: d for d in found["manipulation"]["detectors"]}
+    assert set(manipulation) == {"manipulation", "ai_generated"}
+    face_model = manipulation["manipulation"]
+    assert 0 <= face_model["score"] <= 1 and face_model["model"].startswith("blendnet@")
+    # The face model's evidence map, laid over the whole preview.
+    heatmap = face_model["heatmap"]
+    assert heatmap["kind"] == "grid" and max(heatmap["rows"], heatmap["cols"]) == 32
     assert found["provenance"] is not None and found["provenance"]["ai_generated"] is False
     assert found["explicitness"] is not None and found["explicitness"]["score"] < 0.5
     caption = found["caption"]

@@ -51,12 +51,15 @@ class ClipEncoder:
         self._session = session(model or package_file(CLIP_PACKAGE, *CLIP_FILE), threads)
         self._input = self._session.get_inputs()[0].name
 
-    def embed(self, images: list[Image.Image]) -> NDArray[np.float32]:
-        """L2-normalised 512-d embeddings, one row per image."""
+    def embed(self, images: list[Image.Image], batch: int = 16) -> NDArray[np.float32]:
+        """L2-normalised 512-d embeddings, one row per image (run ``batch`` at a time)."""
         if not images:
             return np.zeros((0, 512), dtype=np.float32)
-        batch = np.stack([clip_input(image) for image in images])
-        vectors = np.asarray(self._session.run(None, {self._input: batch})[0], dtype=np.float32)
+        rows = []
+        for start in range(0, len(images), batch):
+            inputs = np.stack([clip_input(image) for image in images[start : start + batch]])
+            rows.append(self._session.run(None, {self._input: inputs})[0])
+        vectors = np.concatenate(rows).astype(np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         normalised: NDArray[np.float32] = vectors / np.maximum(norms, 1e-12)
         return normalised

@@ -147,9 +147,13 @@ class FaceManipulationModel:
         logits, cells = self._session.run(None, {self._input: np.ascontiguousarray(x)})
         return np.asarray(logits, dtype=np.float32), np.asarray(cells, dtype=np.float32)
 
-    def score(self, crops: Sequence[NDArray[np.uint8]]) -> list[FaceScore]:
+    def score(self, crops: Sequence[NDArray[np.uint8]], batch: int = 64) -> list[FaceScore]:
         if len(crops) == 0:
             return []
+        if len(crops) > batch:  # bounded memory for long lists
+            return [
+                s for i in range(0, len(crops), batch) for s in self.score(crops[i : i + batch])
+            ]
         raw, cells = self.blendnet(np.stack([model_view(c) for c in crops]))
         clip: list[float | None] = [None] * len(crops)
         if self.clip is not None and self.fusion is not None:

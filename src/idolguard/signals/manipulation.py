@@ -36,6 +36,7 @@ from idolguard.forensics.face_model import (
     sigmoid,
 )
 from idolguard.forensics.heatmap import cell_heat, render_heatmap
+from idolguard.forensics.sizes import threshold_for
 from idolguard.forensics.tracks import aggregate_track
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
@@ -45,8 +46,11 @@ from idolguard.signals.faces import IMAGE_DECODE_SIDE
 # this many cells along the picture's longer side.
 PICTURE_GRID = 32
 # Below this eye distance (pixels of the decoded picture) the crop is mostly
-# upsampling blur, which says nothing about blending either way.
-MIN_EYE_PIXELS = 14.0
+# upsampling blur, which says nothing about blending either way: even at the
+# thresholds ``forensics.sizes`` sets for small faces, 3 % of real faces under
+# 20 px would be flagged, and a group photo has dozens of them. Between this
+# and the training faces' sizes, ``forensics.sizes`` raises the threshold.
+MIN_EYE_PIXELS = 20.0
 BATCH = 16
 
 
@@ -78,9 +82,10 @@ class ManipulationSignal(Signal):
         self.threshold = (
             self.fusion.threshold if self.fusion is not None else self.calibration.threshold
         )
-        self.model_name = f"blendnet@{model_version(self.calibration, self.fusion)}"
+        self.model_version = model_version(self.calibration, self.fusion)
+        self.model_name = f"blendnet@{self.model_version}"
         # Results from BlendNet alone and fused ones differ: installing CLIP recomputes.
-        self.version = f"2+{model_version(self.calibration, self.fusion)}"
+        self.version = f"4+{model_version(self.calibration, self.fusion)}"
         self._model: FaceManipulationModel | None = None
 
     @property
@@ -137,8 +142,11 @@ class ManipulationSignal(Signal):
         cut = [face_crop(pixels, marks) for _, marks in wanted]
         crops = [crop for crop, _ in cut]
         scores = self._score(crops)
-        for (index, _), crop, score in zip(wanted, crops, scores, strict=True):
-            entries[index].update(self._face_entry(score, crop, item.sha256, index, blur))
+        for (index, marks), crop, score in zip(wanted, crops, scores, strict=True):
+            threshold = self._threshold(_eye_distance(marks))
+            entries[index].update(
+                self._face_entry(score, threshold, crop, item.sha256, index, blur)
+            )
         if not scores:
             return entries, None
         heats = [cell_heat(score.cells, self.calibration.probability) for score in scores]
@@ -155,7 +163,7 @@ class ManipulationSignal(Signal):
         entries: list[JSONDict] = []
         for index, face in enumerate(faces.get("faces", [])):
             observations = (face.get("track") or {}).get("observations") or []
-            times, crops = [], []
+            times, crops, eyes = [], [], []
             for observation in observations:
                 frame = frames.get(round(float(observation["time"]), 3))
                 if frame is None:
@@ -166,6 +174,7 @@ class ManipulationSignal(Signal):
                     continue
                 pixels = np.asarray(frame.image, dtype=np.uint8)
                 times.append(float(observation["time"]))
+                eyes.append(_eye_distance(landmarks))
                 crops.append(face_crop(pixels, landmarks)[0])
             if not crops:
                 entries.append(
@@ -173,17 +182,20 @@ class ManipulationSignal(Signal):
                 )
                 continue
             scores = self._score(crops)
+            threshold = self._threshold(float(np.median(eyes)))
             verdict = aggregate_track(
                 times,
                 [s.logit for s in scores],
                 probability=sigmoid,
-                threshold=self.threshold,
+                threshold=threshold,
                 every_seconds=sampled.every_seconds,
             )
             peak = verdict.peak_index
             entry: JSONDict = {"index": index}
-            entry.update(self._face_entry(scores[peak], crops[peak], item.sha256, index, blur))
-            flagged = verdict.probability >= self.threshold
+            entry.update(
+                self._face_entry(scores[peak], threshold, crops[peak], item.sha256, index, blur)
+            )
+            flagged = verdict.probability >= threshold
             entry.update(
                 score=round(verdict.probability, 4),
                 logit=round(verdict.logit, 4),
@@ -209,10 +221,20 @@ class ManipulationSignal(Signal):
             scores += self.model.score(crops[start : start + BATCH])
         return scores
 
+    def _threshold(self, eye_distance: float) -> float:
+        """Small faces need stronger evidence (see ``forensics.sizes``)."""
+        return threshold_for(eye_distance, self.model_version, self.threshold)
+
     def _face_entry(
-        self, score: FaceScore, crop: NDArray[np.uint8], sha256: str, index: int, blur: bool
+        self,
+        score: FaceScore,
+        threshold: float,
+        crop: NDArray[np.uint8],
+        sha256: str,
+        index: int,
+        blur: bool,
     ) -> JSONDict:
-        flagged = score.probability >= self.threshold
+        flagged = score.probability >= threshold
         heat = cell_heat(score.cells, self.calibration.probability)
         entry: JSONDict = {
             "score": round(score.probability, 4),
@@ -220,6 +242,7 @@ class ManipulationSignal(Signal):
             "blendnet": round(self.calibration.probability(score.blend_logit), 4),
             "clip": None if score.clip_logit is None else round(sigmoid(score.clip_logit), 4),
             "flagged": flagged,
+            "threshold": round(threshold, 4),
             "cells": [[round(float(v), 3) for v in row] for row in heat],
             "heatmap": None,
         }

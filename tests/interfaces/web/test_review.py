@@ -75,7 +75,8 @@ def test_item_detail_has_findings_with_faces_events_and_evidence(web: Web) -> No
     named = [f for f in findings["faces"] if f["artist"] == "Yao Ming"]
     assert named and named[0]["on_preview"] and 0 < named[0]["box"]["width"] <= 1
     assert findings["risk"]["score"] == body["item"]["risk"]
-    assert findings["manipulation"]["available"] is False
+    detectors = {d["signal"] for d in findings["manipulation"]["detectors"]}
+    assert detectors == {"manipulation", "ai_generated"}
     assert "deepfake" in [t["term"] for t in findings["caption"]["terms"]]
     assert "embedding" not in answer.text
 
