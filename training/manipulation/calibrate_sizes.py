@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -24,9 +23,9 @@ from PIL import Image
 from idolguard.faces import load_backend
 from idolguard.forensics.ai_model import ClipEncoder
 from idolguard.forensics.crop import face_crop
-from idolguard.forensics.face_model import MODEL_DIR, FaceManipulationModel
+from idolguard.forensics.face_model import FaceManipulationModel
 from idolguard.forensics.sizes import BANDS
-from training.manipulation.dataset import load_records, records_where
+from training.manipulation.dataset import load_records, records_where, training_arguments
 from training.manipulation.metrics import threshold_at_fpr
 
 SCALES = (1.0, 0.75, 0.5, 1 / 3, 0.25)
@@ -99,12 +98,7 @@ def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--cache", type=Path, default=Path(".cache/manipulation"))
-    parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
-    parser.add_argument("--fpr", type=float, default=0.03)
-    parser.add_argument("--threads", type=int, default=2)
+    parser = training_arguments(__doc__, fpr=0.03)
     run(parser.parse_args())
 
 

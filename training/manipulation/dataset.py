@@ -14,6 +14,7 @@ trained on: the face model learns from synthetic fakes of ``train`` reals.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 from collections.abc import Iterator
@@ -145,3 +146,19 @@ def records_where(
         for r in records
         if (split is None or r.split == split) and (family is None or r.family == family)
     ]
+
+
+def training_arguments(doc: str, *, fpr: float | None = None) -> argparse.ArgumentParser:
+    """The options every step shares; steps that write a model card also get ``--fpr``."""
+    from idolguard.forensics.face_model import MODEL_DIR
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--cache", type=Path, default=Path(".cache/manipulation"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    if fpr is not None:
+        parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
+        parser.add_argument("--fpr", type=float, default=fpr, help="calib reals flagged")
+        parser.add_argument("--version", default="1")
+    return parser

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 import torch
 
 from idolguard.forensics.crop import CROP_SIZE, MARGIN, WORK_SIZE
-from idolguard.forensics.face_model import MODEL_DIR
-from training.manipulation.metrics import fit_logistic, roc_auc, threshold_at_fpr, tpr_at_fpr
+from training.manipulation.dataset import training_arguments
+from training.manipulation.metrics import family_figures, fit_logistic, threshold_at_fpr
 from training.manipulation.model import BlendNet
 from training.manipulation.train import calib_set, predict
 
@@ -60,17 +59,7 @@ def run(args: argparse.Namespace) -> None:
     a, b = float(beta[0]), float(beta[1])
     probabilities = 1 / (1 + np.exp(-(a * onnx_logits + b)))
     threshold = threshold_at_fpr(labels, probabilities, args.fpr)
-    per_family = {}
-    offset = 0
-    for family, (_imgs, labs) in calib.items():
-        p = probabilities[offset : offset + len(labs)]
-        offset += len(labs)
-        per_family[family] = {
-            "n_real": int((labs == 0).sum()),
-            "n_fake": int((labs == 1).sum()),
-            "auc": round(roc_auc(labs, p), 4),
-            "tpr_at_1pct_fpr": round(tpr_at_fpr(labs, p, 0.01), 4),
-        }
+    per_family = family_figures({k: v[1] for k, v in calib.items()}, probabilities)
     log = json.loads((args.cache / "train_log.json").read_text())
     card = {
         "version": args.version,
@@ -90,13 +79,7 @@ def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--cache", type=Path, default=Path(".cache/manipulation"))
-    parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
-    parser.add_argument("--fpr", type=float, default=0.03)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--version", default="1")
+    parser = training_arguments(__doc__, fpr=0.03)
     run(parser.parse_args())
 
 

@@ -51,6 +51,24 @@ def accuracy_at(labels: ArrayLike, scores: ArrayLike, threshold: float) -> float
     return float(((s >= threshold) == y).mean())
 
 
+def family_figures(
+    labels_by_family: dict[str, np.ndarray], probabilities: np.ndarray
+) -> dict[str, dict[str, float | int]]:
+    """Counts, AUC and TPR at 1 % FPR per family; ``probabilities`` are the families' in order."""
+    figures: dict[str, dict[str, float | int]] = {}
+    offset = 0
+    for family, labels in labels_by_family.items():
+        p = probabilities[offset : offset + len(labels)]
+        offset += len(labels)
+        figures[family] = {
+            "n_real": int((labels == 0).sum()),
+            "n_fake": int((labels == 1).sum()),
+            "auc": round(roc_auc(labels, p), 4),
+            "tpr_at_1pct_fpr": round(tpr_at_fpr(labels, p, 0.01), 4),
+        }
+    return figures
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, iterations: int = 30) -> np.ndarray:
     """Weights (last entry the bias) of a class-balanced L2 logistic regression (Newton)."""
     design = np.hstack([x.astype(np.float64), np.ones((len(x), 1))])

@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, IterableDataset
 
 from idolguard.forensics.crop import WORK_SIZE, face_crop, model_view
 from idolguard.forensics.synth import face_swap, jpeg, self_blend
-from training.manipulation.dataset import load_records, records_where
+from training.manipulation.dataset import load_records, records_where, training_arguments
 from training.manipulation.metrics import roc_auc
 from training.manipulation.model import BlendNet
 
@@ -183,18 +183,14 @@ def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--cache", type=Path, default=Path(".cache/manipulation"))
+    parser = training_arguments(__doc__)
     parser.add_argument("--out", type=Path, default=None, help="default: the cache folder")
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--swap-share", type=float, default=0.3)
-    parser.add_argument("--eval-every", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     args.out = args.out or args.cache
     args.out.mkdir(parents=True, exist_ok=True)

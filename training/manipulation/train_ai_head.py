@@ -20,8 +20,7 @@ import numpy as np
 from PIL import Image
 
 from idolguard.forensics.ai_model import ClipEncoder
-from idolguard.forensics.face_model import MODEL_DIR
-from training.manipulation.dataset import Record, load_records
+from training.manipulation.dataset import Record, load_records, training_arguments
 from training.manipulation.metrics import fit_logistic, roc_auc, threshold_at_fpr, tpr_at_fpr
 
 REAL_FAMILIES = {"lfw_faceswap", "yonsei", "kpop", "asian", "celebs"}
@@ -117,14 +116,7 @@ def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--cache", type=Path, default=Path(".cache/manipulation"))
-    parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
-    parser.add_argument("--fpr", type=float, default=0.02)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--version", default="1")
+    parser = training_arguments(__doc__, fpr=0.02)
     run(parser.parse_args())
 
 

@@ -25,10 +25,15 @@ from PIL import Image
 
 from idolguard.forensics.ai_model import ClipEncoder
 from idolguard.forensics.crop import WORK_SIZE, face_crop, model_view
-from idolguard.forensics.face_model import MODEL_DIR, FaceManipulationModel
+from idolguard.forensics.face_model import FaceManipulationModel
 from idolguard.forensics.synth import self_blend
-from training.manipulation.dataset import load_records, records_where
-from training.manipulation.metrics import fit_logistic, roc_auc, threshold_at_fpr, tpr_at_fpr
+from training.manipulation.dataset import load_records, records_where, training_arguments
+from training.manipulation.metrics import (
+    family_figures,
+    fit_logistic,
+    roc_auc,
+    threshold_at_fpr,
+)
 from training.manipulation.train import damage, make_fake
 
 
@@ -106,17 +111,7 @@ def run(args: argparse.Namespace) -> None:
     fusion = fit_logistic(fused_x, labels, 1e-6)
     probability = 1 / (1 + np.exp(-(fused_x @ fusion[:-1] + fusion[-1])))
     threshold = threshold_at_fpr(labels, probability, args.fpr)
-    per_family = {}
-    offset = 0
-    for family, (_, _, y) in features.items():
-        p = probability[offset : offset + len(y)]
-        offset += len(y)
-        per_family[family] = {
-            "n_real": int((y == 0).sum()),
-            "n_fake": int((y == 1).sum()),
-            "auc": round(roc_auc(y, p), 4),
-            "tpr_at_1pct_fpr": round(tpr_at_fpr(y, p, 0.01), 4),
-        }
+    per_family = family_figures({k: y for k, (_, _, y) in features.items()}, probability)
     card = {
         "version": args.version,
         "blendnet_version": blendnet.version,
@@ -143,15 +138,8 @@ def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--cache", type=Path, default=Path(".cache/manipulation"))
-    parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
-    parser.add_argument("--fpr", type=float, default=0.03)
+    parser = training_arguments(__doc__, fpr=0.03)
     parser.add_argument("--swap-share", type=float, default=0.3)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--version", default="1")
     run(parser.parse_args())
 
 
