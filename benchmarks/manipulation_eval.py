@@ -320,7 +320,7 @@ def main() -> None:
     table = evaluate_images(judge, args.data, records, args.limit, args.seed, args.condition)
     videos = [] if args.no_video else evaluate_videos(judge, args.data)
     print()
-    print("| condition | family | model | real | fake | no face | AUC | TPR@1%FPR | acc@thr |")
+    print("| condition | family | model | real | fake | no face | AUC | TPR@1%FPR | acc |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for row in table:
         print(_markdown(row))
