@@ -34,8 +34,11 @@ def test_blurring_hides_the_face_detail_but_keeps_the_heat() -> None:
     assert np.abs(np.diff(sharp[100, edge, 1])).max() > np.abs(np.diff(blurred[100, edge, 1])).max()
 
 
-def test_cell_heat_uses_the_calibration() -> None:
+def test_cell_heat_shows_where_scaled_by_how_strong() -> None:
     cells = np.array([[-10.0, 0.0, 10.0]], dtype=np.float32)
-    heat = cell_heat(cells, lambda x: 1 / (1 + np.exp(-x)))
+    heat = cell_heat(cells, lambda x: 1 / (1 + np.exp(-x)))  # the face: mean 0 -> 0.5
     assert heat.dtype == np.float32
-    assert heat[0, 0] < 0.01 and abs(heat[0, 1] - 0.5) < 1e-6 and heat[0, 2] > 0.99
+    assert heat.tolist() == [[0.0, 0.25, 0.5]]
+    clean = cell_heat(cells - 30, lambda x: 1 / (1 + np.exp(-x)))
+    assert clean.max() < 1e-6  # a face judged clean stays cool everywhere
+    assert cell_heat(np.zeros((2, 2), np.float32), lambda x: 0.9).max() == 0.0

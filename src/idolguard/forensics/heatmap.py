@@ -30,10 +30,19 @@ def _colour(heat: NDArray[np.float32]) -> NDArray[np.float32]:
 def cell_heat(
     cells: NDArray[np.float32], probability: Callable[[float], float]
 ) -> NDArray[np.float32]:
-    """Per-cell evidence in [0, 1], on the same calibrated scale as the face's score."""
-    heat: NDArray[np.float32] = np.vectorize(probability, otypes=[np.float32])(
-        cells.astype(np.float64)
-    )
+    """Per-cell evidence in [0, 1]: where in the face, scaled by how strong overall.
+
+    The cells of a pasted face all lean "fake" (the network judges the whole
+    crop), so absolute cell scores paint everything hot; what a reviewer
+    needs is where the evidence is strongest. Cells are spread over [0, 1]
+    within the face and multiplied by the face's calibrated probability, so
+    a face the model finds clean stays cool everywhere.
+    """
+    values = cells.astype(np.float64)
+    strength = probability(float(values.mean()))
+    span = float(values.max() - values.min())
+    relative = (values - values.min()) / span if span > 1e-6 else np.zeros_like(values)
+    heat: NDArray[np.float32] = (strength * relative).astype(np.float32)
     return heat
 
 
