@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
 from idolguard.faces.runtime import session
 from idolguard.forensics.crop import CROP_SIZE, model_view
@@ -157,8 +158,6 @@ class FaceManipulationModel:
         raw, cells = self.blendnet(np.stack([model_view(c) for c in crops]))
         clip: list[float | None] = [None] * len(crops)
         if self.clip is not None and self.fusion is not None:
-            from PIL import Image
-
             embeddings = self.clip.embed([Image.fromarray(c) for c in crops])
             clip = [self.fusion.clip_logit(row) for row in embeddings]
         out = []

@@ -51,7 +51,6 @@ PICTURE_GRID = 32
 # 20 px would be flagged, and a group photo has dozens of them. Between this
 # and the training faces' sizes, ``forensics.sizes`` raises the threshold.
 MIN_EYE_PIXELS = 20.0
-BATCH = 16
 
 
 def heatmap_name(sha256: str, face_index: int) -> str:
@@ -85,7 +84,7 @@ class ManipulationSignal(Signal):
         self.model_version = model_version(self.calibration, self.fusion)
         self.model_name = f"blendnet@{self.model_version}"
         # Results from BlendNet alone and fused ones differ: installing CLIP recomputes.
-        self.version = f"4+{model_version(self.calibration, self.fusion)}"
+        self.version = f"4+{self.model_version}"
         self._model: FaceManipulationModel | None = None
 
     @property
@@ -139,17 +138,16 @@ class ManipulationSignal(Signal):
                 entries[-1].update(score=None, flagged=False, note="face too small to judge")
             else:
                 wanted.append((index, landmarks))
+        if not wanted:
+            return entries, None
         cut = [face_crop(pixels, marks) for _, marks in wanted]
-        crops = [crop for crop, _ in cut]
-        scores = self._score(crops)
-        for (index, marks), crop, score in zip(wanted, crops, scores, strict=True):
+        scores = self.model.score([crop for crop, _ in cut])
+        heats = [cell_heat(score.cells, self.calibration.probability) for score in scores]
+        for (index, marks), (crop, _), score, heat in zip(wanted, cut, scores, heats, strict=True):
             threshold = self._threshold(_eye_distance(marks))
             entries[index].update(
-                self._face_entry(score, threshold, crop, item.sha256, index, blur)
+                self._face_entry(score, heat, threshold, crop, item.sha256, index, blur)
             )
-        if not scores:
-            return entries, None
-        heats = [cell_heat(score.cells, self.calibration.probability) for score in scores]
         grid = picture_grid(pixels.shape[1], pixels.shape[0], [m for _, m in cut], heats)
         return entries, grid
 
@@ -170,18 +168,19 @@ class ManipulationSignal(Signal):
                     continue
                 to_frame = max(frame.image.size) / max(1, max(info.width, info.height))
                 landmarks = np.asarray(observation["landmarks"], dtype=np.float32) * to_frame
-                if _eye_distance(landmarks) < MIN_EYE_PIXELS:
+                eye_distance = _eye_distance(landmarks)
+                if eye_distance < MIN_EYE_PIXELS:
                     continue
                 pixels = np.asarray(frame.image, dtype=np.uint8)
                 times.append(float(observation["time"]))
-                eyes.append(_eye_distance(landmarks))
+                eyes.append(eye_distance)
                 crops.append(face_crop(pixels, landmarks)[0])
             if not crops:
                 entries.append(
                     {"index": index, "score": None, "flagged": False, "note": "no frame to judge"}
                 )
                 continue
-            scores = self._score(crops)
+            scores = self.model.score(crops)
             threshold = self._threshold(float(np.median(eyes)))
             verdict = aggregate_track(
                 times,
@@ -191,9 +190,12 @@ class ManipulationSignal(Signal):
                 every_seconds=sampled.every_seconds,
             )
             peak = verdict.peak_index
+            heat = cell_heat(scores[peak].cells, self.calibration.probability)
             entry: JSONDict = {"index": index}
             entry.update(
-                self._face_entry(scores[peak], threshold, crops[peak], item.sha256, index, blur)
+                self._face_entry(
+                    scores[peak], heat, threshold, crops[peak], item.sha256, index, blur
+                )
             )
             flagged = verdict.probability >= threshold
             entry.update(
@@ -209,18 +211,10 @@ class ManipulationSignal(Signal):
                     for r in verdict.ranges
                 ],
             )
-            if not flagged and not verdict.ranges:
-                entry["heatmap"] = None
             entries.append(entry)
         return entries
 
     # ------------------------------------------------------------------ shared
-    def _score(self, crops: Sequence[NDArray[np.uint8]]) -> list[FaceScore]:
-        scores: list[FaceScore] = []
-        for start in range(0, len(crops), BATCH):
-            scores += self.model.score(crops[start : start + BATCH])
-        return scores
-
     def _threshold(self, eye_distance: float) -> float:
         """Small faces need stronger evidence (see ``forensics.sizes``)."""
         return threshold_for(eye_distance, self.model_version, self.threshold)
@@ -228,6 +222,7 @@ class ManipulationSignal(Signal):
     def _face_entry(
         self,
         score: FaceScore,
+        heat: NDArray[np.float32],
         threshold: float,
         crop: NDArray[np.uint8],
         sha256: str,
@@ -235,7 +230,6 @@ class ManipulationSignal(Signal):
         blur: bool,
     ) -> JSONDict:
         flagged = score.probability >= threshold
-        heat = cell_heat(score.cells, self.calibration.probability)
         entry: JSONDict = {
             "score": round(score.probability, 4),
             "logit": round(score.logit, 4),
@@ -286,9 +280,8 @@ def picture_grid(
     homogeneous = np.hstack([points, np.ones((len(points), 1))])
     grid = np.zeros(len(points), dtype=np.float32)
     for matrix, heat in zip(matrices, heats, strict=True):
-        crop_side = float(WORK_SIZE)
         in_crop = homogeneous @ matrix.T
-        index = np.floor(in_crop / crop_side * heat.shape[0]).astype(int)
+        index = np.floor(in_crop / WORK_SIZE * heat.shape[0]).astype(int)
         inside = ((index >= 0) & (index < heat.shape[0])).all(axis=1)
         values = np.zeros(len(points), dtype=np.float32)
         values[inside] = heat[index[inside, 1], index[inside, 0]]
