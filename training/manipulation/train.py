@@ -89,8 +89,10 @@ class Batches(IterableDataset):  # type: ignore[type-arg]
             yield x, torch.tensor(labels, dtype=torch.float32)
 
 
-def calib_set(data: Path, cache: Path, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Fixed model inputs for the calib split: SBI of calib reals, and the real swap families."""
+def calib_crops(
+    data: Path, cache: Path, seed: int
+) -> dict[str, tuple[list[ByteImage], np.ndarray]]:
+    """Working-size crops of the calib split: SBI of its reals, and the real swap families."""
     records = load_records(cache / "index.json")
     rng = np.random.default_rng(seed + 1000)
     sets: dict[str, tuple[list[ByteImage], list[int]]] = {}
@@ -100,14 +102,22 @@ def calib_set(data: Path, cache: Path, seed: int) -> dict[str, tuple[np.ndarray,
                 continue
             pixels = np.asarray(Image.open(data / record.path).convert("RGB"), dtype=np.uint8)
             crop, _ = face_crop(pixels, np.array(record.landmarks), size=WORK_SIZE)
-            images, labels = sets.setdefault(family, ([], []))
-            images.append(model_view(crop))
+            crops, labels = sets.setdefault(family, ([], []))
+            crops.append(crop)
             labels.append(record.label)
             if record.label == 0:
-                sbi_images, sbi_labels = sets.setdefault("self_blended", ([], []))
-                sbi_images.extend([model_view(crop), model_view(self_blend(crop, rng)[0])])
+                sbi, sbi_labels = sets.setdefault("self_blended", ([], []))
+                sbi.extend([crop, self_blend(crop, rng)[0]])
                 sbi_labels.extend([0, 1])
-    return {k: (np.stack(v[0]), np.array(v[1])) for k, v in sets.items()}
+    return {k: (v[0], np.array(v[1])) for k, v in sets.items()}
+
+
+def calib_set(data: Path, cache: Path, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The calib crops as the model reads them (``model_view``), stacked per family."""
+    return {
+        family: (np.stack([model_view(c) for c in crops]), labels)
+        for family, (crops, labels) in calib_crops(data, cache, seed).items()
+    }
 
 
 def predict(model: BlendNet, images: np.ndarray, batch: int = 64) -> np.ndarray:

@@ -18,23 +18,21 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from idolguard.forensics.ai_model import ClipEncoder
-from idolguard.forensics.crop import WORK_SIZE, face_crop, model_view
+from idolguard.forensics.crop import model_view
 from idolguard.forensics.face_model import FaceManipulationModel
-from idolguard.forensics.synth import self_blend
-from training.manipulation.dataset import load_records, records_where, training_arguments
+from training.manipulation.dataset import training_arguments
 from training.manipulation.metrics import (
     family_figures,
     fit_logistic,
     roc_auc,
     threshold_at_fpr,
 )
-from training.manipulation.train import damage, make_fake
+from training.manipulation.train import calib_crops, damage, make_fake
 
 
 def embed(encoder: ClipEncoder, crops: list[np.ndarray], batch: int = 16) -> np.ndarray:
@@ -42,30 +40,6 @@ def embed(encoder: ClipEncoder, crops: list[np.ndarray], batch: int = 16) -> np.
     for start in range(0, len(crops), batch):
         rows.append(encoder.embed([Image.fromarray(c) for c in crops[start : start + batch]]))
     return np.concatenate(rows)
-
-
-def calib_crops(
-    data: Path, cache: Path, seed: int
-) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
-    """Working-size crops of the calib split: SBI of its reals, and the real-swap families."""
-    rng = np.random.default_rng(seed + 1000)
-    sets: dict[str, tuple[list[np.ndarray], list[int]]] = {}
-    for family in ("lfw_faceswap", "yonsei"):
-        for record in records_where(
-            load_records(cache / "index.json"), split="calib", family=family
-        ):
-            if record.landmarks is None:
-                continue
-            pixels = np.asarray(Image.open(data / record.path).convert("RGB"), dtype=np.uint8)
-            crop, _ = face_crop(pixels, np.array(record.landmarks), size=WORK_SIZE)
-            crops, labels = sets.setdefault(family, ([], []))
-            crops.append(crop)
-            labels.append(record.label)
-            if record.label == 0:
-                sbi, sbi_labels = sets.setdefault("self_blended", ([], []))
-                sbi.extend([crop, self_blend(crop, rng)[0]])
-                sbi_labels.extend([0, 1])
-    return {k: (v[0], np.array(v[1])) for k, v in sets.items()}
 
 
 def run(args: argparse.Namespace) -> None:
