@@ -170,10 +170,12 @@ SCORE_EXPLANATIONS: Final = MappingProxyType(
         "explicit": ScoreExplanation(
             label_ko="노출도",
             label_en="Explicit",
-            meaning_ko="open_nsfw 분류기가 이미지를 성적으로 노골적이라고 본 확률(0~1). "
-            "동영상은 추출한 프레임 중 최댓값이다.",
-            meaning_en="Probability in [0, 1] from the open_nsfw classifier that the image is "
-            "sexually explicit; for videos, the highest value over sampled frames.",
+            meaning_ko="open_nsfw 분류기가 이미지를 성적으로 노골적이라고 본 점수(0~1)를 "
+            "일반 인물 사진으로 보정한 값(순위는 바뀌지 않음). 동영상은 추출한 프레임 중 "
+            "최댓값이다.",
+            meaning_en="The open_nsfw classifier's score in [0, 1] that the image is sexually "
+            "explicit, recalibrated on neutral photos of people (the order of files is "
+            "unchanged); for videos, the highest value over sampled frames.",
             limits_ko="법적 판단이 아니다. 수영복이나 피부색 클로즈업에 과잉 반응할 수 있고, "
             "누가 나오는지는 알려주지 않는다.",
             limits_en="Not a legal determination. Can over-fire on swimwear and skin-toned "
