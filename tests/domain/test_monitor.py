@@ -270,6 +270,20 @@ def test_robots_txt_is_obeyed_for_media(mapp: IdolGuard, website: ChangingSite) 
     assert list(entry_states(mapp).values()) == [("failed", MAX_ATTEMPTS)]
 
 
+def test_a_source_on_a_private_address_names_the_setting_that_allows_it(
+    mapp: IdolGuard, website: ChangingSite
+) -> None:
+    mapp.monitor.settings = replace(
+        mapp.monitor.settings, monitor=replace(mapp.monitor.settings.monitor, allow_private=False)
+    )
+    add_feed(mapp, website)
+    report = mapp.monitor.run("board", actor=ACTOR)
+    assert report.error is not None and "127.0.0.1" in report.error
+    assert "allow_private = true under [monitor] in idolguard.toml" in report.error
+    assert mapp.monitor.get("board").last_error == report.error
+    assert website.log == []
+
+
 def test_a_watched_folder_picks_up_new_files_only(mapp: IdolGuard, tmp_path: Path) -> None:
     folder = tmp_path / "drop"
     folder.mkdir()

@@ -10,8 +10,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from idolguard.domain.watch import WatchResult
 from idolguard.interfaces.cli.main import app as cli
+from idolguard.interfaces.cli.notices import print_watch_result
 from idolguard.interfaces.cli.sources import _outcome
+from idolguard.media.types import MediaLimits
+from idolguard.notices.liveness import Comparison, check_url
 from idolguard.sources.connectors.feed import FeedConnector
 from tests.domain.test_monitor import serve_feed, serve_gallery
 from tests.helpers import face_photo, sample
@@ -150,3 +154,39 @@ def test_a_sighting_without_an_item_or_analysis_says_so() -> None:
     assert _outcome(seen) == "recognised: no enrolled artist; risk 0.12; no item opened"
     broken = {**seen, "error": "not an image", "risk": None}
     assert _outcome(broken) == "not analysed: not an image"
+
+
+def test_a_private_address_names_the_setting_to_change(
+    tmp_path: Path, website: ChangingSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "idolguard.toml").write_text("[monitor]\nper_host_delay_seconds = 0\nretries = 0\n")
+    runner = CliRunner()
+    env = {"IDOLGUARD_HOME": str(home), "COLUMNS": "300"}
+    monkeypatch.delenv("IDOLGUARD_DATABASE_URL", raising=False)
+    add = ["sources", "add", "feed", "board", "--url", website.url("/feed.xml")]
+    assert runner.invoke(cli, add, env=env).exit_code == 0
+    ran = runner.invoke(cli, ["sources", "run", "board"], env=env)
+    assert ran.exit_code == 1
+    assert "allow_private = true under [monitor] in idolguard.toml" in ran.output
+    listed = runner.invoke(cli, ["sources", "list"], env=env).output
+    assert "failing x1: " in listed
+    shown = runner.invoke(cli, ["sources", "show", "board"], env=env).output
+    assert "allow_private = true under [monitor] in idolguard.toml" in shown
+    assert website.log == []
+
+
+def test_a_liveness_check_of_a_private_address_names_the_watch_setting(
+    tmp_path: Path, website: ChangingSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    check = check_url(
+        website.url("/img.png"),
+        lambda _path, _sha: (Comparison.SAME, ""),
+        dest_dir=tmp_path,
+        limits=MediaLimits(),
+    )
+    print_watch_result(WatchResult(1, check, "notice_sent", "notice_sent"), as_json=False)
+    printed = capsys.readouterr().out
+    assert "inconclusive (blocked_address)" in printed
+    assert "allow_private = true is set under [watch] in idolguard.toml" in printed

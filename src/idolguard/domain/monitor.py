@@ -849,6 +849,8 @@ def _is_permanent(error: BaseException | None) -> bool:
 
 
 def _describe(error: BaseException | None) -> str:
+    if isinstance(error, FetchError) and error.code is FetchErrorCode.BLOCKED_ADDRESS:
+        return f"{error}; {_PRIVATE_HINT}"
     if isinstance(error, FetchError | SourceError):
         return str(error)
     if isinstance(error, OSError):
@@ -861,6 +863,12 @@ def _unexpected(error: BaseException | None) -> str:
     first = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
     return f"unexpected error ({type(error).__name__}): {first or 'no details'}; see the log"
 
+
+# Sources are read by the [monitor] reader; liveness checks have [watch] allow_private.
+_PRIVATE_HINT = (
+    "sources on your own network are fetched only with allow_private = true "
+    "under [monitor] in idolguard.toml"
+)
 
 # What the page says about a post fills gaps only: the source's own listing says it better.
 _PAGE_FACTS = frozenset(

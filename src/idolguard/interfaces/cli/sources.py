@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from idolguard.domain.monitor import MonitorError, RunReport, SourceView
@@ -140,7 +141,7 @@ def list_sources(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     for v in views:
         status = "paused" if not v.enabled else "ok"
         if v.last_error:
-            status = f"[red]failing x{v.failures}: {v.last_error[:60]}[/]"
+            status = f"[red]failing x{v.failures}: {escape(v.last_error[:60])}[/]"
         elif v.enabled and v.next_run_at and v.next_run_at <= now:
             status = "due"
         table.add_row(
