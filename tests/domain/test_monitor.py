@@ -21,8 +21,10 @@ from idolguard.app import IdolGuard
 from idolguard.config import MonitorSettings, ReviewSettings, Settings
 from idolguard.domain.monitor import MAX_ATTEMPTS, MonitorError
 from idolguard.sources.connectors.base import SourceError
+from idolguard.sources.connectors.feed import FeedConnector
+from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.models import AnalysisResult, MonitorEntry, MonitorSource, Sighting, utcnow
-from tests.helpers import sample
+from tests.helpers import face_photo, sample
 from tests.website import Answer, ChangingSite
 
 ACTOR = "monitor@test"
@@ -268,6 +270,20 @@ def test_robots_txt_is_obeyed_for_media(mapp: IdolGuard, website: ChangingSite) 
     assert list(entry_states(mapp).values()) == [("failed", MAX_ATTEMPTS)]
 
 
+def test_a_source_on_a_private_address_names_the_setting_that_allows_it(
+    mapp: IdolGuard, website: ChangingSite
+) -> None:
+    mapp.monitor.settings = replace(
+        mapp.monitor.settings, monitor=replace(mapp.monitor.settings.monitor, allow_private=False)
+    )
+    add_feed(mapp, website)
+    report = mapp.monitor.run("board", actor=ACTOR)
+    assert report.error is not None and "127.0.0.1" in report.error
+    assert "allow_private = true under [monitor] in idolguard.toml" in report.error
+    assert mapp.monitor.get("board").last_error == report.error
+    assert website.log == []
+
+
 def test_a_watched_folder_picks_up_new_files_only(mapp: IdolGuard, tmp_path: Path) -> None:
     folder = tmp_path / "drop"
     folder.mkdir()
@@ -464,3 +480,125 @@ def test_two_watchers_never_run_the_same_source(mapp: IdolGuard, website: Changi
         row.next_run_at = utcnow() - timedelta(minutes=1)  # its lease ran out
     [report] = mapp.monitor.run_due(actor=ACTOR)
     assert report.processed == 1
+
+
+def serve_gallery(site: ChangingSite) -> None:
+    """A post with two images in one feed item, and a gallery page showing three images."""
+    for n, photo in enumerate(("astronaut.jpg", "rocket.jpg", "coffee.jpg", "chelsea.jpg")):
+        site.serve(f"/media/{n}.jpg", sample(photo).read_bytes())
+    two = (
+        f"<item><title>two photos</title><link>{site.url('/posts/9')}</link><guid>9</guid>"
+        f'<dc:creator>fan9</dc:creator><description>&lt;img src="{site.url("/media/1.jpg")}"&gt;'
+        "</description>"
+        f'<enclosure url="{site.url("/media/0.jpg")}" type="image/jpeg" length="1"/></item>'
+    )
+    feed = rss(site).replace(b"</channel>", two.encode() + b"</channel>")
+    site.routes["/feed.xml"] = Answer(200, feed, "application/rss+xml")
+    images = "".join(f'<img src="/media/{n}.jpg" width="300" height="300">' for n in (1, 2, 3))
+    page = f'<html><head><meta name="author" content="galleryfan"></head><body>{images}</body>'
+    site.serve("/gallery", page.encode(), "text/html; charset=utf-8")
+
+
+def test_every_image_of_a_post_and_of_a_gallery_is_its_own_sighting(
+    mapp: IdolGuard, website: ChangingSite
+) -> None:
+    serve_gallery(website)
+    add_feed(mapp, website)
+    mapp.monitor.add("html", "gallery", {"url": website.url("/gallery")}, actor=ACTOR)
+
+    post = mapp.monitor.run("board", actor=ACTOR)
+    gallery = mapp.monitor.run("gallery", actor=ACTOR)
+
+    assert (post.error, post.processed, post.failed) == (None, 2, 0), post.errors
+    assert (gallery.error, gallery.processed, gallery.failed) == (None, 3, 0), gallery.errors
+    assert len(post.opened) == 2 and len(gallery.opened) == 3
+    seen = sightings(mapp)
+    by_page: dict[str, set[str]] = {}
+    for s in seen:
+        by_page.setdefault(s.location, set()).add((s.details or {})["media_url"])
+    assert by_page == {
+        website.url("/posts/9"): {website.url(f"/media/{n}.jpg") for n in (0, 1)},
+        website.url("/gallery"): {website.url(f"/media/{n}.jpg") for n in (1, 2, 3)},
+    }
+    assert sorted(s for s, _ in entry_states(mapp).values()) == ["done"] * 5
+    for name in ("board", "gallery"):
+        again = mapp.monitor.run(name, actor=ACTOR)
+        assert (again.error, again.new, again.processed) == (None, 0, 0)
+    assert len(sightings(mapp)) == 5
+
+
+def test_an_unexpected_error_on_one_entry_fails_that_entry_only(
+    mapp: IdolGuard, website: ChangingSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_gallery(website)
+    mapp.monitor.add("html", "gallery", {"url": website.url("/gallery")}, actor=ACTOR)
+    record = AnalysisStore.record
+    broken = website.url("/media/2.jpg")
+
+    def record_unless_broken(self: AnalysisStore, scan_id: int, rec: Any, **kw: Any) -> None:
+        if rec.source.get("media_url") == broken:
+            raise RuntimeError("disk on fire")
+        record(self, scan_id, rec, **kw)
+
+    monkeypatch.setattr(AnalysisStore, "record", record_unless_broken)
+    report = mapp.monitor.run("gallery", actor=ACTOR)
+
+    assert report.error is None and report.cursor_saved
+    assert report.processed + report.failed == 3 and report.failed >= 1
+    assert any("unexpected error (RuntimeError): disk on fire" in e for e in report.errors)
+    with mapp.database.session() as session:
+        failed = session.scalar(select(MonitorEntry).where(MonitorEntry.key == broken))
+        assert failed is not None and failed.state == "failed" and failed.attempts == 1
+    view = mapp.monitor.get("gallery")
+    assert view.last_error is None and view.next_run_at is not None
+    assert view.next_run_at > utcnow() + timedelta(minutes=59)  # its schedule, not a lease
+
+    monkeypatch.setattr(AnalysisStore, "record", record)
+    again = mapp.monitor.run("gallery", actor=ACTOR)  # the failed ones are retried
+    assert again.failed == 0 and again.processed == report.failed
+    assert len(sightings(mapp)) == 3
+
+
+def test_an_unexpected_error_in_a_run_releases_the_source_and_the_others_still_run(
+    mapp: IdolGuard, website: ChangingSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    add_feed(mapp, website)
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    shutil.copy(sample("rocket.jpg"), folder / "r.jpg")
+    mapp.monitor.add("folder", "drop", {"path": str(folder), "settle_seconds": "0"}, actor=ACTOR)
+
+    def explode(*_args: Any) -> Any:
+        raise KeyError("a bug in the connector")
+
+    monkeypatch.setattr(FeedConnector, "poll", explode)
+    reports = {r.source: r for r in mapp.monitor.run_due(actor=ACTOR)}
+
+    assert set(reports) == {"board", "drop"}
+    assert reports["drop"].processed == 1 and reports["drop"].error is None
+    error = reports["board"].error
+    assert error is not None and "unexpected error (KeyError)" in error
+    view = mapp.monitor.get("board")
+    assert view.failures == 1 and view.last_error == error
+    assert view.next_run_at == reports["board"].next_run_at  # backed off, not left leased
+    assert view.runs == 1 and "board" in mapp.monitor.due(utcnow() + timedelta(hours=2, minutes=1))
+
+
+def test_a_sighting_says_who_was_recognised_the_risk_and_the_item(
+    mapp: IdolGuard, website: ChangingSite
+) -> None:
+    mapp.roster.add_artist("Yao Ming", [face_photo("yaoming.jpg")])
+    website.serve("/media/team.jpg", face_photo("players.jpg").read_bytes())
+    website.serve("/media/rocket.jpg", sample("rocket.jpg").read_bytes())
+    serve_feed(website, ("1", "/media/team.jpg", "team photo"), ("2", "/media/rocket.jpg", "x"))
+    add_feed(mapp, website)
+    report = mapp.monitor.run("board", actor=ACTOR)
+    assert report.processed == 2
+
+    shown = {s["details"]["post_id"]: s for s in mapp.monitor.sightings("board")}
+    team, rocket = shown["1"], shown["2"]
+    assert team["artists"] == ["Yao Ming"] and rocket["artists"] == []
+    item = mapp.cases.get_item(team["item"]["id"])
+    assert team["item"]["state"] == item.state and team["risk"] == round(item.risk, 4)
+    assert item.location == website.url("/posts/1")
+    assert rocket["item"] is not None and rocket["item"]["id"] != item.id

@@ -484,6 +484,7 @@ def test_private_address_is_blocked_not_removed(site: Platform, dest: Path) -> N
 
     assert (result.outcome, result.reason) == (Outcome.INCONCLUSIVE, "blocked_address")
     assert "private" in result.detail or "non-public" in result.detail
+    assert "allow_private = true is set under [watch]" in result.detail  # the setting to change
     assert site.requests == []  # nothing was fetched
 
 

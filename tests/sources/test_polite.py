@@ -61,11 +61,78 @@ def test_missing_robots_allows_and_server_error_refuses(
     website.serve("/page", b"ok", "text/html")
     assert polite(tmp_path).get(website.url("/page"), max_bytes=100).body == b"ok"
 
+    website.routes["/robots.txt"] = Answer(403, b"forbidden", "text/plain")
+    assert polite(tmp_path).get(website.url("/page"), max_bytes=100).body == b"ok"
+
     website.routes["/robots.txt"] = Answer(500, b"oops", "text/plain")
     with pytest.raises(FetchError) as refused:
         polite(tmp_path).get(website.url("/page"), max_bytes=100)
     assert refused.value.code is FetchErrorCode.ROBOTS
     assert "could not be read" in refused.value.message
+
+
+def test_robots_wildcards_end_anchors_and_the_longest_rule_are_obeyed(
+    website: ChangingSite, tmp_path: Path
+) -> None:
+    website.serve(
+        "/robots.txt",
+        b"User-agent: *\n"
+        b"Disallow: /gallery/\n"
+        b"Allow: /gallery/public/\n"
+        b"Disallow: /*.jpg$\n"
+        b"Disallow: /*?session=\n"
+        b"Allow: /gallery/public/*.jpg$\n",
+        "text/plain",
+    )
+    paths = (
+        "/media/a.jpg",
+        "/media/a.jpg?size=large",
+        "/media/a.jpeg",
+        "/gallery/1",
+        "/gallery/public/1",
+        "/gallery/public/b.jpg",
+        "/feed?session=abc",
+        "/feed?page=2",
+    )
+    for path in paths:
+        website.serve(path.split("?")[0], b"x", "image/jpeg")
+    web = polite(tmp_path)
+    fetched = {}
+    for path in paths:
+        try:
+            fetched[path] = web.get(website.url(path), max_bytes=100).body == b"x"
+        except FetchError as exc:
+            assert exc.code is FetchErrorCode.ROBOTS, exc
+            fetched[path] = False
+    assert fetched == {
+        "/media/a.jpg": False,  # wildcard and $ anchor
+        "/media/a.jpg?size=large": True,  # does not end in .jpg
+        "/media/a.jpeg": True,
+        "/gallery/1": False,
+        "/gallery/public/1": True,  # the longer Allow beats the shorter Disallow
+        "/gallery/public/b.jpg": True,  # the longest rule, an Allow with wildcard, wins
+        "/feed?session=abc": False,  # a wildcard inside the rule, matched against the query
+        "/feed?page=2": True,
+    }
+    assert web.log.robots_refusals == 3
+    assert [r.path for r in website.hits("/media/a.jpg")] == ["/media/a.jpg?size=large"]
+    assert website.hits("/gallery/1") == []
+
+
+def test_robots_rules_for_our_agent_win_over_the_wildcard_group(
+    website: ChangingSite, tmp_path: Path
+) -> None:
+    website.serve(
+        "/robots.txt",
+        b"User-agent: *\nDisallow: /\n\nUser-agent: idolguard\nDisallow: /*.mp4$\n",
+        "text/plain",
+    )
+    website.serve("/page", b"ok", "text/html")
+    web = polite(tmp_path)
+    assert web.get(website.url("/page"), max_bytes=100).body == b"ok"
+    with pytest.raises(FetchError) as refused:
+        web.get(website.url("/clip.mp4"), max_bytes=100)
+    assert refused.value.code is FetchErrorCode.ROBOTS
 
 
 def test_robots_can_be_switched_off(website: ChangingSite, tmp_path: Path) -> None:
@@ -79,16 +146,16 @@ def test_robots_can_be_switched_off(website: ChangingSite, tmp_path: Path) -> No
 def test_requests_to_one_host_are_spaced_and_crawl_delay_raises_the_gap(
     website: ChangingSite, tmp_path: Path
 ) -> None:
-    website.serve("/robots.txt", b"User-agent: *\nCrawl-delay: 1\n", "text/plain")
+    website.serve("/robots.txt", b"User-agent: *\nCrawl-delay: 0.6\n", "text/plain")
     for n in range(3):
         website.serve(f"/p{n}", b"x", "text/html")
-    web = polite(tmp_path, replace(FAST, per_host_delay_seconds=0.2))
+    web = polite(tmp_path, replace(FAST, per_host_delay_seconds=0.1))
     for n in range(3):
         web.get(website.url(f"/p{n}"), max_bytes=100)
     times = [r.at for r in website.log if r.path.startswith("/p")]
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(gaps) == 2
-    assert min(gaps) >= 0.95  # the robots.txt Crawl-delay, not the 0.2 s default
+    assert min(gaps) >= 0.55  # the robots.txt Crawl-delay (a fraction), not the 0.1 s default
 
 
 def test_per_host_concurrency_is_bounded_across_threads(

@@ -52,7 +52,15 @@ from idolguard.sources.web import FetchError, FetchErrorCode, platform_for
 from idolguard.storage.analysis_store import FileRecord
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
-from idolguard.storage.models import MonitorEntry, MonitorSource, Sighting, utcnow
+from idolguard.storage.models import (
+    AnalysisResult,
+    Artist,
+    Item,
+    MonitorEntry,
+    MonitorSource,
+    Sighting,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +162,7 @@ class _Work:
     path: Path | None = None
     scratch: Path | None = None
     source: dict[str, Any] = field(default_factory=dict)
-    error: FetchError | SourceError | OSError | None = None
+    error: Exception | None = None  # FetchError, SourceError, OSError, or a bug met on the way
     location: str = ""
 
 
@@ -280,26 +288,42 @@ class MonitorService:
             return [_entry_view(e) for e in session.scalars(query.limit(limit))]
 
     def sightings(self, name: str, *, limit: int = 50) -> list[dict[str, Any]]:
-        """Where and when this source saw media, newest first, with what the source said."""
+        """Where and when this source saw media, newest first, with what the source said.
+
+        Each also says what came of it, so staff need not look the file up
+        elsewhere: the artists the identity signal recognised, the risk (the
+        item's when one was opened, else the stored risk score) and the item.
+        """
         with self.db.session() as session:
             row = self._row(session, name)
-            found = session.scalars(
-                select(Sighting)
-                .where(Sighting.source_id == row.id)
-                .order_by(Sighting.seen_at.desc(), Sighting.id.desc())
-                .limit(limit)
+            found = list(
+                session.scalars(
+                    select(Sighting)
+                    .where(Sighting.source_id == row.id)
+                    .order_by(Sighting.seen_at.desc(), Sighting.id.desc())
+                    .limit(limit)
+                )
             )
-            return [
-                {
-                    "id": s.id,
-                    "location": s.location,
-                    "sha256": s.media_sha256,
-                    "seen_at": utc_iso(s.seen_at),
-                    "error": s.error_message,
-                    "details": s.details or {},
-                }
-                for s in found
-            ]
+            scores = _stored_outcomes(session, {s.media_sha256 for s in found if s.media_sha256})
+            items = _opened_items(session, {s.entry_id for s in found if s.entry_id})
+            views = []
+            for s in found:
+                artists, risk = scores.get(s.media_sha256 or "", ([], None))
+                item = items.get(s.entry_id) if s.entry_id else None
+                views.append(
+                    {
+                        "id": s.id,
+                        "location": s.location,
+                        "sha256": s.media_sha256,
+                        "seen_at": utc_iso(s.seen_at),
+                        "error": s.error_message,
+                        "artists": artists,
+                        "risk": item["risk"] if item else risk,
+                        "item": item,
+                        "details": s.details or {},
+                    }
+                )
+            return views
 
     # ------------------------------------------------------------ running
     def due(self, now: datetime | None = None) -> list[str]:
@@ -337,7 +361,10 @@ class MonitorService:
                 break
             if not self._lease(name):
                 continue  # another watcher took it since we looked
-            reports.append(self.run(name, actor=actor, stop=stop, progress=progress))
+            try:
+                reports.append(self.run(name, actor=actor, stop=stop, progress=progress))
+            except MonitorError:
+                continue  # removed since we looked: nothing to run, nothing to release
         return reports
 
     def _lease(self, name: str) -> bool:
@@ -368,7 +395,14 @@ class MonitorService:
         stop: Callable[[], bool] = lambda: False,
         progress: ProgressHook | None = None,
     ) -> RunReport:
-        """Run one source now, whatever its schedule, and reschedule it."""
+        """Run one source now, whatever its schedule, and reschedule it.
+
+        Whatever goes wrong inside the run ends here, as the run's ``error``
+        and the source's ``last_error``, with the source rescheduled: an
+        unexpected error must neither kill ``watch`` (which goes on with the
+        other sources) nor leave the source claimed until its lease runs out.
+        Only an interrupt (a second Ctrl-C) goes through, after releasing it.
+        """
         report = RunReport(source=name, started_at=self._clock())
         with self.db.session() as session:
             row = self._row(session, name)
@@ -378,16 +412,41 @@ class MonitorService:
         web = self.web()
         before = (web.log.requests, web.log.retries, web.log.robots_refusals)
         try:
-            poll = make_connector(kind, options).poll(cursor, web)
+            self._run_steps(
+                source_id, name, kind, options, cursor, every, actor, report, stop, progress
+            )
+        except Exception as exc:
+            log.exception("source %s: the run failed", name)
+            self._failed_run(source_id, every, _unexpected(exc), report)
+        except BaseException:
+            self._release(source_id)
+            raise
+        return self._tally(report, web, before)
+
+    def _run_steps(
+        self,
+        source_id: int,
+        name: str,
+        kind: str,
+        options: dict[str, Any],
+        cursor: dict[str, Any],
+        every: int,
+        actor: str,
+        report: RunReport,
+        stop: Callable[[], bool],
+        progress: ProgressHook | None,
+    ) -> None:
+        """Poll, claim, fetch and scan, save the cursor; a failed poll backs the source off."""
+        try:
+            poll = make_connector(kind, options).poll(cursor, self.web())
         except (FetchError, SourceError, OSError) as exc:
             self._failed_run(source_id, every, _describe(exc), report)
-            return self._tally(report, web, before)
+            return
         report.listed = len(poll.found)
         report.warnings.extend(poll.warnings)
         work = self._claim(source_id, poll.found, report)
         self._process(source_id, name, kind, work, actor, report, stop, progress)
         self._finish_run(source_id, every, poll, report)
-        return self._tally(report, web, before)
 
     def web(self) -> PoliteWeb:
         """One polite reader per service: robots.txt and host pacing persist across runs."""
@@ -506,13 +565,22 @@ class MonitorService:
                     return
                 chunk = work[start : start + batch]
                 list(pool.map(self._acquire, chunk))
+                settled: set[int] = set()
                 try:
                     assert scanner is not None
                     for piece, record in self._scan(scanner, source_id, name, kind, chunk):
                         self._settle(piece, record, actor, report)
+                        settled.add(piece.entry_id)
                         done += 1
                         if progress is not None:
                             progress(done, len(work), piece.location)
+                except Exception as exc:  # one bad entry must not lose the rest of the run
+                    log.exception("source %s: scanning a batch failed", name)
+                    for piece in chunk:
+                        if piece.entry_id not in settled:
+                            piece.error = piece.error or exc
+                            self._settle(piece, None, actor, report)
+                            done += 1
                 finally:
                     for piece in chunk:
                         _cleanup(piece)
@@ -650,6 +718,13 @@ class MonitorService:
             delay = min(every * 2 ** min(row.failures, 10), max(cap, every))
             row.next_run_at = report.next_run_at = now + timedelta(seconds=delay)
 
+    def _release(self, source_id: int) -> None:
+        """Make an interrupted run's source due again now, rather than when its lease expires."""
+        with self.db.session() as session:
+            row = session.get(MonitorSource, source_id)
+            if row is not None and row.enabled:
+                row.next_run_at = self._clock()
+
     def _tally(self, report: RunReport, web: PoliteWeb, before: tuple[int, int, int]) -> RunReport:
         report.requests = web.log.requests - before[0]
         report.retries = web.log.retries - before[1]
@@ -702,6 +777,45 @@ class MonitorService:
         )
 
 
+def _stored_outcomes(session: Any, hashes: set[str]) -> dict[str, tuple[list[str], float | None]]:
+    """``sha256 -> (recognised artists, risk score)`` from the newest stored results."""
+    rows = session.execute(
+        select(AnalysisResult.media_sha256, AnalysisResult.signal, AnalysisResult.data)
+        .where(
+            AnalysisResult.media_sha256.in_(hashes),
+            AnalysisResult.signal.in_(("identity", "risk")),
+            AnalysisResult.error.is_(None),
+        )
+        .order_by(AnalysisResult.created_at, AnalysisResult.id)
+    )
+    newest: dict[tuple[str, str], dict[str, Any]] = {}
+    for sha256, signal, data in rows:
+        newest[(sha256, signal)] = data or {}
+    outcomes: dict[str, tuple[list[str], float | None]] = {}
+    for sha256 in hashes:
+        artists = newest.get((sha256, "identity"), {}).get("artists") or []
+        score = newest.get((sha256, "risk"), {}).get("score")
+        outcomes[sha256] = (
+            [str(a) for a in artists],
+            round(float(score), 4) if isinstance(score, int | float) else None,
+        )
+    return outcomes
+
+
+def _opened_items(session: Any, entry_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """``entry id -> the item it opened`` (id, state, risk and the artist a reviewer set)."""
+    rows = session.execute(
+        select(MonitorEntry.id, Item.id, Item.state, Item.risk, Artist.name)
+        .join(Item, Item.id == MonitorEntry.item_id)
+        .outerjoin(Artist, Artist.id == Item.artist_id)
+        .where(MonitorEntry.id.in_(entry_ids))
+    )
+    return {
+        entry_id: {"id": item_id, "state": state, "risk": round(risk, 4), "artist": artist}
+        for entry_id, item_id, state, risk, artist in rows
+    }
+
+
 def _entry_view(entry: MonitorEntry) -> EntryView:
     return EntryView(
         id=entry.id,
@@ -735,12 +849,26 @@ def _is_permanent(error: BaseException | None) -> bool:
 
 
 def _describe(error: BaseException | None) -> str:
-    if isinstance(error, FetchError):
+    if isinstance(error, FetchError) and error.code is FetchErrorCode.BLOCKED_ADDRESS:
+        return f"{error}; {_PRIVATE_HINT}"
+    if isinstance(error, FetchError | SourceError):
         return str(error)
     if isinstance(error, OSError):
         return f"cannot read: {error.strerror or error}"
-    return str(error)
+    return _unexpected(error)
 
+
+def _unexpected(error: BaseException | None) -> str:
+    """A failure no step expected (a bug, the database): say so, with its type, in one line."""
+    first = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
+    return f"unexpected error ({type(error).__name__}): {first or 'no details'}; see the log"
+
+
+# Sources are read by the [monitor] reader; liveness checks have [watch] allow_private.
+_PRIVATE_HINT = (
+    "sources on your own network are fetched only with allow_private = true "
+    "under [monitor] in idolguard.toml"
+)
 
 # What the page says about a post fills gaps only: the source's own listing says it better.
 _PAGE_FACTS = frozenset(

@@ -287,8 +287,10 @@ def _judge_error(url: str, exc: FetchError) -> _Verdict:
     details = {
         FetchErrorCode.BAD_URL: "The URL cannot be fetched as written",
         FetchErrorCode.BLOCKED_ADDRESS: (
-            "The URL resolves to a private or otherwise non-public address, which is never "
-            "fetched; whether the content is online cannot be told from here"
+            "The URL resolves to a private or otherwise non-public address, which is not "
+            "fetched unless allow_private = true is set under [watch] in idolguard.toml "
+            "(for sites on your own network only); whether the content is online cannot be "
+            "told from here"
         ),
         FetchErrorCode.UNREACHABLE: "The site could not be reached",
         FetchErrorCode.TIMEOUT: "The site did not answer in time",

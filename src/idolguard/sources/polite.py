@@ -6,7 +6,11 @@ rude. Every request the monitor makes goes through ``PoliteWeb``:
 
 * robots.txt is fetched once per host and cached (RFC 9309: a missing file
   allows everything; a server error disallows everything until it answers);
-  its ``Crawl-delay`` lengthens the pause between requests.
+  its ``Crawl-delay`` (fractions too) lengthens the pause between requests.
+  Rules are read by ``protego``, as RFC 9309 and the big crawlers read them:
+  ``*`` wildcards, ``$`` end anchors, and the longest matching rule wins
+  (``Allow`` on a tie). The standard library's parser does none of that, so
+  ``Disallow: /*.jpg$`` meant nothing to it.
 * ``HostGate`` lets at most ``per_host_concurrency`` requests run against one
   host, starting at least ``per_host_delay_seconds`` apart, and at most
   ``concurrency`` overall, whichever threads ask.
@@ -32,7 +36,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
-from urllib.robotparser import RobotFileParser
+
+from protego import Protego
 
 from idolguard.config import MonitorSettings
 from idolguard.media.types import MediaLimits
@@ -174,7 +179,7 @@ class _HostClosed(Exception):
 
 @dataclass
 class _Robots:
-    parser: RobotFileParser | None  # None: everything allowed
+    parser: Protego | None  # None: everything allowed
     disallow_all: bool
     fetched_at: float
     expires_at: float
@@ -368,7 +373,7 @@ class PoliteWeb:
                 "until it can, nothing is fetched from it",
                 url=url,
             )
-        if robots.parser is not None and not robots.parser.can_fetch(ROBOTS_AGENT, url):
+        if robots.parser is not None and not robots.parser.can_fetch(url, ROBOTS_AGENT):
             self.log.robots_refusals += 1
             raise FetchError(
                 FetchErrorCode.ROBOTS,
@@ -421,20 +426,12 @@ class PoliteWeb:
             return _Robots(None, True, now, now + _ROBOTS_RETRY_SECONDS, str(exc))
         finally:
             shutil.rmtree(dest, ignore_errors=True)
-        parser = RobotFileParser()
-        parser.parse(text.splitlines())
-        parser.modified()  # marks it read; an unread parser refuses everything
-        delay = _crawl_delay(parser)
-        if delay is not None:
-            self.gate.set_delay(host, min(float(delay), 60.0))
+        parser = Protego.parse(text)
+        delay = parser.crawl_delay(ROBOTS_AGENT)
+        if delay is not None and delay > 0:
+            self.gate.set_delay(host, min(delay, 60.0))
         return _Robots(parser, False, now, now + ttl)
 
     def _scratch(self) -> Path:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix="monitor-", dir=self.work_dir))
-
-
-def _crawl_delay(parser: RobotFileParser) -> float | None:
-    """Our agent's ``Crawl-delay`` (whole seconds: the standard library reads no fractions)."""
-    value = parser.crawl_delay(ROBOTS_AGENT)
-    return None if value is None else float(value)

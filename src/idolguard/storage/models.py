@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -89,7 +90,10 @@ class Sighting(Base):
     """Where and when a file was seen. Every sighting is kept even when the content is known."""
 
     __tablename__ = "sighting"
-    __table_args__ = (UniqueConstraint("scan_id", "location", name="uq_sighting_scan_location"),)
+    # Not unique: one page (a post, a gallery) shows many files, and each is its own
+    # sighting at that location. A scan records a path once (the store looks it up
+    # by this index first) and a monitored entry once (looked up by ``entry_id``).
+    __table_args__ = (Index("ix_sighting_scan_location", "scan_id", "location"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scan_run.id", ondelete="CASCADE"))

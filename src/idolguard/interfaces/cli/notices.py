@@ -417,6 +417,8 @@ def print_watch_result(result: WatchResult, as_json: bool) -> None:
         f"[{change}] {result.check.url}",
         flush=True,
     )
+    if result.check.outcome.value == "inconclusive":
+        print(f"  {result.check.detail}", flush=True)  # why, and what would settle it
     for number in result.notices_closed:
         print(f"  notice {number} closed: every URL removed")
     for number in result.follow_ups:

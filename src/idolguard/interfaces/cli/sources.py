@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from idolguard.domain.monitor import MonitorError, RunReport, SourceView
@@ -140,7 +141,7 @@ def list_sources(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     for v in views:
         status = "paused" if not v.enabled else "ok"
         if v.last_error:
-            status = f"[red]failing x{v.failures}: {v.last_error[:60]}[/]"
+            status = f"[red]failing x{v.failures}: {escape(v.last_error[:60])}[/]"
         elif v.enabled and v.next_run_at and v.next_run_at <= now:
             status = "due"
         table.add_row(
@@ -201,8 +202,25 @@ def show(
         who = details.get("uploader") or "?"
         caption = (details.get("caption") or details.get("title") or "")[:60]
         print(f"  {s['seen_at']}  {s['location']}  by {who}  {caption}")
+        print(f"      {_outcome(s)}")
     for e in failed:
         print(f"  failed x{e.attempts}: {e.media_url or e.key}: {e.error}")
+
+
+def _outcome(sighting: dict[str, Any]) -> str:
+    """Who was recognised, the risk, and the item opened: what staff act on."""
+    if sighting["error"]:
+        return f"not analysed: {sighting['error']}"
+    artists = ", ".join(sighting["artists"]) or "no enrolled artist"
+    risk = sighting["risk"]
+    parts = [f"recognised: {artists}", "risk —" if risk is None else f"risk {risk:.2f}"]
+    item = sighting["item"]
+    if item is None:
+        parts.append("no item opened")
+    else:
+        who = f", artist {item['artist']}" if item["artist"] else ""
+        parts.append(f"item {item['id']} ({item['state']}{who})")
+    return "; ".join(parts)
 
 
 @sources_app.command("remove")
