@@ -45,6 +45,10 @@ MESSAGES = {
     },
     "error.title": {"en": "Something went wrong", "ko": "문제가 발생했습니다"},
     "error.not_found": {"en": "Not found.", "ko": "찾을 수 없습니다."},
+    "error.internal": {
+        "en": "The request could not be completed. It has been logged; please try again later.",
+        "ko": "요청을 처리하지 못했습니다. 기록되었으니 잠시 후 다시 시도하세요.",
+    },
     "error.forbidden": {
         "en": "Your role does not allow this.",
         "ko": "현재 역할로는 이 작업을 할 수 없습니다.",
