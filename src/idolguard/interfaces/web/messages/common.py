@@ -28,12 +28,15 @@ MESSAGES = {
     "login.agency": {"en": "Agency", "ko": "소속사"},
     "login.submit": {"en": "Sign in", "ko": "로그인"},
     "login.failed": {
-        "en": "Wrong e-mail or password.",
-        "ko": "이메일 또는 비밀번호가 올바르지 않습니다.",
-    },
-    "login.locked": {
-        "en": "Too many failed sign-ins: this account is locked for {minutes} minutes.",
-        "ko": "로그인 실패가 너무 많아 계정이 {minutes}분 동안 잠겼습니다.",
+        "en": (
+            "Wrong e-mail or password. After {failures} failed sign-ins in a row an account"
+            " is locked for {minutes} minutes: if you are sure of your password, wait and"
+            " try again."
+        ),
+        "ko": (
+            "이메일 또는 비밀번호가 올바르지 않습니다. 로그인에 {failures}번 연속 실패하면"
+            " 계정이 {minutes}분 동안 잠깁니다. 비밀번호가 확실하다면 잠시 후 다시 시도하세요."
+        ),
     },
     "login.choose_agency": {
         "en": "You work for several agencies: choose one and enter your password again.",
