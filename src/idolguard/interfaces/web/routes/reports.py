@@ -198,8 +198,10 @@ def submit_report(
 ) -> JSONResponse:
     """Report content (no account): a URL and/or a photo or video, with the artist it shows.
 
-    Answers 201 with ``{"number", "pin", "status", "duplicate"}``: the PIN is
-    shown only this once. 400 when nothing usable was sent or the file is not
+    Answers 201 with ``{"number", "pin", "status"}``: the PIN is shown only
+    this once. A report of something reported before gets the same answer as
+    a new one (staff see the link), so the answer never tells whether a file
+    was reported or acted on. 400 when nothing usable was sent or the file is not
     media IdolGuard can read, 404 for an unknown agency, 413 when the file is
     too large, 429 when this address sent too many reports in the last hour.
     """
