@@ -63,6 +63,7 @@ API_DOCS_HTML = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>IdolGuard API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/vendor/swagger-ui.css">
 </head>
 <body>
