@@ -254,3 +254,25 @@ def test_retention_drops_fan_contacts_once_the_report_is_settled(
     assert contacts == {waiting.number: None, open_one.number: "other@example.org"}
     purged = [e for e in app.custody.entries() if e.action == "delete"]
     assert [e.details["field"] for e in purged] == ["contact"]
+
+
+def test_a_duplicate_does_not_reveal_what_was_done_before_it(reports_app: IdolGuard) -> None:
+    """Uploading a file must not tell anyone (the faker included) whether it was acted on."""
+    app = reports_app
+    first = _submit(app, upload=sample("rocket.jpg"))
+    early = _submit(app, upload=sample("rocket.jpg"))  # before any decision
+    item_id = _item_of(app, first.number)
+    app.review.confirm(item_id, actor="staff", reason="confirmed fake")
+    late = _submit(app, upload=sample("rocket.jpg"))  # after the confirmation
+    assert late.duplicate and late.status == "received"
+    assert late.to_json() == {"number": late.number, "pin": late.pin, "status": "received"}
+    assert app.reports.status(late.number, late.pin).status == "received"
+    # The item changed after these two reports arrived: their holders see it.
+    assert app.reports.status(first.number, first.pin).status == "action_taken"
+    assert app.reports.status(early.number, early.pin).status == "action_taken"
+    withdrawn = app.reports.withdraw(late.number, late.pin)
+    assert (withdrawn.status, withdrawn.still_acted_on) == ("withdrawn", False)
+    # Staff see the link to the earlier report and the item.
+    staff = app.reports.get(late.number)
+    assert (staff.duplicate_of, staff.item_id) == (first.number, item_id)
+    assert app.cases.get_item(item_id).state == "confirmed"  # the withdrawal undid nothing

@@ -21,10 +21,10 @@ token in clear (tokens are named by their prefix).
 
 Sign-in is rate limited per account: ``max_failures`` consecutive wrong
 passwords lock the account for ``lockout``. Limits per client address belong
-to the web layer, which knows the address. Note that lockout necessarily
-tells a guesser that an account exists (unknown addresses never lock); the
-message for every other failure is the same, and unknown addresses cost the
-same hash verification as known ones.
+to the web layer, which knows the address. Only known addresses lock, so
+``LockedError`` is for the operator (CLI, audit log); the web app answers
+every failure, lockout included, with one message. Unknown addresses and
+locked accounts cost the same hash verification as a real check.
 """
 
 from __future__ import annotations
@@ -582,6 +582,8 @@ class AccountService:
             raise AuthError(GENERIC_FAILURE)
         now = self.clock()
         if candidate.locked_until is not None and candidate.locked_until > now:
+            # As slow as a real check, so timing does not single out locked (hence known) accounts.
+            self._verify(self._dummy(), password)
             self._audit_locked_attempt(candidate)
             raise LockedError((candidate.locked_until - now).total_seconds())
         correct = self._verify(candidate.password_hash, password)

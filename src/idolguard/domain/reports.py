@@ -21,7 +21,10 @@ Reports of what was already reported (the same normalised URL, or the same
 file by SHA-256, as an earlier report not withdrawn) are collapsed: the new
 report records ``duplicate_of`` and follows the same item, which is marked as
 seen again rather than opened twice. Each fan still gets their own number
-and PIN.
+and PIN, and is answered as for a new report: whether the file was reported
+or acted on before is for staff to see, not for whoever uploads it (the
+faker included). Such a report reads ``received`` until its item next
+changes.
 
 The status a fan sees is derived from the item's state and says nothing
 about reviewers or other reports. Five wrong PINs lock a report for 15
@@ -107,15 +110,11 @@ class SubmittedReport:
     number: str
     pin: str  # shown to the fan once; never stored
     status: str
-    duplicate: bool
+    duplicate: bool  # for staff and the CLI; the fan's answer does not say
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "pin": self.pin,
-            "status": self.status,
-            "duplicate": self.duplicate,
-        }
+        """The fan's answer: never whether the content was reported or acted on before."""
+        return {"number": self.number, "pin": self.pin, "status": self.status}
 
 
 @dataclass(frozen=True)
@@ -566,16 +565,33 @@ class FanReportService:
         except (VerificationError, InvalidHashError):
             return False
 
+    @staticmethod
+    def _visible_item(session: Session, report: FanReport) -> Item | None:
+        """The item as far as this report's holder may see it.
+
+        A duplicate follows an item that existed before it: what happened to
+        that item before this report arrived (in review, confirmed, removed)
+        is not its reporter's to know, or anyone could upload a file and learn
+        whether it was reported and acted on. Until the item changes after the
+        report, the report reads as just received; staff see the link.
+        """
+        item = session.get(Item, report.item_id) if report.item_id is not None else None
+        if item is None:
+            return None
+        if report.duplicate_of is not None and item.state_changed_at <= report.created_at:
+            return None
+        return item
+
     def _fan_status(self, session: Session, report: FanReport) -> str:
         if report.withdrawn_at is not None:
             return "withdrawn"
-        item = session.get(Item, report.item_id) if report.item_id is not None else None
+        item = self._visible_item(session, report)
         if item is None:
             return "received"
         return _FAN_STATUS.get(item.state, "in_review")
 
     def _status_view(self, session: Session, report: FanReport) -> ReportStatus:
-        item = session.get(Item, report.item_id) if report.item_id is not None else None
+        item = self._visible_item(session, report)
         status = self._fan_status(session, report)
         times = [report.created_at]
         if item is not None:

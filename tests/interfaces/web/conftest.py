@@ -61,7 +61,10 @@ class Web:
 
     def browser(self, role: str, agency: str = "stella", lang: str = "en") -> SignedIn:
         """A client signed in through ``POST /login``; ``.csrf`` holds the session's token."""
-        client = SignedIn(self.app, headers={"Accept-Language": lang})
+        # Browsers send Origin on every unsafe request; cookie changes without it are refused.
+        client = SignedIn(
+            self.app, headers={"Accept-Language": lang, "Origin": "http://testserver"}
+        )
         self._clients.append(client)
         answer = client.post(
             "/login",

@@ -275,3 +275,26 @@ def test_a_session_in_one_agency_cannot_reach_another_by_id(
     assert refused.status_code == 404
     stella = web.browser("reviewer")
     assert stella.get(f"/items/{data.item_id}").status_code == 200
+
+
+def test_every_signed_in_answer_is_no_store(matrix: tuple[Web, Arranged]) -> None:
+    """Pages, JSON, previews and exports: nothing signed-in stays in a shared browser's cache."""
+    web, data = matrix
+    browser = web.browser("admin")
+    cached = []
+    checked = 0
+    for method, path, permission in all_routes():
+        if method != "GET" or permission is None:
+            continue
+        answer = browser.get(fill(path, data), follow_redirects=False)
+        checked += 1
+        if answer.status_code != 200 or "no-store" not in answer.headers.get("cache-control", ""):
+            cached.append(f"{path}: {answer.status_code} {answer.headers.get('cache-control')}")
+    reveal = browser.post(
+        f"/api/v1/items/{data.item_id}/preview/reveal", headers={"X-CSRF-Token": browser.csrf}
+    )
+    assert reveal.status_code == 200 and "no-store" in reveal.headers["cache-control"]
+    assert checked > 20
+    assert not cached, "; ".join(cached)
+    # Public code and styles stay cacheable.
+    assert "no-store" not in browser.get("/static/app.css").headers.get("cache-control", "")

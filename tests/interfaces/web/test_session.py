@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from tests.interfaces.web.conftest import PASSWORD, Web, email_for
 
 
@@ -25,7 +29,12 @@ def test_login_sets_a_strict_http_only_cookie_and_logout_ends_the_session(web: W
     assert "review.decide" in me["permissions"] and "notices.send" not in me["permissions"]
     refused = client.post("/logout", follow_redirects=False)  # no CSRF token
     assert refused.status_code == 403
-    out = client.post("/logout", data={"csrf_token": me["csrf_token"]}, follow_redirects=False)
+    out = client.post(
+        "/logout",
+        data={"csrf_token": me["csrf_token"]},
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )
     assert out.status_code == 303
     assert client.get("/api/v1/me").status_code == 401
 
@@ -119,3 +128,71 @@ def test_openapi_schema_documents_the_api(sqlite_web: Web) -> None:
     schema = sqlite_web.anonymous().get("/api/openapi.json").json()
     assert "/api/v1/me" in schema["paths"]
     assert not any(not path.startswith("/api/") for path in schema["paths"])
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 403),  # names no site: refused, as the README says
+        ({"Origin": "null"}, 403),
+        ({"Origin": "https://evil.test"}, 403),
+        ({"Referer": "https://evil.test/page"}, 403),
+        ({"Referer": "http://testserver/dashboard"}, 303),  # browsers that send no Origin
+        ({"Origin": "http://testserver"}, 303),
+    ],
+)
+def test_cookie_changes_need_this_sites_origin_even_with_the_csrf_token(
+    sqlite_web: Web, headers: dict[str, str], status: int
+) -> None:
+    browser = sqlite_web.browser("admin")
+    del browser.headers["Origin"]  # the fixture's client sends it, as browsers do
+    answer = browser.post(
+        "/logout", data={"csrf_token": browser.csrf}, headers=headers, follow_redirects=False
+    )
+    assert answer.status_code == status, answer.text
+    signed_in = browser.get("/api/v1/me").status_code == 200
+    assert signed_in == (status == 403)
+
+
+def test_api_tokens_need_no_origin(sqlite_web: Web) -> None:
+    client = sqlite_web.api("admin")
+    answer = client.post("/api/v1/cases", json={"title": "no origin needed"})
+    assert answer.status_code == 201, answer.text
+
+
+def _login_failure(client: Any, email: str, password: str) -> tuple[int, str]:
+    answer = client.post("/login", data={"email": email, "password": password})
+    return answer.status_code, answer.text.replace(email, "EMAIL")
+
+
+def test_lockout_looks_like_any_failure_so_it_reveals_no_account(
+    sqlite_web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts = sqlite_web.installation.accounts
+    verified: list[str] = []
+    original = accounts._verify
+
+    def counting(encoded: str, password: str) -> bool:
+        verified.append(password)
+        return original(encoded, password)
+
+    monkeypatch.setattr(accounts, "_verify", counting)
+    client = sqlite_web.anonymous(**{"Accept-Language": "ko"})
+    known = email_for("viewer")
+    answers = {_login_failure(client, known, f"wrong password {n}") for n in range(5)}
+    verified.clear()
+    locked = _login_failure(client, known, PASSWORD)  # the right password, but locked
+    locked_checks = len(verified)
+    verified.clear()
+    unknown = _login_failure(client, "nobody@stella.test", PASSWORD)
+    assert locked_checks == len(verified) == 1  # same work, so the same time
+    assert locked == unknown
+    assert answers == {unknown}  # the fifth failure, which locked, reads the same too
+    status, text = unknown
+    assert status == 401
+    assert "올바르지 않습니다" in text and "5번 연속 실패하면" in text and "15분" in text
+    english = sqlite_web.anonymous()
+    assert (
+        "locked for 15 minutes"
+        in english.post("/login", data={"email": "nobody@x.test", "password": "p" * 12}).text
+    )

@@ -13,7 +13,13 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,6 +34,7 @@ from idolguard.interfaces.web.state import WebState
 from idolguard.interfaces.web.templating import render
 
 STATIC = Path(__file__).parent / "static"
+INTERNAL_ERROR = "internal error: the request was not completed (it has been logged)"
 log = logging.getLogger(__name__)
 
 SECURITY_HEADERS = {
@@ -42,10 +49,40 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",  # no-referrer would make browsers send "Origin: null"
     "cross-origin-opener-policy": "same-origin",
 }
+# Nothing the app answers may stay in a browser's or proxy's cache: signed-in pages show
+# abuse reports, and a shared computer keeps its cache after sign-out. Only /static is
+# cacheable (public code and styles, the same for everyone).
+NO_STORE = "no-store"
+CACHEABLE_PREFIX = "/static/"
+
+# The API reference: Swagger UI from static/vendor (swagger-ui-dist 5.36.0, Apache-2.0),
+# started by static/api-docs.js, so the strict CSP above needs no CDN and no inline script.
+API_DOCS_HTML = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>IdolGuard API</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/static/vendor/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui" data-openapi-url="/api/openapi.json"></div>
+<script src="/static/vendor/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script>
+</body>
+</html>
+"""
 
 
 class BodyLimit:
-    """Refuse request bodies over the limit, counted as they arrive (not only by header)."""
+    """Refuse request bodies over the limit with 413, counted as they arrive (not only by header).
+
+    A chunked upload declares no length, so the count is what decides. When
+    it passes the limit this middleware answers 413 itself and tells the app
+    the client went away: whatever the app then makes of its unfinished body
+    (FastAPI would call it a 400 parse error) is dropped, never sent.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -60,39 +97,48 @@ class BodyLimit:
             await _too_large(send, self.max_bytes)
             return
         seen = 0
+        refused = False
+        started = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _BodyTooLarge
+                    refused = True
+                    if not started:
+                        await _too_large(send, self.max_bytes)
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 is the answer
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
         try:
-            await self.app(scope, counted, send)
-        except _BodyTooLarge:
-            await _too_large(send, self.max_bytes)
-
-
-class _BodyTooLarge(Exception):
-    pass
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not refused:
+                raise
+            log.debug("request abandoned after its body passed the limit", exc_info=True)
 
 
 async def _too_large(send: Send, limit: int) -> None:
     body = (
-        b'{"error":"the upload is too large: at most '
+        b'{"error":"the request is too large: at most '
         + str(limit // (1024 * 1024)).encode()
         + b' MB"}'
     )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
-        }
-    )
+    headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+    headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -107,9 +153,8 @@ def create_app(installation: IdolGuard, settings: WebSettings | None = None) -> 
         title="IdolGuard",
         version="1",
         summary="Protect artists from deepfakes and non-consensual imagery",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from vendored assets (FastAPI's page uses a CDN)
         redoc_url=None,
-        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
         openapi_url="/api/openapi.json",
     )
     state = WebState(installation, web_settings)
@@ -117,6 +162,11 @@ def create_app(installation: IdolGuard, settings: WebSettings | None = None) -> 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return HTMLResponse(API_DOCS_HTML)
+
     _install_error_handlers(app)
 
     @app.middleware("http")
@@ -126,8 +176,10 @@ def create_app(installation: IdolGuard, settings: WebSettings | None = None) -> 
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path.startswith("/api/") or request.url.path.startswith("/report"):
-            response.headers.setdefault("cache-control", "no-store")
+        if not request.url.path.startswith(CACHEABLE_PREFIX):
+            cache = response.headers.get("cache-control", "")
+            if NO_STORE not in cache:
+                response.headers["cache-control"] = NO_STORE
         return response
 
     # Multipart overhead on top of the largest file allowed.
@@ -207,6 +259,26 @@ def _install_error_handlers(app: FastAPI) -> None:
             )
         return _problem(request, 422, "; ".join(problems))
 
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        """The last resort: logged here in full, answered with nothing about the code.
+
+        It runs outside every middleware (Starlette's outermost layer), so it
+        adds the security headers and ``no-store`` itself.
+        """
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        response: Response
+        if _wants_json(request):
+            response = JSONResponse({"error": INTERNAL_ERROR}, status_code=500)
+        else:
+            try:
+                response = _problem(request, 500, "", "error.internal")
+            except Exception:  # the error page itself failed: plain text, still no traceback
+                response = PlainTextResponse(INTERNAL_ERROR, status_code=500)
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["cache-control"] = NO_STORE
+        return response
+
+    app.add_exception_handler(Exception, unexpected)
     app.add_exception_handler(NotSignedIn, not_signed_in)
     app.add_exception_handler(PermissionDenied, forbidden)
     app.add_exception_handler(CsrfFailed, csrf)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from fastapi import Request
 
@@ -77,16 +78,44 @@ def identify(request: Request) -> tuple[Principal, str | None] | None:
     return None
 
 
-async def check_csrf(request: Request, expected: str | None) -> None:
-    """Unsafe cookie-authenticated requests must carry the session's CSRF token.
+def request_origin(request: Request) -> str | None:
+    """Where the request came from: ``Origin``, else the origin of ``Referer``, else None.
 
-    The token comes in a header (scripts) or a form field (plain forms). The
-    Origin header, when a browser sends one, must be this site as well.
+    Browsers send ``Origin`` on every POST, PUT, PATCH and DELETE (fetch and
+    forms alike); ``Referer`` covers older ones, and this site's
+    ``referrer-policy: same-origin`` sends it in full to this site only.
+    ``Origin: null`` (sandboxed frames, some redirects) names no site.
+    """
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return None if origin == "null" else origin
+    referer = request.headers.get("referer")
+    if not referer:
+        return None
+    try:
+        parts = urlsplit(referer)
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+async def check_csrf(request: Request, expected: str | None) -> None:
+    """Unsafe cookie-authenticated requests must come from this site, with the CSRF token.
+
+    This site is proven by ``Origin`` (or, without it, a same-site
+    ``Referer``): a request that names no origin at all is refused, as one
+    from another site is. The token comes in a header (scripts) or a form
+    field (plain forms). API tokens need neither: browsers never send them
+    on their own.
     """
     if request.method not in UNSAFE_METHODS or expected is None:
         return
-    origin = request.headers.get("origin")
-    if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
+    origin = request_origin(request)
+    if origin is None:
+        raise CsrfFailed("request refused: it does not say which site sent it (Origin)")
+    if origin != f"{request.url.scheme}://{request.url.netloc}":
         raise CsrfFailed("cross-site request refused")
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:

@@ -28,12 +28,15 @@ MESSAGES = {
     "login.agency": {"en": "Agency", "ko": "소속사"},
     "login.submit": {"en": "Sign in", "ko": "로그인"},
     "login.failed": {
-        "en": "Wrong e-mail or password.",
-        "ko": "이메일 또는 비밀번호가 올바르지 않습니다.",
-    },
-    "login.locked": {
-        "en": "Too many failed sign-ins: this account is locked for {minutes} minutes.",
-        "ko": "로그인 실패가 너무 많아 계정이 {minutes}분 동안 잠겼습니다.",
+        "en": (
+            "Wrong e-mail or password. After {failures} failed sign-ins in a row an account"
+            " is locked for {minutes} minutes: if you are sure of your password, wait and"
+            " try again."
+        ),
+        "ko": (
+            "이메일 또는 비밀번호가 올바르지 않습니다. 로그인에 {failures}번 연속 실패하면"
+            " 계정이 {minutes}분 동안 잠깁니다. 비밀번호가 확실하다면 잠시 후 다시 시도하세요."
+        ),
     },
     "login.choose_agency": {
         "en": "You work for several agencies: choose one and enter your password again.",
@@ -45,6 +48,10 @@ MESSAGES = {
     },
     "error.title": {"en": "Something went wrong", "ko": "문제가 발생했습니다"},
     "error.not_found": {"en": "Not found.", "ko": "찾을 수 없습니다."},
+    "error.internal": {
+        "en": "The request could not be completed. It has been logged; please try again later.",
+        "ko": "요청을 처리하지 못했습니다. 기록되었으니 잠시 후 다시 시도하세요.",
+    },
     "error.forbidden": {
         "en": "Your role does not allow this.",
         "ko": "현재 역할로는 이 작업을 할 수 없습니다.",

@@ -19,6 +19,7 @@ from idolguard.domain.notice_views import NoticeView
 from idolguard.domain.roster import RosterError
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
+from idolguard.interfaces.web.ids import Id
 from idolguard.interfaces.web.templating import render
 
 router = APIRouter()
@@ -42,9 +43,9 @@ def _id_list(value: object) -> object:
 
 class CaseIn(BaseModel):
     title: str = Field(min_length=1, max_length=300)
-    artist_id: int | None = None
+    artist_id: Id | None = None
     description: str | None = Field(default=None, max_length=5000)
-    item_ids: list[int] = Field(default_factory=list, max_length=500)
+    item_ids: list[Id] = Field(default_factory=list, max_length=500)
 
     @field_validator("item_ids", mode="before")
     @classmethod
@@ -58,7 +59,7 @@ class StatusIn(BaseModel):
 
 
 class ItemsIn(BaseModel):
-    item_ids: list[int] = Field(min_length=1, max_length=500)
+    item_ids: list[Id] = Field(min_length=1, max_length=500)
     reason: str | None = Field(default=None, max_length=2000)
 
     @field_validator("item_ids", mode="before")

@@ -16,6 +16,7 @@ from pydantic import BeforeValidator, Field
 from idolguard.domain.dashboard import MAX_DAYS, METRICS, TTD_BUCKETS
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.i18n import translate
+from idolguard.interfaces.web.ids import Id
 from idolguard.interfaces.web.templating import language, render
 
 router = APIRouter()
@@ -35,7 +36,7 @@ Days = Annotated[
     int, Query(ge=1, le=MAX_DAYS, description=f"UTC days back, today included (1-{MAX_DAYS})")
 ]
 ArtistId = Annotated[
-    Annotated[int, Field(ge=1)] | None,
+    Id | None,
     BeforeValidator(_blank_is_none),
     Query(description="Only this artist's items (and notices of their cases)"),
 ]

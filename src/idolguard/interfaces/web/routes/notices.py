@@ -27,6 +27,7 @@ from idolguard.domain.takedowns import NOTICE_TRANSITIONS, SENDABLE_ITEM_STATES,
 from idolguard.evidence.canonical import utc_iso
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
+from idolguard.interfaces.web.ids import Id
 from idolguard.interfaces.web.state import client_address, web_state
 from idolguard.interfaces.web.templating import render
 from idolguard.notices.regimes import CATEGORIES, REGIME_KEYS, REGIMES
@@ -54,7 +55,7 @@ class DraftRequest(BaseModel):
         default=None, description="Default: the best fitting regime per platform"
     )
     platform: str | None = Field(default=None, max_length=100, description="Only this platform")
-    item_ids: list[int] = Field(default_factory=list, max_length=500)
+    item_ids: list[Id] = Field(default_factory=list, max_length=500)
     recipient: str | None = Field(
         default=None, max_length=500, description="E-mail or web-form URL (overrides)"
     )

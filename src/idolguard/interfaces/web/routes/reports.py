@@ -8,11 +8,13 @@ working folder and deleted once intake has stored the original.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -27,6 +29,7 @@ from idolguard.domain.reports import (
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import NotFound
 from idolguard.interfaces.web.i18n import LANGUAGES, translate
+from idolguard.interfaces.web.ids import parse_id
 from idolguard.interfaces.web.portal import (
     agency_context,
     portal_agency,
@@ -39,6 +42,7 @@ from idolguard.interfaces.web.templating import language, render
 router = APIRouter()
 
 _CHUNK = 1024 * 1024
+MAX_CREDENTIALS_BODY = 4096  # bytes: a report number and a PIN, with room to spare
 _SUFFIX_RE = re.compile(r"\.[A-Za-z0-9]{1,8}")
 
 
@@ -84,23 +88,57 @@ class _TooLarge(Exception):
     pass
 
 
-async def _credentials(request: Request) -> tuple[str, str]:
-    """``number`` and ``pin`` from a JSON body or a form."""
-    content_type = request.headers.get("content-type", "")
-    data: Any
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _small_body(request: Request) -> bytes:
+    """The whole body, refused once it passes ``MAX_CREDENTIALS_BODY`` (counted as it arrives).
+
+    A number and a PIN fit in a few dozen bytes; a cap this small also keeps
+    deeply nested JSON (a RecursionError in the parser) from ever being parsed.
+    """
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_CREDENTIALS_BODY:
+            raise _BodyTooLarge
+    return bytes(body)
+
+
+def _parse_credentials(content_type: str, body: bytes) -> Any:
+    """The body as a mapping: JSON, or a URL-encoded form; anything else is nothing."""
     if content_type.startswith("application/json"):
         try:
-            data = await request.json()
-        except ValueError:
-            data = None
-    else:
-        data = dict(await request.form())
+            return json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return dict(parse_qsl(text, max_num_fields=20))
+    return None
+
+
+async def _credentials(request: Request) -> tuple[str, str]:
+    """``number`` and ``pin`` from a small JSON body or URL-encoded form."""
+    content_type = request.headers.get("content-type", "")
+    data = _parse_credentials(content_type, await _small_body(request))
     if not isinstance(data, dict):
         data = {}
     number, pin = data.get("number"), data.get("pin")
     if not isinstance(number, str) or not isinstance(pin, str) or not number or not pin:
         raise ReportError("give the report number and the PIN")
     return number[:40], pin[:40]
+
+
+def _credentials_too_large() -> JSONResponse:
+    return JSONResponse(
+        {"error": f"the request is too large: at most {MAX_CREDENTIALS_BODY} bytes"},
+        status_code=413,
+    )
 
 
 def _status_texts(lang: str) -> dict[str, str]:
@@ -160,8 +198,10 @@ def submit_report(
 ) -> JSONResponse:
     """Report content (no account): a URL and/or a photo or video, with the artist it shows.
 
-    Answers 201 with ``{"number", "pin", "status", "duplicate"}``: the PIN is
-    shown only this once. 400 when nothing usable was sent or the file is not
+    Answers 201 with ``{"number", "pin", "status"}``: the PIN is shown only
+    this once. A report of something reported before gets the same answer as
+    a new one (staff see the link), so the answer never tells whether a file
+    was reported or acted on. 400 when nothing usable was sent or the file is not
     media IdolGuard can read, 404 for an unknown agency, 413 when the file is
     too large, 429 when this address sent too many reports in the last hour.
     """
@@ -172,10 +212,9 @@ def submit_report(
     )
     artist_id: int | None = None
     if artist and artist.strip():
-        text = artist.strip().lstrip("#")
-        if not text.isdigit():
+        artist_id = parse_id(artist)
+        if artist_id is None:
             return JSONResponse({"error": "choose an artist from the list"}, status_code=400)
-        artist_id = int(text)
     chosen = lang if lang in LANGUAGES else language(request)
     saved: Path | None = None
     try:
@@ -228,6 +267,8 @@ async def report_status(request: Request, agency: str) -> JSONResponse:
         status = await run_in_threadpool(app.reports.status, number, pin)
     except ReportError as exc:
         return _refusal(exc)
+    except _BodyTooLarge:
+        return _credentials_too_large()
     return JSONResponse(status.to_json())
 
 
@@ -251,6 +292,8 @@ async def withdraw_report(request: Request, agency: str) -> JSONResponse:
         status = await run_in_threadpool(app.reports.withdraw, number, pin)
     except ReportError as exc:
         return _refusal(exc)
+    except _BodyTooLarge:
+        return _credentials_too_large()
     return JSONResponse(status.to_json())
 
 

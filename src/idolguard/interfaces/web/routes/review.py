@@ -17,6 +17,7 @@ from pydantic import BaseModel, StringConstraints
 from idolguard.domain.cases import EventView, ItemView
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
+from idolguard.interfaces.web.ids import Id
 from idolguard.interfaces.web.templating import render
 
 router = APIRouter()
@@ -28,7 +29,7 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 
 class ConfirmRequest(BaseModel):
     reason: Reason
-    artist_id: int | None = None
+    artist_id: Id | None = None
 
 
 class DismissRequest(BaseModel):
@@ -104,7 +105,7 @@ def list_items(
 
 @router.get("/api/v1/items/{item_id}", tags=["review"])
 def item_detail(
-    item_id: int, caller: Annotated[Caller, Depends(require("review.read"))]
+    item_id: Id, caller: Annotated[Caller, Depends(require("review.read"))]
 ) -> dict[str, Any]:
     """One item with its history, evidence manifests and the findings of its analysis."""
     item = found(caller.app.cases.get_item, item_id)
@@ -122,7 +123,7 @@ def item_detail(
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "blurred greyscale PNG"}},
 )
-def preview(item_id: int, caller: Annotated[Caller, Depends(require("review.read"))]) -> Response:
+def preview(item_id: Id, caller: Annotated[Caller, Depends(require("review.read"))]) -> Response:
     """The item's preview, blurred and greyscaled (a working copy, not the evidence)."""
     found(caller.app.cases.get_item, item_id)
     data = caller.app.review.preview_png(item_id, actor=caller.actor, reveal=False)
@@ -135,7 +136,7 @@ def preview(item_id: int, caller: Annotated[Caller, Depends(require("review.read
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "unblurred PNG"}},
 )
-def reveal(item_id: int, caller: Annotated[Caller, Depends(require("media.reveal"))]) -> Response:
+def reveal(item_id: Id, caller: Annotated[Caller, Depends(require("media.reveal"))]) -> Response:
     """The unblurred preview. Every call is recorded in the chain of custody as ``reveal``."""
     found(caller.app.cases.get_item, item_id)
     data = caller.app.review.preview_png(item_id, actor=caller.actor, reveal=True)
@@ -144,7 +145,7 @@ def reveal(item_id: int, caller: Annotated[Caller, Depends(require("media.reveal
 
 @router.post("/api/v1/items/{item_id}/confirm", tags=["review"])
 def confirm(
-    item_id: int,
+    item_id: Id,
     body: ConfirmRequest,
     caller: Annotated[Caller, Depends(require("review.decide"))],
 ) -> dict[str, Any]:
@@ -158,7 +159,7 @@ def confirm(
 
 @router.post("/api/v1/items/{item_id}/dismiss", tags=["review"])
 def dismiss(
-    item_id: int,
+    item_id: Id,
     body: DismissRequest,
     caller: Annotated[Caller, Depends(require("review.decide"))],
 ) -> dict[str, Any]:
@@ -191,7 +192,7 @@ def queue_page(
 
 @router.get("/items/{item_id}", include_in_schema=False)
 def item_page(
-    request: Request, item_id: int, caller: Annotated[Caller, Depends(require("review.read"))]
+    request: Request, item_id: Id, caller: Annotated[Caller, Depends(require("review.read"))]
 ) -> Response:
     app = caller.app
     item = found(app.cases.get_item, item_id)

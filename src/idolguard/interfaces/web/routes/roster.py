@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from idolguard.domain.roster import ArtistSummary, EnrolmentError
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
+from idolguard.interfaces.web.ids import Id
 from idolguard.interfaces.web.state import web_state
 from idolguard.interfaces.web.templating import render
 
@@ -128,7 +129,7 @@ def list_artists(
 
 
 @router.get("/api/v1/artists/{artist_id}", tags=["roster"])
-def get_artist(caller: Reader, artist_id: int) -> dict[str, Any]:
+def get_artist(caller: Reader, artist_id: Id) -> dict[str, Any]:
     """One artist: names, group, aliases and how many reference photos and templates they have."""
     return found(caller.app.roster.get, artist_ref(artist_id)).as_json()
 
@@ -164,7 +165,7 @@ def add_artist(
 def add_photos(
     request: Request,
     caller: Writer,
-    artist_id: int,
+    artist_id: Id,
     photos: Annotated[list[UploadFile], File(description="reference photos, one face each")],
 ) -> dict[str, Any] | JSONResponse:
     """Add reference photos to an artist (photos already on file are skipped)."""
@@ -179,7 +180,7 @@ def add_photos(
 
 
 @router.post("/api/v1/artists/{artist_id}/aliases", tags=["roster"])
-def add_aliases(caller: Writer, artist_id: int, body: AliasesIn) -> dict[str, Any]:
+def add_aliases(caller: Writer, artist_id: Id, body: AliasesIn) -> dict[str, Any]:
     """Add names the artist is known by (Hangul, romanisations, nicknames)."""
     ref = artist_ref(artist_id)
     found(caller.app.roster.get, ref)
@@ -191,7 +192,7 @@ def add_aliases(caller: Writer, artist_id: int, body: AliasesIn) -> dict[str, An
 
 
 @router.delete("/api/v1/artists/{artist_id}", tags=["roster"])
-def remove_artist(caller: Writer, artist_id: int) -> dict[str, Any]:
+def remove_artist(caller: Writer, artist_id: Id) -> dict[str, Any]:
     """Take an artist off the roster (their face templates go; stored photo originals stay)."""
     ref = artist_ref(artist_id)
     found(caller.app.roster.get, ref)
@@ -220,7 +221,7 @@ def roster_page(
 
 
 @router.get("/roster/{artist_id}", include_in_schema=False)
-def artist_page(request: Request, caller: Reader, artist_id: int) -> Response:
+def artist_page(request: Request, caller: Reader, artist_id: Id) -> Response:
     artist = found(caller.app.roster.get, artist_ref(artist_id))
     cases = [c for c in caller.app.cases.list_cases() if c.artist_id == artist.id]
     return render(

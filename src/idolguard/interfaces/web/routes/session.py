@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from idolguard.domain.accounts import (
     PERMISSIONS,
+    AccountService,
     AuthError,
-    LockedError,
     TenantChoiceRequired,
     normalise_email,
 )
@@ -74,9 +74,6 @@ def login(
     agencies: list[str] = []
     try:
         principal = accounts.authenticate(email, password, agency or None)
-    except LockedError as exc:
-        minutes = max(1, math.ceil(exc.retry_after_seconds / 60))
-        return _login_again(request, target, email, ("login.locked", {"minutes": minutes}), [])
     except TenantChoiceRequired:
         # The password was right, so listing this person's own agencies tells nothing new.
         address = normalise_email(email)
@@ -85,7 +82,9 @@ def login(
         )
         return _login_again(request, target, email, ("login.choose_agency", {}), agencies)
     except AuthError:
-        return _login_again(request, target, email, ("login.failed", {}), [])
+        # Locked or not, known or not: one answer. Only known addresses ever lock, so a
+        # lockout message of its own would tell a guesser which addresses have accounts.
+        return _login_again(request, target, email, _failed(accounts), [])
     new = accounts.start_session(principal)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -98,6 +97,12 @@ def login(
         path="/",
     )
     return response
+
+
+def _failed(accounts: AccountService) -> tuple[str, dict[str, Any]]:
+    """The one sign-in failure message, which also says how lockout works."""
+    minutes = max(1, math.ceil(accounts.lockout.total_seconds() / 60))
+    return "login.failed", {"failures": accounts.max_failures, "minutes": minutes}
 
 
 def _login_again(
