@@ -9,7 +9,8 @@ development set (``../shared/data/recognition/asian``) pasted at 250-450 px
 onto a 1920x1080 bundled public-domain photo and saved as JPEG q90 (typical
 social-media re-encode). Three artists are enrolled so identification does
 real work. The scan is the real ``idolguard scan`` pipeline with every
-signal (faces, identity, explicitness, provenance, PDQ, bank match, risk) on
+signal (faces, identity, explicitness, provenance, PDQ, manipulation in its default
+cascade or `--mode`, AI generation, bank match, risk) on
 ``--workers`` processes, into a fresh SQLite home. Per-stage figures are
 measured separately, single-threaded, in this process.
 """
@@ -64,6 +65,7 @@ def main() -> None:
     )
     parser.add_argument("--images", type=int, default=60)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--mode", choices=("cascade", "all", "fast"), default="cascade")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,7 +73,12 @@ def main() -> None:
         photos_dir = root / "photos"
         photos_dir.mkdir()
         photos = compose(photos_dir, args.images, seed=0)
-        settings = replace(load_settings(environ={}, home=root / "home"), workers=args.workers)
+        base = load_settings(environ={}, home=root / "home")
+        settings = replace(
+            base,
+            workers=args.workers,
+            manipulation=replace(base.manipulation, mode=args.mode),
+        )
         with IdolGuard(settings) as app:
             people = sorted(
                 p for p in DATA.iterdir() if p.is_dir() and len(list(p.iterdir())) >= 10
@@ -94,6 +101,20 @@ def main() -> None:
                 f"scan of {len(photos)} 1080p photos ({faces} faces) with {args.workers} workers: "
                 f"{elapsed:.1f} s, {len(photos) / elapsed:.2f} images/s, {failed} failed "
                 f"(includes worker start-up and model loading)"
+            )
+            paths: dict[str, int] = {}
+            pictures_scored = 0
+            for record in summary.records:
+                for face in (record.results.get("manipulation") or {}).get("faces", []):
+                    key = (
+                        f"{face.get('path', 'not judged')} {'+'.join(face.get('escalated_by', []))}"
+                    )
+                    paths[key.strip()] = paths.get(key.strip(), 0) + 1
+                ai = record.results.get("ai_generated") or {}
+                pictures_scored += ai.get("path") == "full"
+            print(
+                f"manipulation mode {settings.manipulation.mode}: faces per path {paths}; "
+                f"AI-generation scored on {pictures_scored} of {len(photos)} pictures"
             )
 
             # Per stage, one thread, models already loaded.

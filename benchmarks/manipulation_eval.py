@@ -51,7 +51,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 from training.manipulation.dataset import Record, load_records, records_where  # noqa: E402
 from training.manipulation.metrics import roc_auc, tpr_at_fpr  # noqa: E402
 
-from idolguard.config import FaceSettings  # noqa: E402
+from idolguard.config import FaceSettings, ManipulationSettings  # noqa: E402
 from idolguard.forensics.crop import face_crop, model_view  # noqa: E402
 from idolguard.forensics.face_model import FaceManipulationModel  # noqa: E402
 from idolguard.forensics.synth import paste_back, self_blend  # noqa: E402
@@ -105,11 +105,14 @@ CONDITIONS: dict[str, Callable[[Picture, bytes | None], bytes]] = {
 class Judge:
     """The product's signals, run on one file at a time."""
 
-    def __init__(self, threads: int) -> None:
+    def __init__(self, threads: int, mode: str = "all") -> None:
         settings = FaceSettings()
+        # "all" measures the models themselves; the cascade's routing depends on who is
+        # enrolled and is measured by benchmarks/manipulation_cascade.py.
+        cascade = ManipulationSettings(mode=mode)
         self.faces = FacesSignal(settings, threads=threads)
-        self.manipulation = ManipulationSignal(settings, threads=threads)
-        self.ai = AIGeneratedSignal(settings, threads=threads)
+        self.manipulation = ManipulationSignal(settings, threads=threads, cascade=cascade)
+        self.ai = AIGeneratedSignal(settings, threads=threads, cascade=cascade)
         self.limits = MediaLimits()
         self.folder = Path(tempfile.mkdtemp(prefix="idolguard-eval-"))
 
@@ -308,9 +311,12 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--mode", choices=("all", "cascade", "fast"), default="all", help="[manipulation] mode"
+    )
     args = parser.parse_args()
     records = records_where(load_records(args.cache / "index.json"), split=args.split)
-    judge = Judge(args.threads)
+    judge = Judge(args.threads, args.mode)
     face_threshold = judge.manipulation.threshold
     print(
         f"face model {judge.manipulation.version}, threshold {face_threshold:.3f}; "

@@ -48,6 +48,8 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
         ("[monitor]\nretries = -1", "monitor.retries must not be negative"),
         ("[monitor]\nobey_robots = 'no'", "must be a bool"),
         ("[monitor]\ncrawl = true", "unknown key monitor.crawl"),
+        ("[manipulation]\nmode = 'thorough'", "manipulation.mode must be one of"),
+        ("[manipulation]\nsuspicious = 1.5", "manipulation.suspicious must be between 0 and 1"),
     ],
 )
 def test_invalid_configuration_is_explained(tmp_path: Path, content: str, message: str) -> None:
@@ -100,3 +102,11 @@ def test_monitor_section(tmp_path: Path) -> None:
     assert (monitor.concurrency, monitor.obey_robots) == (8, False)
     assert monitor.credentials_file == "~/creds.toml"
     assert monitor.retries == 3  # untouched keys keep their defaults
+
+
+def test_manipulation_cascade_is_the_default_and_configurable(tmp_path: Path) -> None:
+    assert load_settings(environ={}, home=tmp_path).manipulation.mode == "cascade"
+    config = tmp_path / "idolguard.toml"
+    config.write_text("[manipulation]\nmode = 'all'\nsuspicious = 0.4\n")
+    settings = load_settings(environ={}, home=tmp_path, config_file=config)
+    assert (settings.manipulation.mode, settings.manipulation.suspicious) == ("all", 0.4)

@@ -224,6 +224,8 @@ class IdolGuard:
             name_matcher=self.roster,
             heatmap_dir=self.settings.heatmap_dir,
             blur_explicit=self.settings.review.blur_explicit,
+            manipulation=self.settings.manipulation,
+            watchlist=self.roster.watchlist(),
         )
         return discover_signals(context, self._plugins)
 
@@ -252,6 +254,7 @@ class IdolGuard:
             workers=workers,
             persist=persist,
             on_record=open_items if triage else None,
+            watchlist=self.roster.watchlist(),
         )
 
     def close(self) -> None:

@@ -67,6 +67,26 @@ class FaceSettings:
     video_max_frames: int = 300  # longer videos are sampled more sparsely
 
 
+MANIPULATION_MODES = ("cascade", "all", "fast")
+
+
+@dataclass(frozen=True)
+class ManipulationSettings:
+    """Which faces and pictures get the expensive CLIP path (``[manipulation]``).
+
+    ``cascade`` scores every face with the fast BlendNet model and sends to the
+    CLIP path (fused face head, whole-picture AI-generation head) only faces
+    near an enrolled artist, faces BlendNet finds suspicious and explicit
+    pictures; ``all`` sends everything (best recall, about 5x the cost);
+    ``fast`` never runs CLIP.
+    """
+
+    mode: str = "cascade"
+    # BlendNet probability from which a face is suspicious enough for the CLIP path
+    # (measured escalation and recall: docs/benchmarks.md, "Manipulation cascade").
+    suspicious: float = 0.5
+
+
 @dataclass(frozen=True)
 class EvidenceSettings:
     """Evidence capture (``[evidence]``): timestamping and encryption at rest."""
@@ -224,6 +244,7 @@ class Settings:
     limits: MediaLimits = field(default_factory=MediaLimits)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     faces: FaceSettings = field(default_factory=FaceSettings)
+    manipulation: ManipulationSettings = field(default_factory=ManipulationSettings)
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
     review: ReviewSettings = field(default_factory=ReviewSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
@@ -322,6 +343,13 @@ def load_settings(
     if "evidence" in data:
         evidence = _section(EvidenceSettings, data["evidence"], "evidence", file_path)
         settings = replace(settings, evidence=evidence)
+    if "manipulation" in data:
+        settings = replace(
+            settings,
+            manipulation=_section(
+                ManipulationSettings, data["manipulation"], "manipulation", file_path
+            ),
+        )
     if "review" in data:
         settings = replace(
             settings, review=_section(ReviewSettings, data["review"], "review", file_path)
@@ -360,6 +388,7 @@ def load_settings(
         "limits",
         "matching",
         "faces",
+        "manipulation",
         "evidence",
         "review",
         "retention",
@@ -412,6 +441,7 @@ def _check_choices(settings: Settings, file_path: Path | None) -> None:
             ("victim", "representative", "designated_org"),
         ),
         ("notices.language", settings.notices.language, ("ko", "en", "ko+en")),
+        ("manipulation.mode", settings.manipulation.mode, MANIPULATION_MODES),
         ("smtp.security", settings.smtp.security, ("starttls", "ssl", "none")),
         ("web.cookie_secure", settings.web.cookie_secure, ("auto", "always", "never")),
         ("web.default_language", settings.web.default_language, ("ko", "en")),
@@ -419,6 +449,8 @@ def _check_choices(settings: Settings, file_path: Path | None) -> None:
     for name, value, allowed in choices:
         if value not in allowed:
             raise ConfigError(f"{file_path}: {name} must be one of {', '.join(allowed)}")
+    if not 0.0 <= settings.manipulation.suspicious <= 1.0:
+        raise ConfigError(f"{file_path}: manipulation.suspicious must be between 0 and 1")
     monitor = settings.monitor
     positive = {
         "default_every_minutes": monitor.default_every_minutes,

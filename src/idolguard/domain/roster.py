@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from idolguard.faces import DetectedFace, FaceBackend
+from idolguard.faces import DetectedFace, FaceBackend, FaceBackendError
 from idolguard.faces.calibration import Calibration, load_calibration
 from idolguard.faces.gallery import Gallery
 from idolguard.faces.quality import assess, enrolment_problem
@@ -29,6 +29,7 @@ from idolguard.signals.base import JSONDict
 from idolguard.signals.faces import IMAGE_DECODE_SIDE
 from idolguard.signals.identity import Candidate, Identification
 from idolguard.signals.text import ArtistNames
+from idolguard.signals.watchlist import BackendTemplates, Watchlist, unit_rows
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import Artist, ArtistAlias, ArtistPhoto, Bank, FaceTemplate
@@ -467,6 +468,24 @@ class RosterService:
             named = best if best is not None and best.similarity >= calibration.threshold else None
             results.append(Identification(named, candidates))
         return results
+
+    def watchlist(self) -> Watchlist:
+        """A snapshot of every backend's templates for the scan workers' manipulation cascade."""
+        with self.database.session() as session:
+            backends = session.scalars(select(FaceTemplate.backend).distinct()).all()
+        snapshot: dict[str, BackendTemplates] = {}
+        for backend in backends:
+            cache = self._gallery(backend)
+            if cache.gallery is None:
+                continue
+            try:
+                calibration = self.calibration(backend)
+            except FaceBackendError:
+                continue  # templates of a backend this version cannot calibrate: not used
+            snapshot[backend] = BackendTemplates(
+                unit_rows(cache.gallery.vectors()), calibration.threshold, calibration.slope
+            )
+        return Watchlist(snapshot)
 
     def roster_summary(self, backend: str) -> JSONDict:
         cache = self._gallery(backend)

@@ -44,6 +44,10 @@ class Gallery(Generic[L]):
     def __len__(self) -> int:
         return len(self._rows)
 
+    def vectors(self) -> list[NDArray[np.float32]]:
+        """The enrolled unit vectors, in insertion order (a copy of the list, not the rows)."""
+        return list(self._rows)
+
     def add(self, label: L, vector: NDArray[np.float32]) -> None:
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
         if vector.shape[0] != self.dim:

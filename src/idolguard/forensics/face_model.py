@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -115,6 +115,11 @@ class FaceScore:
     clip_logit: float | None  # the CLIP face head's logit, when fused
     cells: NDArray[np.float32]  # 8x8 BlendNet cell logits; their mean is ``blend_logit``
 
+    @property
+    def path(self) -> str:
+        """Which path judged the face: "full" (fused with CLIP) or "fast" (BlendNet alone)."""
+        return "fast" if self.clip_logit is None else "full"
+
 
 class FaceManipulationModel:
     """Scores aligned working-size crops from ``forensics.crop.face_crop``.
@@ -148,20 +153,43 @@ class FaceManipulationModel:
         logits, cells = self._session.run(None, {self._input: np.ascontiguousarray(x)})
         return np.asarray(logits, dtype=np.float32), np.asarray(cells, dtype=np.float32)
 
-    def score(self, crops: Sequence[NDArray[np.uint8]], batch: int = 64) -> list[FaceScore]:
+    def score(
+        self,
+        crops: Sequence[NDArray[np.uint8]],
+        wants_clip: Callable[[int, float], bool] | None = None,
+        batch: int = 64,
+    ) -> list[FaceScore]:
+        """Score crops: BlendNet on all, then the fused CLIP path where it is wanted.
+
+        ``wants_clip(index, blendnet_probability)`` decides per crop whether the
+        expensive path runs (the manipulation cascade); ``None`` runs it on all.
+        Without an encoder every crop is scored by BlendNet alone.
+        """
         if len(crops) == 0:
             return []
-        if len(crops) > batch:  # bounded memory for long lists
-            return [
-                s for i in range(0, len(crops), batch) for s in self.score(crops[i : i + batch])
-            ]
-        raw, cells = self.blendnet(np.stack([model_view(c) for c in crops]))
+        raw_parts, cell_parts = [], []
+        for start in range(0, len(crops), batch):  # bounded memory for long lists
+            raw, cells = self.blendnet(
+                np.stack([model_view(c) for c in crops[start : start + batch]])
+            )
+            raw_parts.append(raw)
+            cell_parts.append(cells)
+        raw_all = np.concatenate(raw_parts).tolist()
+        cells_all = np.concatenate(cell_parts)
         clip: list[float | None] = [None] * len(crops)
         if self.clip is not None and self.fusion is not None:
-            embeddings = self.clip.embed([Image.fromarray(c) for c in crops])
-            clip = [self.fusion.clip_logit(row) for row in embeddings]
+            chosen = [
+                i
+                for i, blend in enumerate(raw_all)
+                if wants_clip is None or wants_clip(i, self.calibration.probability(blend))
+            ]
+            for start in range(0, len(chosen), batch):
+                part = chosen[start : start + batch]
+                embeddings = self.clip.embed([Image.fromarray(crops[i]) for i in part])
+                for i, row in zip(part, embeddings, strict=True):
+                    clip[i] = self.fusion.clip_logit(row)
         out = []
-        for blend, clip_logit, cell in zip(raw.tolist(), clip, cells, strict=True):
+        for blend, clip_logit, cell in zip(raw_all, clip, cells_all, strict=True):
             if clip_logit is not None and self.fusion is not None:
                 logit = self.fusion.logit(blend, clip_logit)
             else:

@@ -28,6 +28,7 @@ from idolguard.pipeline.worker import (
     init_worker,
 )
 from idolguard.signals import AnalysisItem, Signal, Stage
+from idolguard.signals.watchlist import Watchlist
 from idolguard.storage.analysis_store import AnalysisStore, FileRecord
 
 ProgressCallback = Callable[[int, int, FileRecord], None]
@@ -88,8 +89,10 @@ class Scanner:
         file_timeout: float = 900.0,
         persist: bool = True,
         on_record: RecordHook | None = None,
+        watchlist: Watchlist | None = None,
     ) -> None:
         self.settings = settings
+        self.watchlist = watchlist  # enrolled faces for the manipulation cascade, per scan
         self.store = store
         self.signals = list(signals)
         self.workers = settings.workers if workers is None else workers
@@ -197,7 +200,10 @@ class Scanner:
         if self.workers <= 0 or len(files) <= 1:
             # One process does all the work: let the models use every core.
             state = build_worker_state(
-                self.settings, self.content_names, threads=os.cpu_count() or 1
+                self.settings,
+                self.content_names,
+                threads=os.cpu_count() or 1,
+                watchlist=self.watchlist,
             )
             yield from (self._inline(path, state) for path in files)
             return
@@ -210,7 +216,7 @@ class Scanner:
         return ProcessPoolExecutor(
             max_workers=size,
             initializer=init_worker,
-            initargs=(self.settings, self.content_names),
+            initargs=(self.settings, self.content_names, self.watchlist),
         )
 
     def _pooled(self, files: list[Path]) -> Iterator[FileRecord]:

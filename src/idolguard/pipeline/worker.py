@@ -17,6 +17,7 @@ from idolguard.media import MediaError, MediaErrorCode, sniff
 from idolguard.media.digests import file_digests
 from idolguard.signals import AnalysisItem, Signal, SignalContext, Stage
 from idolguard.signals.registry import discover_signals, plugin_manager, select_signals
+from idolguard.signals.watchlist import Watchlist
 from idolguard.storage.analysis_store import AnalysisStore, FileRecord
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
@@ -33,7 +34,11 @@ class WorkerState:
 
 
 def build_worker_state(
-    settings: Settings, signal_names: list[str] | None, *, threads: int = 1
+    settings: Settings,
+    signal_names: list[str] | None,
+    *,
+    threads: int = 1,
+    watchlist: Watchlist | None = None,
 ) -> WorkerState:
     context = SignalContext(
         matching=settings.matching,
@@ -42,6 +47,8 @@ def build_worker_state(
         threads=settings.faces.threads or threads,
         heatmap_dir=settings.heatmap_dir,
         blur_explicit=settings.review.blur_explicit,
+        manipulation=settings.manipulation,
+        watchlist=watchlist,
     )
     available = discover_signals(context, plugin_manager())
     chosen = select_signals(
@@ -61,12 +68,14 @@ def build_worker_state(
 _STATE: WorkerState | None = None  # one per worker process, set by the pool initializer
 
 
-def init_worker(settings: Settings, signal_names: list[str] | None) -> None:
+def init_worker(
+    settings: Settings, signal_names: list[str] | None, watchlist: Watchlist | None = None
+) -> None:
     global _STATE
     # Parallelism comes from processes; native libraries must not each spawn a thread per core.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
-    _STATE = build_worker_state(settings, signal_names)
+    _STATE = build_worker_state(settings, signal_names, watchlist=watchlist)
 
 
 def analyse_in_worker(path: str) -> FileRecord:

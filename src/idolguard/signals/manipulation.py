@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from idolguard.config import FaceSettings
+from idolguard.config import FaceSettings, ManipulationSettings
 from idolguard.forensics.ai_model import clip_available, shared_encoder
 from idolguard.forensics.crop import WORK_SIZE, face_crop
 from idolguard.forensics.face_model import (
@@ -40,7 +40,8 @@ from idolguard.forensics.sizes import threshold_for
 from idolguard.forensics.tracks import aggregate_track
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
-from idolguard.signals.faces import IMAGE_DECODE_SIDE
+from idolguard.signals.faces import IMAGE_DECODE_SIDE, decode_embedding
+from idolguard.signals.watchlist import Watchlist
 
 # The whole-picture heatmap the review page lays over its preview: a grid of
 # this many cells along the picture's longer side.
@@ -51,6 +52,64 @@ PICTURE_GRID = 32
 # 20 px would be flagged, and a group photo has dozens of them. Between this
 # and the training faces' sizes, ``forensics.sizes`` raises the threshold.
 MIN_EYE_PIXELS = 20.0
+
+
+def cascade_tag(settings: ManipulationSettings, watchlist: Watchlist) -> str:
+    """The part of a signal version that the cascade's routing decides.
+
+    In a cascade, which faces took the expensive path depends on the gate and
+    on who is enrolled, so both are part of the version: cached results are
+    recomputed when either changes.
+    """
+    if settings.mode != "cascade":
+        return settings.mode
+    return f"cascade{settings.suspicious:g}+w{watchlist.digest}"
+
+
+class _Router:
+    """Decides, per face, whether the expensive CLIP path runs, and says why.
+
+    ``all`` sends every face; ``fast`` none; ``cascade`` the faces near an
+    enrolled artist, the faces BlendNet finds suspicious, and every face of
+    an explicit picture.
+    """
+
+    def __init__(
+        self, signal: ManipulationSignal, faces: Mapping[str, Any], *, explicit: bool
+    ) -> None:
+        self.mode = signal.cascade.mode
+        self.suspicious = signal.cascade.suspicious
+        self.explicit = explicit
+        self.reasons: dict[int, list[str]] = {}
+        backend = str(faces.get("backend") or "")
+        self.artist: set[int] = set()
+        if self.mode == "cascade":
+            for index, face in enumerate(faces.get("faces", [])):
+                embedding = face.get("embedding")
+                if embedding and signal.watchlist.near(backend, decode_embedding(embedding)):
+                    self.artist.add(index)
+
+    def wants_clip(self, index: int, blendnet_probability: float) -> bool:
+        if self.mode == "fast":
+            return False
+        if self.mode == "all":
+            reasons = ["mode_all"]
+        else:
+            reasons = [
+                reason
+                for reason, applies in (
+                    ("enrolled_artist", index in self.artist),
+                    ("suspicious", blendnet_probability >= self.suspicious),
+                    ("explicit", self.explicit),
+                )
+                if applies
+            ]
+        self.reasons[index] = reasons
+        return bool(reasons)
+
+    def describe(self, index: int, path: str) -> JSONDict:
+        """What the scan JSON says about how this face was judged."""
+        return {"path": path, "escalated_by": self.reasons.get(index, []) if path == "full" else []}
 
 
 def heatmap_name(sha256: str, face_index: int) -> str:
@@ -71,20 +130,26 @@ class ManipulationSignal(Signal):
         threads: int = 1,
         heatmap_dir: Path | None = None,
         blur_explicit: float = 0.5,
+        cascade: ManipulationSettings | None = None,
+        watchlist: Watchlist | None = None,
     ) -> None:
         self.settings = settings
         self.threads = threads
         self.heatmap_dir = heatmap_dir
         self.blur_explicit = blur_explicit
+        self.cascade = cascade or ManipulationSettings()
+        self.watchlist = watchlist or Watchlist()
         self.calibration = load_calibration()
-        self.fusion = load_fusion() if clip_available() else None
+        wants_clip = self.cascade.mode != "fast" and clip_available()
+        self.fusion = load_fusion() if wants_clip else None
         self.threshold = (
             self.fusion.threshold if self.fusion is not None else self.calibration.threshold
         )
         self.model_version = model_version(self.calibration, self.fusion)
         self.model_name = f"blendnet@{self.model_version}"
-        # Results from BlendNet alone and fused ones differ: installing CLIP recomputes.
-        self.version = f"4+{self.model_version}"
+        # Results from BlendNet alone and fused ones differ: installing CLIP recomputes; so
+        # do a change of mode and, in a cascade, of the enrolled faces that choose the path.
+        self.version = f"5+{self.model_version}+{cascade_tag(self.cascade, self.watchlist)}"
         self._model: FaceManipulationModel | None = None
 
     @property
@@ -101,16 +166,21 @@ class ManipulationSignal(Signal):
             return {**base, "score": None, "flagged": False, "faces": [], "note": "no face results"}
         explicit = (item.results.get("explicit") or {}).get("score")
         blur = isinstance(explicit, int | float) and explicit >= self.blur_explicit
+        router = _Router(self, faces, explicit=blur)
         grid: list[list[float]] | None = None
         if item.media_type is MediaType.VIDEO:
-            entries = self._video(item, faces, blur)
+            entries = self._video(item, faces, blur, router)
         else:
-            entries, grid = self._image(item, faces, blur)
+            entries, grid = self._image(item, faces, blur, router)
         scored = [e["score"] for e in entries if e.get("score") is not None]
         result: JSONDict = {
             **base,
             "score": round(max(scored), 4) if scored else None,
             "flagged": any(e.get("flagged") for e in entries),
+            "mode": self.cascade.mode,
+            "paths": {
+                path: sum(1 for e in entries if e.get("path") == path) for path in ("full", "fast")
+            },
             "faces": entries,
         }
         if grid is not None:
@@ -124,7 +194,7 @@ class ManipulationSignal(Signal):
 
     # ------------------------------------------------------------------ images
     def _image(
-        self, item: AnalysisItem, faces: Mapping[str, Any], blur: bool
+        self, item: AnalysisItem, faces: Mapping[str, Any], blur: bool, router: _Router
     ) -> tuple[list[JSONDict], list[list[float]] | None]:
         decoded = item.image(IMAGE_DECODE_SIDE)
         pixels = np.asarray(decoded.image, dtype=np.uint8)
@@ -141,18 +211,24 @@ class ManipulationSignal(Signal):
         if not wanted:
             return entries, None
         cut = [face_crop(pixels, marks) for _, marks in wanted]
-        scores = self.model.score([crop for crop, _ in cut])
+        scores = self.model.score(
+            [crop for crop, _ in cut],
+            lambda i, probability: router.wants_clip(wanted[i][0], probability),
+        )
         heats = [cell_heat(score.cells, self.calibration.probability) for score in scores]
         for (index, marks), (crop, _), score, heat in zip(wanted, cut, scores, heats, strict=True):
-            threshold = self._threshold(_eye_distance(marks))
+            threshold = self._threshold(_eye_distance(marks), score.path)
             entries[index].update(
                 self._face_entry(score, heat, threshold, crop, item.sha256, index, blur)
             )
+            entries[index].update(router.describe(index, score.path))
         grid = picture_grid(pixels.shape[1], pixels.shape[0], [m for _, m in cut], heats)
         return entries, grid
 
     # ------------------------------------------------------------------ videos
-    def _video(self, item: AnalysisItem, faces: Mapping[str, Any], blur: bool) -> list[JSONDict]:
+    def _video(
+        self, item: AnalysisItem, faces: Mapping[str, Any], blur: bool, router: _Router
+    ) -> list[JSONDict]:
         info = item.video_info()
         sampled = item.video_frames(
             self.settings.video_seconds_per_frame, 640, self.settings.video_max_frames
@@ -180,8 +256,14 @@ class ManipulationSignal(Signal):
                     {"index": index, "score": None, "flagged": False, "note": "no frame to judge"}
                 )
                 continue
-            scores = self.model.score(crops)
-            threshold = self._threshold(float(np.median(eyes)))
+            fast = self.model.score(crops, lambda _i, _p: False)
+            track_blend = float(
+                np.median([self.calibration.probability(s.blend_logit) for s in fast])
+            )
+            full = self.fusion is not None and router.wants_clip(index, track_blend)
+            scores = self.model.score(crops) if full else fast
+            path = scores[0].path
+            threshold = self._threshold(float(np.median(eyes)), path)
             verdict = aggregate_track(
                 times,
                 [s.logit for s in scores],
@@ -211,13 +293,17 @@ class ManipulationSignal(Signal):
                     for r in verdict.ranges
                 ],
             )
+            entry.update(router.describe(index, path))
             entries.append(entry)
         return entries
 
     # ------------------------------------------------------------------ shared
-    def _threshold(self, eye_distance: float) -> float:
-        """Small faces need stronger evidence (see ``forensics.sizes``)."""
-        return threshold_for(eye_distance, self.model_version, self.threshold)
+    def _threshold(self, eye_distance: float, path: str) -> float:
+        """Small faces need stronger evidence (see ``forensics.sizes``); each path has its own."""
+        if path == "full" or self.fusion is None:
+            return threshold_for(eye_distance, self.model_version, self.threshold)
+        fast_version = model_version(self.calibration, None)
+        return threshold_for(eye_distance, fast_version, self.calibration.threshold)
 
     def _face_entry(
         self,

@@ -9,12 +9,13 @@ from pathlib import Path
 import pluggy
 
 from idolguard import hookspecs
-from idolguard.config import FaceSettings, MatchingSettings
+from idolguard.config import FaceSettings, ManipulationSettings, MatchingSettings
 from idolguard.media import MediaLimits
 from idolguard.signals.bank_match import BankMatcher
 from idolguard.signals.base import Signal
 from idolguard.signals.identity import FaceMatcher
 from idolguard.signals.text import NameSource
+from idolguard.signals.watchlist import Watchlist
 
 
 class SignalConfigError(ValueError):
@@ -34,6 +35,8 @@ class SignalContext:
     name_matcher: NameSource | None = None  # artists' names for caption text
     heatmap_dir: Path | None = None  # where manipulation heatmaps are written (working files)
     blur_explicit: float = 0.5  # heatmaps over explicit files are drawn on a blurred face
+    manipulation: ManipulationSettings = field(default_factory=ManipulationSettings)
+    watchlist: Watchlist | None = None  # enrolled faces, for the manipulation cascade
 
 
 def plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:

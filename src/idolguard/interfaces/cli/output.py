@@ -96,6 +96,8 @@ def _face_manipulation(entry: dict[str, Any], heatmap_dir: Path | None) -> dict[
     }
     if "ranges" in entry:
         out["ranges"] = entry["ranges"]
+    if "path" in entry:  # which cascade path judged the face, and why it took the CLIP path
+        out["path"], out["escalated_by"] = entry["path"], entry.get("escalated_by", [])
     if entry.get("note"):
         out["note"] = entry["note"]
     return out
