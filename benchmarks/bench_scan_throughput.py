@@ -106,10 +106,10 @@ def main() -> None:
             pictures_scored = 0
             for record in summary.records:
                 for face in (record.results.get("manipulation") or {}).get("faces", []):
-                    key = (
-                        f"{face.get('path', 'not judged')} {'+'.join(face.get('escalated_by', []))}"
-                    )
-                    paths[key.strip()] = paths.get(key.strip(), 0) + 1
+                    why = "+".join(face.get("escalated_by", []))
+                    flag = " flagged" if face.get("flagged") else ""
+                    key = f"{face.get('path', 'not judged')} {why}{flag}".strip()
+                    paths[key] = paths.get(key, 0) + 1
                 ai = record.results.get("ai_generated") or {}
                 pictures_scored += ai.get("path") == "full"
             print(
