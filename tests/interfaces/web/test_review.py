@@ -208,7 +208,7 @@ def test_pages_render_in_both_languages_without_unblurred_images(web: Web) -> No
             assert "style=" not in html and "<script>" not in html and "onclick" not in html
             assert "/static/review.js" in html
         assert f'data-reveal="/api/v1/items/{face}/preview/reveal"' in page.text
-        assert "data-face-box" in page.text and 'id="confirm-reason"' in page.text
+        assert "data-face-box" in page.text and 'id="decision-reason"' in page.text
         assert "Yao Ming" in page.text
         assert ("검토 대기열" in queue.text) == (lang == "ko")
         assert ("원본 보기" in page.text) == (lang == "ko")
@@ -219,9 +219,9 @@ def test_pages_follow_the_role(web: Web) -> None:
     viewer = web.browser("viewer")
     page = viewer.get(f"/items/{face}")
     assert page.status_code == 200
-    assert "data-reveal" not in page.text and 'id="confirm-reason"' not in page.text
+    assert "data-reveal" not in page.text and 'id="decision-reason"' not in page.text
     legal = web.browser("legal").get(f"/items/{face}")
-    assert "data-reveal" in legal.text and 'id="confirm-reason"' not in legal.text
+    assert "data-reveal" in legal.text and 'id="decision-reason"' not in legal.text
     assert web.browser("admin", agency="nova").get(f"/items/{face}").status_code == 404
 
 
