@@ -80,7 +80,7 @@
   // Cells below HEAT_FLOOR stay clear, so only where the model saw blending is painted
   // (faint values everywhere used to tint the whole picture yellow). Above it the
   // colour runs orange to red and grows opaque, matching the legend's bar.
-  var HEAT_FLOOR = 0.2;
+  var HEAT_FLOOR = 0.3;
   function heatColour(value) {
     if (value < HEAT_FLOOR) { return [0, 0, 0, 0]; }
     var level = (value - HEAT_FLOOR) / (1 - HEAT_FLOOR);
