@@ -6,6 +6,7 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -15,11 +16,14 @@ from idolguard.app import IdolGuard
 from idolguard.domain.reports import (
     GENERIC_FAILURE,
     WITHDRAWN_REASON,
+    CaptureFailed,
     ReportAccessDenied,
     ReportError,
     ReportLocked,
     normalise_url,
 )
+from idolguard.signals.base import AnalysisItem
+from idolguard.signals.manipulation import ManipulationSignal
 from idolguard.storage.models import Artist, FanReport, utcnow
 from tests.helpers import sample
 from tests.website import ChangingSite
@@ -276,3 +280,50 @@ def test_a_duplicate_does_not_reveal_what_was_done_before_it(reports_app: IdolGu
     staff = app.reports.get(late.number)
     assert (staff.duplicate_of, staff.item_id) == (first.number, item_id)
     assert app.cases.get_item(item_id).state == "confirmed"  # the withdrawal undid nothing
+
+
+def _face_swap_seen(self: ManipulationSignal, item: AnalysisItem) -> dict[str, Any]:
+    """Stands in for the manipulation model: every picture is a 0.99 face swap."""
+    return {"score": 0.99, "flagged": True, "faces": [{"index": 0, "flagged": True}]}
+
+
+def test_a_fan_reported_face_swap_of_the_chosen_artist_ranks_high(
+    reports_app: IdolGuard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17 #3, the exact scenario: the fan picks the artist, the manipulation model
+    says 0.99, no face is recognised. It scored 0.29 and sank below neutral photos."""
+    app = reports_app
+    monkeypatch.setattr(ManipulationSignal, "analyse", _face_swap_seen)
+    artist = _artist(app, "Han Yuri")
+    sent = _submit(app, artist_id=artist, upload=sample("astronaut.jpg"), description="합성 같아요")
+    item = app.cases.get_item(_item_of(app, sent.number))
+    assert item.source["reported_artist"] == {"artist_id": artist, "name": "Han Yuri"}
+    assert item.risk >= 0.6, item.risk
+    neutral = app.intake.add_file(sample("coffee.jpg"), actor="t", source={"caption": "Han Yuri"})
+    assert app.cases.get_item(neutral.item_id).risk < item.risk
+    assert next(i.id for i in app.cases.queue()) == item.id
+    why = app.review.findings(item.id)["risk"]["breakdown"]
+    assert {f["key"] for f in why["factors"]} >= {"reported", "manipulation"}
+
+
+def test_a_failed_capture_is_kept_on_the_report_and_can_be_retried(
+    reports_app: IdolGuard, website: ChangingSite
+) -> None:
+    app = reports_app
+    url = website.url("/media/later.jpg")  # 404 for now
+    sent = _submit(app, url=url, description="<b>여기</b> 봤어요", contact="fan@example.org")
+    with pytest.raises(CaptureFailed) as failure:
+        app.reports.capture(sent.number, actor="staff", allow_private_addresses=True)
+    assert failure.value.code == "http_error"
+    (waiting,) = app.reports.pending_urls()
+    assert waiting.capture_error_code == "http_error" and waiting.capture_failed_at is not None
+    assert url in (waiting.capture_error or "")
+    events = [e.details.get("event") for e in app.custody.entries() if e.action == "report"]
+    assert "capture_failed" in events
+
+    website.serve("/media/later.jpg", sample("astronaut.jpg").read_bytes())
+    view = app.reports.capture(sent.number, actor="staff", allow_private_addresses=True)
+    assert view.item_id is not None and view.capture_error is None
+    assert app.reports.pending_urls() == []
+    (linked,) = app.reports.for_item(view.item_id)
+    assert (linked.number, linked.description) == (sent.number, "<b>여기</b> 봤어요")

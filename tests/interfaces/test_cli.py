@@ -10,9 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from PIL import Image, ImageOps
 
 from tests.helpers import sample
+from tests.website import ChangingSite
 
 
 def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -166,3 +168,40 @@ def test_demo_runs_and_gets_every_verdict_right(tmp_path: Path) -> None:
     assert "unexpected" not in result.stdout
     assert "15/15 files got the expected verdict" in result.stdout
     assert "team-photo.jpg: recognised Yao Ming (score" in result.stdout
+
+
+def test_review_list_shows_link_reports_and_review_capture_captures_them(
+    tmp_path: Path, website: ChangingSite
+) -> None:
+    """Issue 17 #2: link-only fan reports were listed by no CLI command."""
+    from idolguard.app import IdolGuard
+    from idolguard.config import load_settings
+
+    home = tmp_path / "home"
+    home.mkdir()
+    run(home, "review", "list")  # creates the database
+    url = website.url("/p/1.jpg")
+    env = {k: v for k, v in os.environ.items() if k != "IDOLGUARD_DATABASE_URL"}
+    with IdolGuard(load_settings(env, home=home)) as app:
+        app.reports.hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        sent = app.reports.submit(
+            artist_id=None,
+            url=url,
+            upload=None,
+            upload_name=None,
+            description="saw it",
+            contact=None,
+            language="ko",
+        )
+    listed = run(home, "review", "list")
+    assert "link report — awaiting capture" in listed.stdout and sent.number in listed.stdout
+    rows = jsonl(run(home, "review", "list", "--json").stdout)
+    assert [(r["kind"], r["number"]) for r in rows] == [("link_report", sent.number)]
+    failed = run(home, "review", "capture", sent.number, "--allow-private", check=False)
+    assert failed.returncode != 0 and "could not capture" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert "(last capture failed: http_error)" in run(home, "review", "list").stdout
+    website.serve("/p/1.jpg", sample("astronaut.jpg").read_bytes())
+    done = run(home, "review", "capture", sent.number, "--allow-private")
+    assert f"report {sent.number}: item" in done.stdout
+    assert [r["kind"] for r in jsonl(run(home, "review", "list", "--json").stdout)] == ["item"]

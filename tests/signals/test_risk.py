@@ -38,7 +38,8 @@ def test_noisy_or() -> None:
 
 def test_nothing_found_is_zero() -> None:
     result = RiskSignal().analyse(item(explicit={"score": 0.01}))
-    assert result == {"score": 0.0, "reasons": []}
+    assert (result["score"], result["reasons"]) == (0.0, [])
+    assert result["breakdown"]["terms"] == []
 
 
 def test_artist_in_explicit_content_ranks_above_either_alone() -> None:
@@ -179,3 +180,50 @@ def test_the_ai_model_counts_only_when_nothing_was_declared() -> None:
     )
     assert not any("looks AI-generated" in r for r in both["reasons"])
     assert any("declared AI-generated" in r for r in both["reasons"])
+
+
+FACE_SWAP = {"flagged": True, "score": 0.99, "faces": [{"flagged": True}]}
+NOBODY = {"faces": [{"identity": None}]}
+FAN_CHOSE_JENNIE = {"reported_artist": {"artist_id": 1, "name": "Jennie"}}
+
+
+def test_a_fans_chosen_artist_stands_in_for_recognition_like_a_caption_name() -> None:
+    """Issue 17 #3: a fan-reported face swap (manipulation 0.99) of an artist nobody's face
+    matched scored 0.29 (unnamed harm) and sank below neutral photos."""
+    signal = RiskSignal()
+    unnamed = signal.analyse(item(identity=NOBODY, manipulation=FACE_SWAP))
+    assert unnamed["score"] == pytest.approx(0.29, abs=0.01)  # what the fan's report got
+    reported = signal.analyse(
+        item(FAN_CHOSE_JENNIE, identity=NOBODY, manipulation=FACE_SWAP, explicit={"score": 0.02})
+    )
+    assert reported["score"] >= 0.6
+    assert reported["reasons"][0].startswith("Jennie named by the fan who reported it")
+    # ... which ranks it above a neutral, recognised photo of an artist.
+    neutral = signal.analyse(item(identity=ARTIST, explicit={"score": 0.1}))
+    assert reported["score"] > neutral["score"]
+    # Counted like a caption naming her (an exact pick from the roster: the top name score).
+    named = signal.analyse(item(identity=NOBODY, manipulation=FACE_SWAP, text=caption("제니")))
+    assert named["score"] <= reported["score"] < 0.7
+
+
+def test_the_breakdown_lists_each_signal_with_score_weight_and_reason_key() -> None:
+    result = RiskSignal().analyse(
+        item(FAN_CHOSE_JENNIE, identity=NOBODY, manipulation=FACE_SWAP, explicit={"score": 0.3})
+    )
+    breakdown = result["breakdown"]
+    factors = {f["signal"]: f for f in breakdown["factors"]}
+    assert factors["report"] == {
+        "signal": "report",
+        "role": "who",
+        "score": 1.0,
+        "weight": CAPTION_NAME_WEIGHT,
+        "value": CAPTION_NAME_WEIGHT,
+        "key": "reported",
+        "values": {"name": "Jennie"},
+    }
+    assert factors["manipulation"]["score"] == 0.99 and factors["manipulation"]["weight"] == 0.85
+    assert factors["explicit"]["value"] == 0.3
+    assert [t["kind"] for t in breakdown["terms"]] == ["artist_harm", "artist_only"]
+    assert noisy_or([t["value"] for t in breakdown["terms"]]) == pytest.approx(
+        result["score"], abs=1e-3
+    )

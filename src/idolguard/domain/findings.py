@@ -286,6 +286,40 @@ def _caption(results: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def _breakdown(value: Any) -> dict[str, Any] | None:
+    """The risk signal's breakdown (version 3 on): factors and the terms they make.
+
+    ``None`` for results stored before it existed; the page then lists the
+    English reasons as they were recorded.
+    """
+    if not isinstance(value, Mapping):
+        return None
+    factors = [
+        {
+            "signal": f.get("signal"),
+            "role": f.get("role"),
+            "score": _round(f.get("score")),
+            "weight": _round(f.get("weight")),
+            "value": _round(f.get("value")),
+            "key": f.get("key"),
+            "values": dict(f.get("values") or {}),
+        }
+        for f in value.get("factors") or []
+        if isinstance(f, Mapping)
+    ]
+    terms = [
+        {"kind": t.get("kind"), "weight": _round(t.get("weight")), "value": _round(t.get("value"))}
+        for t in value.get("terms") or []
+        if isinstance(t, Mapping)
+    ]
+    return {
+        "who": _round(value.get("who")),
+        "harm": _round(value.get("harm")),
+        "factors": factors,
+        "terms": terms,
+    }
+
+
 def item_findings(
     results: Mapping[str, Any],
     preview_side: int,
@@ -328,6 +362,7 @@ def item_findings(
         "risk": {
             "score": _round(risk.get("score")),
             "reasons": list(risk.get("reasons") or []),
+            "breakdown": _breakdown(risk.get("breakdown")),
         },
         "signals": sorted(results),
     }

@@ -15,7 +15,13 @@ needs stored media (``Item.media_sha256`` is required), so such a report waits
 in :meth:`FanReportService.pending_urls` until staff capture it with
 :meth:`FanReportService.capture`, which fetches the page through
 ``IntakeService.add_url`` (with its address checks) and links the item to the
-report, and to every other pending report of the same URL.
+report, and to every other pending report of the same URL. A capture that
+fails (the site is unreachable, the page shows no media) is recorded on the
+report with its reason, which staff see in the queue; they may retry.
+
+The artist the fan picked goes into the item's source as ``reported_artist``
+(id and name): triage counts it as a naming of the artist, like a caption
+that names them (see ``idolguard.signals.risk``).
 
 Reports of what was already reported (the same normalised URL, or the same
 file by SHA-256, as an earlier report not withdrawn) are collapsed: the new
@@ -56,7 +62,7 @@ from idolguard.evidence.canonical import utc_iso
 from idolguard.media import MediaError
 from idolguard.sources.web import FetchError
 from idolguard.storage.database import Database
-from idolguard.storage.models import FanReport, Item, utcnow
+from idolguard.storage.models import Artist, FanReport, Item, utcnow
 
 ACTOR = "fan-report"
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud, typed by hand
@@ -67,6 +73,7 @@ LOCK_FOR = timedelta(minutes=15)
 MAX_DESCRIPTION = 2000
 MAX_CONTACT = 200
 MAX_URL = 2000
+MAX_CAPTURE_ERROR = 1000
 LANGUAGES = ("ko", "en")
 GENERIC_FAILURE = "unknown report number or wrong PIN"
 WITHDRAWN_REASON = "withdrawn by the reporter"
@@ -87,6 +94,14 @@ _ACTED_ON = frozenset({"confirmed", "notice_sent", "reappeared", "removed"})
 
 class ReportError(ValueError):
     """A report was refused; the message says why, for the fan."""
+
+
+class CaptureFailed(ReportError):
+    """Staff's capture of a report's URL failed; ``code`` says why (kept on the report)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
 
 
 class ReportAccessDenied(ReportError):
@@ -159,6 +174,10 @@ class ReportView:
     created_at: datetime
     withdrawn_at: datetime | None
     duplicate_of: str | None  # the earlier report's number
+    artist: str | None = None  # the chosen artist's name, while on the roster
+    capture_failed_at: datetime | None = None
+    capture_error_code: str | None = None  # a FetchErrorCode, or "not_media"
+    capture_error: str | None = None
 
     @property
     def pending_capture(self) -> bool:
@@ -181,6 +200,12 @@ class ReportView:
             "withdrawn_at": utc_iso(self.withdrawn_at) if self.withdrawn_at else None,
             "duplicate_of": self.duplicate_of,
             "pending_capture": self.pending_capture,
+            "artist": self.artist,
+            "capture_failed_at": utc_iso(self.capture_failed_at)
+            if self.capture_failed_at
+            else None,
+            "capture_error_code": self.capture_error_code,
+            "capture_error": self.capture_error,
         }
         if include_contact:
             data["contact"] = self.contact
@@ -365,6 +390,7 @@ class FanReportService:
             source["description"] = description
         if artist_id is not None:
             source["artist_hint"] = artist_id
+            source["reported_artist"] = self._reported_artist(artist_id)
         if upload_name:
             source["file_name"] = Path(upload_name).name[:200]
         try:
@@ -383,6 +409,16 @@ class FanReportService:
                 "(JPEG, PNG, WebP, GIF, HEIC, AVIF, MP4, MOV, WebM and similar)"
             ) from exc
         return opened.item_id
+
+    def _reported_artist(self, artist_id: int | None) -> dict[str, Any] | None:
+        """The fan's chosen artist as the item's source records it (None once off the roster)."""
+        if artist_id is None:
+            return None
+        try:
+            artist = self.roster.get(f"#{int(artist_id)}")
+        except RosterError:
+            return None
+        return {"artist_id": artist.id, "name": artist.name}
 
     def _earlier(self, session: Session, url: str | None, sha256: str | None) -> FanReport | None:
         """The first report not withdrawn of the same URL or the same file, if any."""
@@ -633,6 +669,14 @@ class FanReportService:
             )
             return [self._view(session, r) for r in rows]
 
+    def for_item(self, item_id: int) -> list[ReportView]:
+        """The fan reports that opened or joined an item (oldest first), for its review page."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(FanReport).where(FanReport.item_id == item_id).order_by(FanReport.id)
+            )
+            return [self._view(session, r) for r in rows]
+
     def get(self, number: str) -> ReportView:
         """A report by number, for staff."""
         with self.db.session() as session:
@@ -662,6 +706,7 @@ class FanReportService:
                 "report": report.number,
                 "description": report.description,
                 "artist_hint": artist_id,
+                "reported_artist": self._reported_artist(artist_id),
             }
         try:
             opened = self.intake.add_url(
@@ -672,9 +717,14 @@ class FanReportService:
                 timeout=timeout,
             )
         except (FetchError, IntakeError, MediaError) as exc:
-            raise ReportError(f"could not capture {url}: {exc}") from exc
+            code = str(exc.code) if isinstance(exc, FetchError) else "not_media"
+            self._capture_failed(number, actor=actor, code=code, message=str(exc))
+            raise CaptureFailed(code, f"could not capture {url}: {exc}") from exc
         with self.db.session() as session:
             report = self._row(session, number)
+            report.capture_failed_at = None
+            report.capture_error_code = None
+            report.capture_error = None
             item = session.get(Item, opened.item_id)
             if item is not None:
                 if item.reporter != "fan" and opened.created:
@@ -696,6 +746,26 @@ class FanReportService:
             session.flush()
             return self._view(session, report)
 
+    def _capture_failed(self, number: str, *, actor: str, code: str, message: str) -> None:
+        """Keep why a capture failed on the report (shown to staff) and in the custody log."""
+        with self.db.session() as session:
+            report = self._row(session, number)
+            report.capture_failed_at = utcnow()
+            report.capture_error_code = code[:32]
+            report.capture_error = message[:MAX_CAPTURE_ERROR]
+            self.custody.append(
+                session,
+                actor=actor,
+                action="report",
+                subject=f"report:{report.id}",
+                details={
+                    "event": "capture_failed",
+                    "number": report.number,
+                    "code": code,
+                    "error": message[:MAX_CAPTURE_ERROR],
+                },
+            )
+
     def _row(self, session: Session, number: str) -> FanReport:
         wanted = normalise_number(number)
         report = session.scalar(select(FanReport).where(FanReport.number == wanted))
@@ -708,6 +778,7 @@ class FanReportService:
         original = (
             session.get(FanReport, report.duplicate_of) if report.duplicate_of is not None else None
         )
+        artist = session.get(Artist, report.artist_id) if report.artist_id is not None else None
         return ReportView(
             id=report.id,
             number=report.number,
@@ -723,4 +794,8 @@ class FanReportService:
             created_at=report.created_at,
             withdrawn_at=report.withdrawn_at,
             duplicate_of=original.number if original is not None else None,
+            artist=artist.name if artist is not None else None,
+            capture_failed_at=report.capture_failed_at,
+            capture_error_code=report.capture_error_code,
+            capture_error=report.capture_error,
         )

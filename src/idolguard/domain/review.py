@@ -12,25 +12,141 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from idolguard.config import Settings
 from idolguard.domain.banks import BankService
-from idolguard.domain.cases import CaseService, ItemView
+from idolguard.domain.cases import QUEUE_STATES, STATES, CaseService, ItemView
 from idolguard.domain.custody import CustodyLog
 from idolguard.domain.findings import item_findings
+from idolguard.domain.reports import ReportView
 from idolguard.evidence.previews import first_picture, render_preview
+from idolguard.sources.web import platform_for
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
-from idolguard.storage.models import Artist, Item, Media
+from idolguard.storage.models import AnalysisResult, Artist, Item, Media
+
+# The queue's own state for a fan's link-only report: no media yet, so no item.
+AWAITING_CAPTURE = "awaiting_capture"
+# How many of a file's strongest risk factors the queue's "why" column shows.
+WHY_FACTORS = 2
 
 
 class ReviewError(ValueError):
     """A review action was refused; the message says why."""
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a reviewer narrowed the queue to; ``None`` means any.
+
+    ``state`` is an item state or ``AWAITING_CAPTURE`` (link-only fan reports).
+    """
+
+    artist_id: int | None = None
+    origin: str | None = None
+    platform: str | None = None
+    state: str | None = None
+
+    def wants_items(self) -> bool:
+        return self.state != AWAITING_CAPTURE
+
+    def wants_reports(self) -> bool:
+        return self.state in (None, AWAITING_CAPTURE) and self.origin in (None, "fan")
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """An item as the queue lists it: how it came in, where, and why it ranks there."""
+
+    item: ItemView
+    origin: str
+    platform: str | None
+    why: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LinkReportRow:
+    """A fan's link-only report waiting for staff to capture its URL."""
+
+    report: ReportView
+    platform: str | None
+
+
+def origin_of(item: ItemView) -> str:
+    """How the item came in, as reviewers tell it apart: a fan report, a monitor, a scan..."""
+    return "fan" if item.reporter == "fan" else item.origin
+
+
+def platform_of(item: ItemView) -> str | None:
+    """The platform the item was seen on: as recorded, else read from its URL.
+
+    Fan uploads and hand-added files carry a URL but often no platform, and
+    the queue showed "—" for x.com posts; the URL says it plainly.
+    """
+    source = item.source or {}
+    recorded = source.get("platform")
+    if isinstance(recorded, str) and recorded:
+        return recorded
+    for candidate in (source.get("final_url"), source.get("url"), item.location):
+        if isinstance(candidate, str) and candidate.startswith(("http://", "https://")):
+            found = platform_for(candidate)
+            if found != "unknown":
+                return found
+    return None
+
+
+def why_from_risk(risk: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The queue's "why": the strongest factors of the stored risk breakdown.
+
+    Results stored before the breakdown existed keep their first English
+    reason (``reason``); the page shows either.
+    """
+    risk = risk or {}
+    breakdown = risk.get("breakdown") or {}
+    factors = [f for f in breakdown.get("factors") or [] if isinstance(f, Mapping)]
+    who = [f for f in factors if f.get("role") == "who"]
+    rest = sorted(
+        (f for f in factors if f.get("role") != "who" and float(f.get("value") or 0) > 0),
+        key=lambda f: -float(f.get("value") or 0.0),
+    )
+    reasons = list(risk.get("reasons") or [])
+    return {
+        "factors": (who + rest)[:WHY_FACTORS] if who else rest[:WHY_FACTORS],
+        "reason": reasons[0] if reasons and not factors else None,
+    }
+
+
+def _matches(
+    filters: QueueFilters, artist_id: int | None, origin: str, platform: str | None
+) -> bool:
+    if filters.artist_id is not None and artist_id != filters.artist_id:
+        return False
+    if filters.origin is not None and origin != filters.origin:
+        return False
+    return filters.platform is None or platform == filters.platform
+
+
+def link_report_rows(reports: Iterable[ReportView], filters: QueueFilters) -> list[LinkReportRow]:
+    """The link-only reports the queue shows under ``filters`` (oldest first, as given)."""
+    if not filters.wants_reports():
+        return []
+    rows = []
+    for report in reports:
+        if not report.pending_capture or report.url is None:
+            continue
+        platform = platform_for(report.url)
+        row = LinkReportRow(report, None if platform == "unknown" else platform)
+        if _matches(filters, report.artist_id, "fan", row.platform):
+            rows.append(row)
+    return rows
 
 
 def block_bank_name(artist_id: int | None) -> str:
@@ -206,6 +322,45 @@ class ReviewService:
         with self.blobs.local_path(sha256) as path:
             picture = first_picture(path, self.settings.limits, side)
         return render_preview(picture, blur=blur, max_side=side)
+
+    def queue(self, filters: QueueFilters, limit: int | None = None) -> list[QueueRow]:
+        """Items the reviewer's filters keep, riskiest first, each with why it ranks there."""
+        if not filters.wants_items():
+            return []
+        states: Sequence[str] = QUEUE_STATES
+        if filters.state in STATES:
+            states = [filters.state]
+        rows = []
+        for item in self.cases.list_items(states=states):
+            row = QueueRow(item, origin_of(item), platform_of(item), {})
+            if _matches(filters, item.artist_id, row.origin, row.platform):
+                rows.append(row)
+            if limit is not None and len(rows) >= limit:
+                break
+        risks = self._risks({row.item.sha256 for row in rows})
+        return [
+            QueueRow(r.item, r.origin, r.platform, why_from_risk(risks.get(r.item.sha256)))
+            for r in rows
+        ]
+
+    def _risks(self, shas: set[str]) -> dict[str, dict[str, Any]]:
+        """The newest stored risk result of each file (one query, not every signal's data)."""
+        if not shas:
+            return {}
+        found: dict[str, dict[str, Any]] = {}
+        with self.db.session() as session:
+            rows = session.execute(
+                select(AnalysisResult.media_sha256, AnalysisResult.data)
+                .where(
+                    AnalysisResult.media_sha256.in_(sorted(shas)),
+                    AnalysisResult.signal == "risk",
+                    AnalysisResult.error.is_(None),
+                )
+                .order_by(AnalysisResult.created_at, AnalysisResult.id)
+            )
+            for sha, data in rows:
+                found[sha] = dict(data or {})
+        return found
 
     def findings(self, item_id: int) -> dict[str, Any]:
         """What the stored analysis of the item's file shows a reviewer (see ``findings``)."""

@@ -14,7 +14,15 @@ below a declaration because models err.
 The words around a file (caption, title, hashtags, else its file name) count
 too: deepfake or sexual vocabulary is one more harm, and an artist named in
 them stands in, more weakly, for a face nobody recognised, so "제니 딥페이크"
-under a masked or blurred video still reaches a reviewer.
+under a masked or blurred video still reaches a reviewer. A fan who reports
+a file and picks the artist from the agency's roster names them just as
+plainly, so the fan's choice (``source["reported_artist"]``) stands in for
+recognition at the same weight as a caption's exact name.
+
+Besides the English ``reasons``, the result carries a ``breakdown``: every
+contributing signal with its score, its policy weight and its reason as a
+key and values, so a review page can show in the reviewer's language why an
+item ranks where it does.
 """
 
 from __future__ import annotations
@@ -50,6 +58,9 @@ CAPTION_HARM_WEIGHT = 0.8
 # usable face, or a mislabelled file) is a weaker "who" than a face match:
 # named + "deepfake" opens an item, named alone stays low in the list.
 CAPTION_NAME_WEIGHT = 0.7
+# The artist a fan picked from the roster when reporting: a plain naming, like
+# an exact caption name, and counted the same (a fan can be wrong, a face is seen).
+REPORTED_NAME_WEIGHT = CAPTION_NAME_WEIGHT
 
 
 def noisy_or(values: list[float]) -> float:
@@ -61,7 +72,7 @@ def noisy_or(values: list[float]) -> float:
 
 class RiskSignal(Signal):
     name = "risk"
-    version = "2"
+    version = "3"
     media_types = frozenset({MediaType.IMAGE, MediaType.VIDEO})
     stage = Stage.CONTEXT
     requires = (
@@ -78,44 +89,18 @@ class RiskSignal(Signal):
     def analyse(self, item: AnalysisItem) -> JSONDict:
         reasons: list[tuple[float, str]] = []
         terms: list[float] = []
+        factors: list[JSONDict] = []
+        parts: list[JSONDict] = []
 
         text = item.results.get("text") or {}
-        who, who_reason = _who(item.results.get("identity") or {}, text)
+        who, who_reason, who_factor = _who(
+            item.results.get("identity") or {}, text, item.source.get("reported_artist")
+        )
+        if who_factor is not None:
+            factors.append(who_factor)
 
-        harms: list[float] = []
-        harm_reasons: list[str] = []
-        explicit = (item.results.get("explicit") or {}).get("score")
-        if isinstance(explicit, int | float):
-            harms.append(float(explicit))
-            if explicit >= EXPLICIT_REASON_FLOOR:
-                harm_reasons.append(f"explicitness {explicit:.2f}")
-        provenance = item.results.get("provenance") or {}
-        if provenance.get("ai_generated"):
-            harms.append(AI_GENERATED_HARM)
-            sources = [
-                f.get("source", f.get("kind", ""))
-                for f in provenance.get("findings", [])
-                if f.get("ai")
-            ]
-            harm_reasons.append("declared AI-generated (" + "; ".join(sources[:3]) + ")")
-        manipulation = item.results.get("manipulation") or {}
-        if manipulation.get("flagged") and isinstance(manipulation.get("score"), int | float):
-            score = float(manipulation["score"])
-            harms.append(MANIPULATION_HARM_WEIGHT * score)
-            harm_reasons.append(_manipulation_reason(manipulation, score))
-        generated = item.results.get("ai_generated") or {}
-        if (
-            generated.get("generated")
-            and not generated.get("declared")
-            and isinstance(generated.get("score"), int | float)
-        ):
-            score = float(generated["score"])
-            harms.append(AI_MODEL_HARM_WEIGHT * score)
-            harm_reasons.append(f"looks AI-generated (model score {score:.2f})")
-        caption_harm = text_harm(text)
-        if caption_harm > 0:
-            harms.append(CAPTION_HARM_WEIGHT * caption_harm)
-            harm_reasons.extend(vocabulary_reasons(text))
+        harms, harm_reasons, harm_factors = _harms(item.results, text)
+        factors += harm_factors
         harm = noisy_or(harms)
 
         if who_reason:
@@ -123,13 +108,24 @@ class RiskSignal(Signal):
             terms.append(term)
             if harm_reasons:
                 reasons.append((term, f"{who_reason} with " + " and ".join(harm_reasons)))
+                parts.append({"kind": "artist_harm", "value": round(term, 4)})
             terms.append(ARTIST_ONLY_WEIGHT * who)
             reasons.append((ARTIST_ONLY_WEIGHT * who, who_reason))
+            parts.append(
+                {
+                    "kind": "artist_only",
+                    "weight": ARTIST_ONLY_WEIGHT,
+                    "value": round(ARTIST_ONLY_WEIGHT * who, 4),
+                }
+            )
         elif harm_reasons:
             term = UNNAMED_HARM_WEIGHT * harm
             terms.append(term)
             reasons.append(
                 (term, "no enrolled artist recognised, but " + " and ".join(harm_reasons))
+            )
+            parts.append(
+                {"kind": "unnamed_harm", "weight": UNNAMED_HARM_WEIGHT, "value": round(term, 4)}
             )
 
         bank = item.results.get("bank_match") or {}
@@ -145,11 +141,31 @@ class RiskSignal(Signal):
                 }
             )
             reasons.append((term, f"hash {verdict} in block bank(s) {', '.join(labels)}"))
+            factors.append(
+                _factor(
+                    "bank_match",
+                    "bank",
+                    1.0,
+                    term,
+                    f"bank.{verdict}",
+                    banks=", ".join(labels),
+                )
+            )
+            parts.append({"kind": "bank", "value": round(term, 4)})
         elif verdict == "allow-listed":
             reasons.append((0.0, "matches an allow-listed (known benign) source"))
+            factors.append(_factor("bank_match", "bank", 0.0, 0.0, "bank.allow-listed"))
 
         ordered = [text for weight, text in sorted(reasons, key=lambda r: -r[0])]
-        return {"score": round(noisy_or(terms), 4), "reasons": ordered}
+        score = round(noisy_or(terms), 4)
+        parts.sort(key=lambda p: -float(p["value"]))
+        breakdown: JSONDict = {
+            "who": round(who, 4),
+            "harm": round(harm, 4),
+            "factors": factors,
+            "terms": parts,
+        }
+        return {"score": score, "reasons": ordered, "breakdown": breakdown}
 
     def summary(self, result: Mapping[str, Any]) -> str:
         score = result.get("score")
@@ -166,24 +182,137 @@ def _manipulation_reason(result: Mapping[str, Any], score: float) -> str:
     return text + ")"
 
 
-def _who(identity: Mapping[str, Any], text: Mapping[str, Any]) -> tuple[float, str]:
-    """How sure we are that an enrolled artist is in the file, and the reason saying so.
+def _factor(
+    signal: str, role: str, score: float, weight: float, key: str, **values: Any
+) -> JSONDict:
+    """One contributing signal: its score, the policy weight applied, and its reason.
 
-    A recognised face wins; otherwise an artist named in the caption counts
-    at ``CAPTION_NAME_WEIGHT`` of the name match's score; (0, "") when nobody.
+    ``key`` names the reason (``review.why.<key>`` on the web pages) and
+    ``values`` fill it, so each page can say it in its own language.
+    """
+    return {
+        "signal": signal,
+        "role": role,
+        "score": round(score, 4),
+        "weight": round(weight, 4),
+        "value": round(score * weight, 4),
+        "key": key,
+        "values": values,
+    }
+
+
+def _harms(
+    results: Mapping[str, Any], text: Mapping[str, Any]
+) -> tuple[list[float], list[str], list[JSONDict]]:
+    """How bad the file looks: each harm's weighted value, English reason and factor."""
+    harms: list[float] = []
+    reasons: list[str] = []
+    factors: list[JSONDict] = []
+    explicit = (results.get("explicit") or {}).get("score")
+    if isinstance(explicit, int | float):
+        harms.append(float(explicit))
+        factors.append(_factor("explicit", "harm", float(explicit), 1.0, "explicit"))
+        if explicit >= EXPLICIT_REASON_FLOOR:
+            reasons.append(f"explicitness {explicit:.2f}")
+    provenance = results.get("provenance") or {}
+    if provenance.get("ai_generated"):
+        harms.append(AI_GENERATED_HARM)
+        sources = [
+            f.get("source", f.get("kind", ""))
+            for f in provenance.get("findings", [])
+            if f.get("ai")
+        ]
+        reasons.append("declared AI-generated (" + "; ".join(sources[:3]) + ")")
+        factors.append(
+            _factor(
+                "provenance",
+                "harm",
+                1.0,
+                AI_GENERATED_HARM,
+                "declared_ai",
+                sources="; ".join(str(s) for s in sources[:3]),
+            )
+        )
+    manipulation = results.get("manipulation") or {}
+    if manipulation.get("flagged") and isinstance(manipulation.get("score"), int | float):
+        score = float(manipulation["score"])
+        harms.append(MANIPULATION_HARM_WEIGHT * score)
+        reasons.append(_manipulation_reason(manipulation, score))
+        flagged = [f for f in manipulation.get("faces", []) if f.get("flagged")]
+        factors.append(
+            _factor(
+                "manipulation",
+                "harm",
+                score,
+                MANIPULATION_HARM_WEIGHT,
+                "manipulation",
+                faces=len(flagged),
+            )
+        )
+    generated = results.get("ai_generated") or {}
+    if (
+        generated.get("generated")
+        and not generated.get("declared")
+        and isinstance(generated.get("score"), int | float)
+    ):
+        score = float(generated["score"])
+        harms.append(AI_MODEL_HARM_WEIGHT * score)
+        reasons.append(f"looks AI-generated (model score {score:.2f})")
+        factors.append(_factor("ai_generated", "harm", score, AI_MODEL_HARM_WEIGHT, "ai_generated"))
+    caption_harm = text_harm(text)
+    if caption_harm > 0:
+        harms.append(CAPTION_HARM_WEIGHT * caption_harm)
+        reasons.extend(vocabulary_reasons(text))
+        words = ", ".join(str(t.get("term")) for t in text.get("terms", [])[:5])
+        factors.append(
+            _factor("text", "harm", caption_harm, CAPTION_HARM_WEIGHT, "caption_terms", terms=words)
+        )
+    return harms, reasons, factors
+
+
+def _who(
+    identity: Mapping[str, Any], text: Mapping[str, Any], reported: Any = None
+) -> tuple[float, str, JSONDict | None]:
+    """How sure we are that an enrolled artist is in the file, the reason, and its factor.
+
+    A recognised face wins; otherwise the artist a fan picked when reporting
+    counts at ``REPORTED_NAME_WEIGHT`` and an artist named in the caption at
+    ``CAPTION_NAME_WEIGHT`` of the name match's score, whichever is higher;
+    (0, "", None) when nobody.
     """
     faces = [f["identity"] for f in identity.get("faces", []) if f.get("identity")]
     if faces:
         face = max(faces, key=lambda i: float(i["score"]))
         who = float(face["score"])
-        return who, f"{face['name']} recognised (score {who:.2f})"
+        factor = _factor("identity", "who", who, 1.0, "face", name=str(face["name"]))
+        return who, f"{face['name']} recognised (score {who:.2f})", factor
+    candidates: list[tuple[float, str, JSONDict]] = []
+    if isinstance(reported, Mapping) and reported.get("name"):
+        who = REPORTED_NAME_WEIGHT
+        name = str(reported["name"])
+        factor = _factor("report", "who", 1.0, REPORTED_NAME_WEIGHT, "reported", name=name)
+        candidates.append(
+            (who, f"{name} named by the fan who reported it (score {who:.2f})", factor)
+        )
     named = text.get("artists") or []
     if named:
         artist = max(named, key=lambda a: float(a["score"]))
         who = CAPTION_NAME_WEIGHT * float(artist["score"])
         where = field_label([artist])
-        return who, (
+        factor = _factor(
+            "text",
+            "who",
+            float(artist["score"]),
+            CAPTION_NAME_WEIGHT,
+            "caption_name",
+            name=str(artist["name"]),
+            matched=str(artist["matched"]),
+        )
+        reason = (
             f"{artist['name']} named in {where} ({artist['matched']!r}, {artist['how']}; "
             f"score {who:.2f})"
         )
-    return 0.0, ""
+        candidates.append((who, reason, factor))
+    if not candidates:
+        return 0.0, "", None
+    return max(candidates, key=lambda c: c[0])

@@ -625,6 +625,11 @@ class FanReport(Base):
     )
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column()
+    # The last failed capture of a URL-only report (cleared when one succeeds),
+    # so staff see why it still waits and can retry.
+    capture_failed_at: Mapped[datetime | None] = mapped_column()
+    capture_error_code: Mapped[str | None] = mapped_column(String(32))
+    capture_error: Mapped[str | None] = mapped_column(Text)
 
 
 class PortalBlock(Base):

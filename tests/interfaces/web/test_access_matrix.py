@@ -142,7 +142,7 @@ def fill(path: str, data: Arranged, agency: str = "stella") -> str:
         values["number"] = data.case
     elif path.startswith(("/api/v1/notices", "/notices")):
         values["number"] = data.notice
-    elif path.startswith("/api/v1/reports"):
+    elif path.startswith(("/api/v1/reports", "/reports")):
         values["number"] = data.report
 
     def value(match: re.Match[str]) -> str:

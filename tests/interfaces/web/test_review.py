@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from argon2 import PasswordHasher
 from PIL import Image
 
 from idolguard.app import IdolGuard
 from tests.helpers import face_photo, sample
 from tests.interfaces.web.conftest import Web, email_for
+from tests.website import ChangingSite
 
 ACTOR = "t"
 
@@ -208,7 +211,7 @@ def test_pages_render_in_both_languages_without_unblurred_images(web: Web) -> No
             assert "style=" not in html and "<script>" not in html and "onclick" not in html
             assert "/static/review.js" in html
         assert f'data-reveal="/api/v1/items/{face}/preview/reveal"' in page.text
-        assert "data-face-box" in page.text and 'id="confirm-reason"' in page.text
+        assert "data-face-box" in page.text and 'id="decision-reason"' in page.text
         assert "Yao Ming" in page.text
         assert ("검토 대기열" in queue.text) == (lang == "ko")
         assert ("원본 보기" in page.text) == (lang == "ko")
@@ -219,9 +222,9 @@ def test_pages_follow_the_role(web: Web) -> None:
     viewer = web.browser("viewer")
     page = viewer.get(f"/items/{face}")
     assert page.status_code == 200
-    assert "data-reveal" not in page.text and 'id="confirm-reason"' not in page.text
+    assert "data-reveal" not in page.text and 'id="decision-reason"' not in page.text
     legal = web.browser("legal").get(f"/items/{face}")
-    assert "data-reveal" in legal.text and 'id="confirm-reason"' not in legal.text
+    assert "data-reveal" in legal.text and 'id="decision-reason"' not in legal.text
     assert web.browser("admin", agency="nova").get(f"/items/{face}").status_code == 404
 
 
@@ -229,3 +232,111 @@ def test_empty_queue_page(web: Web) -> None:
     page = web.browser("viewer").get("/queue")
     assert page.status_code == 200
     assert 'data-testid="queue-empty"' in page.text
+
+
+def _allow_loopback_captures(web: Web) -> None:
+    """The test site is on loopback, which captures refuse unless [watch] allow_private."""
+    stella = web.agency("stella")
+    stella.settings = replace(
+        stella.settings, watch=replace(stella.settings.watch, allow_private=True)
+    )
+
+
+def test_link_reports_wait_in_the_queue_and_are_captured_with_one_click(
+    sqlite_web: Web, website: ChangingSite
+) -> None:
+    """Issue 17 #2: URL-only fan reports were listed nowhere but the API."""
+    web = sqlite_web
+    _allow_loopback_captures(web)
+    stella = web.agency("stella")
+    stella.reports.hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    artist = stella.roster.add_artist("Han Yuri", [face_photo("yaoming.jpg")]).id
+    url = website.url("/status/1.jpg")  # not there yet: the first capture fails
+    sent = web.anonymous().post(
+        "/api/v1/public/stella/reports",
+        data={"url": url, "artist": str(artist), "description": "<script>x</script> 합성"},
+    )
+    assert sent.status_code == 201, sent.text
+    number = sent.json()["number"]
+
+    reviewer = web.browser("reviewer", lang="ko")
+    queue = reviewer.get("/queue")
+    assert 'data-testid="link-reports"' in queue.text and "링크 제보 — 수집 대기" in queue.text
+    assert f'action="/reports/{number}/capture"' in queue.text
+    assert "&lt;script&gt;x&lt;/script&gt; 합성" in queue.text and "<script>x" not in queue.text
+    viewer_queue = web.browser("viewer").get("/queue")
+    assert number in viewer_queue.text and f"/reports/{number}/capture" not in viewer_queue.text
+    assert reviewer.get("/queue", params={"state": "new"}).text.count(number) == 0
+
+    no_token = reviewer.post(f"/reports/{number}/capture", follow_redirects=False)
+    assert no_token.status_code == 403
+    failed = reviewer.post(
+        f"/reports/{number}/capture", data={"csrf_token": reviewer.csrf}, follow_redirects=False
+    )
+    assert failed.status_code == 303 and failed.headers["location"] == f"/queue#report-{number}"
+    queue = reviewer.get("/queue")
+    assert 'data-testid="capture-error"' in queue.text
+    assert "사이트가 오류로 응답했습니다" in queue.text and "다시 수집" in queue.text
+
+    website.serve("/status/1.jpg", sample("astronaut.jpg").read_bytes())
+    done = reviewer.post(
+        f"/reports/{number}/capture", data={"csrf_token": reviewer.csrf}, follow_redirects=False
+    )
+    assert done.status_code == 303, done.text
+    item_id = int(done.headers["location"].rsplit("/", 1)[1])
+    assert stella.reports.get(number).item_id == item_id
+    assert 'data-testid="link-reports"' not in reviewer.get("/queue").text
+
+
+def test_item_page_shows_the_fans_words_and_contact_only_to_case_writers(sqlite_web: Web) -> None:
+    """Issue 17 #3: the fan's description, contact and chosen artist were on no staff page."""
+    web = sqlite_web
+    stella = web.agency("stella")
+    stella.reports.hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    artist = stella.roster.add_artist("Han Yuri", [face_photo("yaoming.jpg")]).id
+    sent = stella.reports.submit(
+        artist_id=artist,
+        url="https://x.com/someone/status/1",
+        upload=sample("astronaut.jpg"),
+        upload_name="a.jpg",
+        description="<b>팬 커뮤니티</b>에서 봤어요",
+        contact="fan@example.org",
+        language="ko",
+    )
+    item_id = stella.reports.get(sent.number).item_id
+    page = web.browser("reviewer", lang="ko").get(f"/items/{item_id}")
+    assert page.status_code == 200
+    assert 'data-testid="fan-reports"' in page.text and sent.number in page.text
+    assert "&lt;b&gt;팬 커뮤니티&lt;/b&gt;에서 봤어요" in page.text
+    assert "fan@example.org" in page.text and "Han Yuri" in page.text
+    assert re.search(r'data-testid="item-platform">\s*x\s*<', page.text)
+    viewer = web.browser("viewer", lang="ko").get(f"/items/{item_id}")
+    assert "fan@example.org" not in viewer.text and "사건을 수정할 수 있는 역할에만" in viewer.text
+    # The risk breakdown names the fan's choice, in Korean on a Korean page.
+    assert 'data-testid="risk-breakdown"' in page.text and "제보한 팬이 Han Yuri 선택" in page.text
+    queue = web.browser("reviewer", lang="ko").get("/queue")
+    assert re.search(r'data-testid="platform">x<', queue.text)  # was "—" for x.com
+    assert "제보한 팬이 Han Yuri 선택" in queue.text  # the why column
+
+
+def test_queue_filters(sqlite_web: Web) -> None:
+    web = sqlite_web
+    face, other = _arrange(web)
+    stella = web.agency("stella")
+    yao = stella.cases.get_item(face).artist_id
+    browser = web.browser("reviewer")
+
+    def listed(**params: str) -> list[int]:
+        page = browser.get("/queue", params=params)
+        assert page.status_code == 200, page.text
+        return [int(i) for i in re.findall(r'data-item-id="(\d+)"', page.text)]
+
+    assert listed() == [face, other]
+    assert listed(artist=str(yao)) == [face]
+    assert listed(origin="manual") == [face, other] and listed(origin="fan") == []
+    assert listed(platform="example") == [face, other] and listed(platform="x") == []
+    assert listed(state="new") == [face, other] and listed(state="in_review") == []
+    assert listed(artist="", origin="", platform="", state="") == [face, other]
+    for bad in ({"artist": "abc"}, {"artist": str(2**63)}, {"state": "gone"}):
+        page = browser.get("/queue", params=bad)
+        assert page.status_code == 400 and 'data-testid="filter-invalid"' in page.text

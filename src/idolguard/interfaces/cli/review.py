@@ -12,6 +12,7 @@ from rich.table import Table
 
 from idolguard.domain.cases import STATES, CaseError, ItemView
 from idolguard.domain.intake import IntakeError
+from idolguard.domain.reports import ReportError, ReportView
 from idolguard.domain.review import ReviewError
 from idolguard.domain.roster import RosterError
 from idolguard.interfaces.cli.context import fail, state
@@ -24,15 +25,34 @@ item_app = typer.Typer(help="Items: content seen at a location, with its history
 ItemArg = Annotated[int, typer.Argument(help="Item number.")]
 ReasonOpt = Annotated[str, typer.Option("--reason", "-r", help="Why (recorded in the log).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+LINK_REPORT_KIND = "link report — awaiting capture"
 
 
-def _queue_table(items: list[ItemView], title: str) -> None:
+def _queue_table(
+    items: list[ItemView], title: str, reports: list[ReportView] | None = None
+) -> None:
+    """Items, and (in the review queue) link-only fan reports as their own kind."""
     table = Table(title=title)
-    for column in ("Item", "Risk", "State", "Artist", "Case", "Origin", "Location"):
+    for column in ("Item", "Kind", "Risk", "State", "Artist", "Case", "Origin", "Location"):
         table.add_column(column)
+    for report in reports or []:
+        failed = (
+            f" (last capture failed: {report.capture_error_code})" if report.capture_error else ""
+        )
+        table.add_row(
+            report.number,
+            LINK_REPORT_KIND + failed,
+            "—",
+            "awaiting capture",
+            report.artist or "—",
+            "—",
+            "fan",
+            (report.url or "")[-60:],
+        )
     for item in items:
         table.add_row(
             str(item.id),
+            "item",
             f"{item.risk:.2f}",
             item.state,
             item.artist or "—",
@@ -41,6 +61,10 @@ def _queue_table(items: list[ItemView], title: str) -> None:
             item.location[-60:],
         )
     Console().print(table)
+    if reports:
+        Console(stderr=True).print(
+            "capture a link report with: idolguard review capture R-XXXXXXXX", markup=False
+        )
 
 
 def _item_detail(ctx: typer.Context, item_id: int) -> dict[str, Any]:
@@ -93,13 +117,53 @@ def review_list(
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
     as_json: JsonOpt = False,
 ) -> None:
-    """Items waiting for a decision, riskiest first."""
-    items = state(ctx).app().cases.queue(limit)
+    """Link-only fan reports waiting for capture, then items waiting for a decision, riskiest
+    first. With --json, one object a line; each has "kind": "link_report" or "item"."""
+    app = state(ctx).app()
+    reports = app.reports.pending_urls()
+    items = app.cases.queue(limit)
     if as_json:
+        for report in reports:
+            data = {"kind": "link_report", **report.to_json()}
+            print(json.dumps(data, ensure_ascii=False))
         for item in items:
-            print(json.dumps(item.to_json(), ensure_ascii=False))
+            print(json.dumps({"kind": "item", **item.to_json()}, ensure_ascii=False))
         return
-    _queue_table(items, "Review queue")
+    _queue_table(items, "Review queue", reports)
+
+
+@review_app.command("capture")
+def review_capture(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(help="The link report's number (R-XXXXXXXX).")],
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds per request.")] = 20.0,
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private", help="Allow intranet/loopback addresses (refused by default)."
+        ),
+    ] = False,
+) -> None:
+    """Capture a link-only fan report's URL: opens its item and links the report to it.
+
+    A failure is kept on the report (shown in the queue) and can be retried.
+    """
+    cli = state(ctx)
+    try:
+        view = cli.app().reports.capture(
+            number,
+            actor=cli.settings().operator,
+            allow_private_addresses=allow_private,
+            timeout=timeout,
+        )
+    except ReportError as exc:
+        hint = (
+            " (use --allow-private for intranet sources)"
+            if "blocked_address" in str(getattr(exc, "code", ""))
+            else ""
+        )
+        fail(f"{exc}{hint}")
+    print(f"report {view.number}: item {view.item_id} opened; the fan's status follows it")
 
 
 @review_app.command("next")

@@ -180,4 +180,7 @@ MESSAGES = {
             "이야기해 보세요."
         ),
     },
+    "report.copy": {"en": "Copy", "ko": "복사"},
+    "report.copy_both": {"en": "Copy number and PIN", "ko": "번호와 PIN 복사"},
+    "report.copied": {"en": "Copied", "ko": "복사했습니다"},
 }

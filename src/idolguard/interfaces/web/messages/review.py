@@ -177,4 +177,197 @@ MESSAGES = {
         "en": "Your role can view this item but not decide on it.",
         "ko": "현재 역할로는 이 항목을 볼 수 있지만 결정할 수는 없습니다.",
     },
+    # The queue: why each item ranks there, filters, and link-only fan reports.
+    "review.col.why": {"en": "Why", "ko": "근거"},
+    "review.col.kind": {"en": "Kind", "ko": "종류"},
+    "review.state.awaiting_capture": {"en": "awaiting capture", "ko": "수집 대기"},
+    "review.filter.title": {"en": "Filter", "ko": "필터"},
+    "review.filter.artist": {"en": "Artist", "ko": "아티스트"},
+    "review.filter.origin": {"en": "Found by", "ko": "발견 경로"},
+    "review.filter.platform": {"en": "Platform", "ko": "플랫폼"},
+    "review.filter.state": {"en": "State", "ko": "상태"},
+    "review.filter.any": {"en": "any", "ko": "전체"},
+    "review.filter.apply": {"en": "Apply", "ko": "적용"},
+    "review.filter.clear": {"en": "Clear filters", "ko": "필터 해제"},
+    "review.filter.invalid": {
+        "en": "A filter value was not understood and was ignored.",
+        "ko": "인식할 수 없는 필터 값이 있어 무시했습니다.",
+    },
+    "review.filter.none": {
+        "en": "Nothing matches these filters.",
+        "ko": "이 필터에 맞는 항목이 없습니다.",
+    },
+    "review.why.none": {"en": "no risk breakdown stored", "ko": "저장된 위험도 근거 없음"},
+    "review.links.title": {
+        "en": "Link reports — awaiting capture",
+        "ko": "링크 제보 — 수집 대기",
+    },
+    "review.links.intro": {
+        "en": (
+            "Fans sent these addresses without a file. Nothing was fetched while they waited: "
+            "capture the page to open a review item; the fan's report follows it."
+        ),
+        "ko": (
+            "팬이 파일 없이 주소만 보낸 제보입니다. 제보 시점에는 아무것도 가져오지 않았습니다. "
+            "페이지를 수집하면 검토 항목이 열리고 팬의 제보 상태도 함께 갱신됩니다."
+        ),
+    },
+    "review.links.kind": {
+        "en": "link report — awaiting capture",
+        "ko": "링크 제보 — 수집 대기",
+    },
+    "review.links.report": {"en": "Report", "ko": "제보"},
+    "review.links.url": {"en": "Address", "ko": "주소"},
+    "review.links.description": {"en": "Fan's words", "ko": "팬의 설명"},
+    "review.links.received": {"en": "Received", "ko": "접수 시각"},
+    "review.links.capture": {"en": "Capture now", "ko": "지금 수집"},
+    "review.links.retry": {"en": "Retry capture", "ko": "다시 수집"},
+    "review.links.no_capture": {
+        "en": "Your role cannot capture pages.",
+        "ko": "현재 역할로는 페이지를 수집할 수 없습니다.",
+    },
+    "review.links.failed": {"en": "Capture failed", "ko": "수집 실패"},
+    "review.capture_error.bad_url": {
+        "en": "the address is not valid",
+        "ko": "주소가 올바르지 않습니다",
+    },
+    "review.capture_error.blocked_address": {
+        "en": "the address points into a private network ([watch] allow_private)",
+        "ko": "내부망 주소라서 가져오지 않았습니다 ([watch] allow_private)",
+    },
+    "review.capture_error.unreachable": {
+        "en": "the site could not be reached",
+        "ko": "사이트에 연결할 수 없습니다",
+    },
+    "review.capture_error.timeout": {
+        "en": "the site did not answer in time",
+        "ko": "사이트가 제시간에 응답하지 않았습니다",
+    },
+    "review.capture_error.http_error": {
+        "en": "the site answered with an error (the post may be gone)",
+        "ko": "사이트가 오류로 응답했습니다 (게시물이 삭제되었을 수 있습니다)",
+    },
+    "review.capture_error.too_large": {
+        "en": "the file is larger than the limit",
+        "ko": "파일이 허용 크기보다 큽니다",
+    },
+    "review.capture_error.too_many_redirects": {
+        "en": "too many redirects",
+        "ko": "리디렉션이 너무 많습니다",
+    },
+    "review.capture_error.not_media": {
+        "en": "no photo or video IdolGuard can read was found there",
+        "ko": "읽을 수 있는 사진이나 영상을 찾지 못했습니다",
+    },
+    "review.capture_error.wrong_type": {
+        "en": "the address did not serve a page or media",
+        "ko": "페이지나 미디어가 아닌 응답이었습니다",
+    },
+    "review.capture_error.robots": {
+        "en": "the site's robots.txt forbids fetching it",
+        "ko": "사이트의 robots.txt가 수집을 금지합니다",
+    },
+    # The risk breakdown: each contributing signal in the reviewer's language.
+    "review.risk.breakdown": {
+        "en": "Why this rank: each signal's score times its weight, combined",
+        "ko": "이 순위의 근거: 각 신호의 점수에 가중치를 곱해 합산합니다",
+    },
+    "review.risk.signal": {"en": "Signal", "ko": "신호"},
+    "review.risk.score": {"en": "Score", "ko": "점수"},
+    "review.risk.weight": {"en": "Weight", "ko": "가중치"},
+    "review.risk.value": {"en": "Counts", "ko": "반영값"},
+    "review.risk.reason": {"en": "Reason", "ko": "근거"},
+    "review.risk.who": {"en": "Who (artist)", "ko": "누구 (아티스트)"},
+    "review.risk.harm": {"en": "How bad (harm)", "ko": "피해 정도"},
+    "review.risk.terms": {"en": "Combined", "ko": "합산"},
+    "review.risk.legacy": {
+        "en": "Stored before breakdowns were recorded; the reasons as recorded:",
+        "ko": "근거 상세 기록 이전에 저장된 결과입니다. 기록된 근거(영문):",
+    },
+    "review.term.artist_harm": {"en": "artist and harm", "ko": "아티스트와 피해"},
+    "review.term.artist_only": {"en": "artist alone", "ko": "아티스트만"},
+    "review.term.unnamed_harm": {
+        "en": "harm, no artist recognised",
+        "ko": "피해 (아티스트 미확인)",
+    },
+    "review.term.bank": {"en": "hash bank match", "ko": "해시 뱅크 일치"},
+    "review.signal.identity": {"en": "face recognition", "ko": "얼굴 인식"},
+    "review.signal.report": {"en": "fan report", "ko": "팬 제보"},
+    "review.signal.text": {"en": "caption text", "ko": "게시글 텍스트"},
+    "review.signal.explicit": {"en": "explicitness", "ko": "선정성"},
+    "review.signal.provenance": {"en": "provenance", "ko": "출처 정보"},
+    "review.signal.manipulation": {"en": "face manipulation", "ko": "얼굴 조작"},
+    "review.signal.ai_generated": {"en": "AI generation", "ko": "AI 생성"},
+    "review.signal.bank_match": {"en": "hash bank", "ko": "해시 뱅크"},
+    "review.signal.deepfake": {"en": "deepfake detector", "ko": "딥페이크 탐지"},
+    "review.signal.face_swap": {"en": "face swap detector", "ko": "얼굴 바꾸기 탐지"},
+    "review.signal.synthetic": {"en": "synthetic image detector", "ko": "합성 이미지 탐지"},
+    "review.why.face": {"en": "{name} recognised", "ko": "{name} 얼굴 인식"},
+    "review.why.reported": {
+        "en": "{name} named by the reporting fan",
+        "ko": "제보한 팬이 {name} 선택",
+    },
+    "review.why.caption_name": {
+        "en": "{name} named in the text (“{matched}”)",
+        "ko": "텍스트에 {name} 언급 (“{matched}”)",
+    },
+    "review.why.explicit": {"en": "explicitness", "ko": "선정성"},
+    "review.why.declared_ai": {
+        "en": "declared AI-generated ({sources})",
+        "ko": "AI 생성 표시 ({sources})",
+    },
+    "review.why.manipulation": {
+        "en": "face manipulation ({faces} face(s) flagged)",
+        "ko": "얼굴 조작 ({faces}개 얼굴 탐지)",
+    },
+    "review.why.ai_generated": {
+        "en": "looks AI-generated (model)",
+        "ko": "AI 생성으로 보임 (모델 판정)",
+    },
+    "review.why.caption_terms": {
+        "en": "harmful words in the text ({terms})",
+        "ko": "텍스트의 유해 표현 ({terms})",
+    },
+    "review.why.bank.match": {
+        "en": "hash match with confirmed content ({banks})",
+        "ko": "확인된 콘텐츠와 해시 일치 ({banks})",
+    },
+    "review.why.bank.possible-match": {
+        "en": "possible hash match with confirmed content ({banks})",
+        "ko": "확인된 콘텐츠와 해시 유사 ({banks})",
+    },
+    "review.why.bank.allow-listed": {
+        "en": "matches an allow-listed (benign) source",
+        "ko": "허용 목록(무해한 원본)과 일치",
+    },
+    # The fan's own words on the item page.
+    "review.fan.title": {"en": "Fan reports", "ko": "팬 제보"},
+    "review.fan.number": {"en": "Report", "ko": "제보 번호"},
+    "review.fan.artist": {"en": "Artist the fan chose", "ko": "팬이 선택한 아티스트"},
+    "review.fan.description": {"en": "Fan's description", "ko": "팬의 설명"},
+    "review.fan.contact": {"en": "Contact", "ko": "연락처"},
+    "review.fan.contact_hidden": {
+        "en": "given (shown to roles that may change cases)",
+        "ko": "있음 (사건을 수정할 수 있는 역할에만 표시)",
+    },
+    "review.fan.no_contact": {"en": "none given", "ko": "남기지 않음"},
+    "review.fan.language": {"en": "Language", "ko": "언어"},
+    "review.fan.received": {"en": "Received", "ko": "접수 시각"},
+    "review.fan.withdrawn": {"en": "withdrawn", "ko": "철회됨"},
+    "review.fan.not_chosen": {"en": "not chosen", "ko": "선택하지 않음"},
+    "review.heatmap.legend": {
+        "en": "Manipulation heat (only where the model saw blending)",
+        "ko": "조작 히트맵 (모델이 합성 흔적을 본 곳만 표시)",
+    },
+    "review.heatmap.low": {"en": "low", "ko": "낮음"},
+    "review.heatmap.high": {"en": "high", "ko": "높음"},
+    "review.manipulation.model": {"en": "model", "ko": "모델"},
+    "review.decide.reason": {
+        "en": "Reason (recorded in the log)",
+        "ko": "사유 (기록에 남습니다)",
+    },
+    "review.decide.reason_needed": {
+        "en": "Write the reason first.",
+        "ko": "먼저 사유를 입력해 주세요.",
+    },
 }

@@ -14,17 +14,20 @@ import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import Path as Path_
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from idolguard.domain.reports import (
     STATUSES,
+    CaptureFailed,
     ReportAccessDenied,
     ReportError,
     ReportLocked,
+    normalise_number,
 )
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import NotFound
@@ -56,6 +59,8 @@ def _refusal(exc: ReportError) -> JSONResponse:
         )
     if isinstance(exc, ReportAccessDenied):
         return JSONResponse({"error": str(exc)}, status_code=404)
+    if isinstance(exc, CaptureFailed):
+        return JSONResponse({"error": str(exc), "code": exc.code}, status_code=400)
     return JSONResponse({"error": str(exc)}, status_code=400)
 
 
@@ -326,7 +331,38 @@ def capture_report(
     except ReportError as exc:
         raise NotFound(str(exc)) from exc
     try:
-        view = reports.capture(number, actor=caller.actor)
+        view = reports.capture(
+            number,
+            actor=caller.actor,
+            allow_private_addresses=caller.app.settings.watch.allow_private,
+        )
     except ReportError as exc:
         return _refusal(exc)
     return JSONResponse({"report": view.to_json(include_contact=True)})
+
+
+@router.post("/reports/{number}/capture", include_in_schema=False)
+def capture_report_page(
+    number: Annotated[str, Path_(max_length=40)],
+    caller: Annotated[Caller, Depends(require("cases.write"))],
+) -> Response:
+    """The queue's capture button (a plain form with the CSRF token).
+
+    Success opens the new item's page; a failure goes back to the queue,
+    where the report shows why (kept on the report) and can be retried.
+    """
+    reports = caller.app.reports
+    try:
+        reports.get(number)
+    except ReportError as exc:
+        raise NotFound(str(exc)) from exc
+    try:
+        view = reports.capture(
+            number,
+            actor=caller.actor,
+            allow_private_addresses=caller.app.settings.watch.allow_private,
+        )
+    except ReportError:
+        anchor = quote(normalise_number(number), safe="-")
+        return RedirectResponse(f"/queue#report-{anchor}", status_code=303)
+    return RedirectResponse(f"/items/{view.item_id}", status_code=303)

@@ -14,11 +14,19 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, StringConstraints
 
-from idolguard.domain.cases import EventView, ItemView
+from idolguard.domain.cases import QUEUE_STATES, EventView
+from idolguard.domain.review import (
+    AWAITING_CAPTURE,
+    QueueFilters,
+    link_report_rows,
+    origin_of,
+    platform_of,
+)
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
 from idolguard.interfaces.web.ids import Id
 from idolguard.interfaces.web.templating import render
+from idolguard.sources.web import FetchErrorCode
 
 router = APIRouter()
 
@@ -49,16 +57,53 @@ def _event_json(event: EventView) -> dict[str, Any]:
     }
 
 
-def origin_key(item: ItemView) -> str:
-    """How the item came in, as reviewers tell it apart: a fan report, a monitor, a scan..."""
-    if item.reporter == "fan":
-        return "fan"
-    return item.origin
+MAX_ID = 2**63 - 1
+FILTER_STATES = (*QUEUE_STATES, AWAITING_CAPTURE)
+FILTER_ORIGINS = ("fan", "scan", "monitor", "capture", "manual", "retro-match", "report")
+Filter = Annotated[str | None, Query(max_length=200)]
+# Why a link report's capture failed, as the page can say it in both languages.
+CAPTURE_CODES = (*(str(code) for code in FetchErrorCode), "not_media")
+
+
+def _queue_filters(
+    artist: str | None, origin: str | None, platform: str | None, state: str | None
+) -> tuple[QueueFilters, bool]:
+    """The queue's filters from the query string, and whether any value was unusable.
+
+    Empty values (a select left on "any") mean no filter; an unusable one is
+    dropped and the page says so, with 400, rather than failing.
+    """
+    bad = False
+    artist_id: int | None = None
+    text = (artist or "").strip()
+    if text:
+        if text.isdigit() and 1 <= int(text) <= MAX_ID:
+            artist_id = int(text)
+        else:
+            bad = True
+
+    def pick(value: str | None, allowed: tuple[str, ...] | None) -> str | None:
+        nonlocal bad
+        value = (value or "").strip()
+        if not value:
+            return None
+        if allowed is not None and value not in allowed:
+            bad = True
+            return None
+        return value
+
+    filters = QueueFilters(
+        artist_id=artist_id,
+        origin=pick(origin, FILTER_ORIGINS),
+        platform=pick(platform, None),
+        state=pick(state, FILTER_STATES),
+    )
+    return filters, bad
 
 
 def _next_in_queue(caller: Caller, current: int) -> int | None:
     """The queue item after ``current`` (the first one when ``current`` is not queued)."""
-    ids = [item.id for item in caller.app.cases.queue(limit=QUEUE_PAGE_LIMIT)]
+    ids = [row.item.id for row in caller.app.review.queue(QueueFilters(), limit=QUEUE_PAGE_LIMIT)]
     if current in ids:
         position = ids.index(current)
         later = ids[position + 1 :] or ids[:position]
@@ -176,18 +221,42 @@ def dismiss(
 
 @router.get("/queue", include_in_schema=False)
 def queue_page(
-    request: Request, caller: Annotated[Caller, Depends(require("review.read"))]
+    request: Request,
+    caller: Annotated[Caller, Depends(require("review.read"))],
+    artist: Filter = None,
+    origin: Filter = None,
+    platform: Filter = None,
+    state: Filter = None,
 ) -> Response:
-    items = caller.app.cases.queue(limit=QUEUE_PAGE_LIMIT)
-    rows = [
-        {
-            "item": item,
-            "origin": origin_key(item),
-            "platform": item.source.get("platform") if item.source else None,
-        }
-        for item in items
-    ]
-    return render(request, "review_queue.html", caller=caller, rows=rows)
+    """Items waiting for a decision and link-only fan reports waiting for capture.
+
+    Filters (artist, origin, platform, state) narrow both lists; each item
+    row says why it ranks where it does.
+    """
+    app = caller.app
+    filters, bad = _queue_filters(artist, origin, platform, state)
+    rows = app.review.queue(filters, limit=QUEUE_PAGE_LIMIT)
+    pending = app.reports.pending_urls()
+    reports = link_report_rows(pending, filters)
+    seen = [r.platform for r in app.review.queue(QueueFilters(), limit=QUEUE_PAGE_LIMIT)]
+    seen += [r.platform for r in link_report_rows(pending, QueueFilters())]
+    platforms = sorted({p for p in seen if p})
+    return render(
+        request,
+        "review_queue.html",
+        caller=caller,
+        status_code=400 if bad else 200,
+        rows=rows,
+        reports=reports,
+        filters=filters,
+        filtered=filters != QueueFilters(),
+        bad_filter=bad,
+        artists=app.roster.list_artists(),
+        platforms=platforms,
+        origins=FILTER_ORIGINS,
+        states=FILTER_STATES,
+        capture_codes=CAPTURE_CODES,
+    )
 
 
 @router.get("/items/{item_id}", include_in_schema=False)
@@ -203,8 +272,10 @@ def item_page(
         "review_item.html",
         caller=caller,
         item=item,
-        origin=origin_key(item),
-        platform=item.source.get("platform") if item.source else None,
+        origin=origin_of(item),
+        platform=platform_of(item),
+        reports=app.reports.for_item(item_id),
+        show_contact=caller.can("cases.write"),
         findings=findings,
         overlay=[f for f in findings["faces"] if f["on_preview"]],
         heatmaps=[d for d in findings["manipulation"]["detectors"] if d["heatmap"]],

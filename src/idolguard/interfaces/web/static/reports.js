@@ -21,6 +21,38 @@
     try { return JSON.parse(node.textContent || "{}"); } catch (_e) { return {}; }
   }
 
+  // Copy the report number and/or PIN: people lose what they cannot paste somewhere safe.
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    document.body.appendChild(area);
+    area.select();
+    try { document.execCommand("copy"); } finally { document.body.removeChild(area); }
+    return Promise.resolve();
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+    if (!button) { return; }
+    var done = document.getElementById("report-done");
+    if (!done) { return; }
+    function value(name) {
+      var field = done.querySelector('[data-field="' + name + '"]');
+      return field ? field.textContent.trim() : "";
+    }
+    var what = button.getAttribute("data-copy");
+    var text = what === "both" ? value("number") + " " + value("pin") : value(what);
+    copyText(text).then(function () {
+      var status = done.querySelector("[data-copy-status]");
+      if (status) { status.textContent = button.getAttribute("data-copied") || ""; }
+    });
+  });
+
   // Show "sending…" while a report (maybe a large video) uploads.
   document.addEventListener("submit", function (event) {
     var form = event.target;

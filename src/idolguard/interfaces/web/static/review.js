@@ -77,6 +77,16 @@
     });
   }
 
+  // Cells below HEAT_FLOOR stay clear, so only where the model saw blending is painted
+  // (faint values everywhere used to tint the whole picture yellow). Above it the
+  // colour runs orange to red and grows opaque, matching the legend's bar.
+  var HEAT_FLOOR = 0.3;
+  function heatColour(value) {
+    if (value < HEAT_FLOOR) { return [0, 0, 0, 0]; }
+    var level = (value - HEAT_FLOOR) / (1 - HEAT_FLOOR);
+    return [255, Math.round(160 * (1 - level)), 0, Math.round(90 + 150 * level)];
+  }
+
   function drawGrid(canvas) {
     var rows = parseInt(canvas.getAttribute("data-rows"), 10);
     var cols = parseInt(canvas.getAttribute("data-cols"), 10);
@@ -92,10 +102,11 @@
       for (var x = 0; x < cols; x++) {
         var value = Math.max(0, Math.min(1, (grid[y] || [])[x] || 0));
         var at = (y * cols + x) * 4;
-        image.data[at] = 255;
-        image.data[at + 1] = Math.round(255 * (1 - value));
-        image.data[at + 2] = 0;
-        image.data[at + 3] = Math.round(200 * value);
+        var colour = heatColour(value);
+        image.data[at] = colour[0];
+        image.data[at + 1] = colour[1];
+        image.data[at + 2] = colour[2];
+        image.data[at + 3] = colour[3];
       }
     }
     context.putImageData(image, 0, 0);
@@ -108,15 +119,17 @@
       layer.style.top = "0";
       layer.style.width = "100%";
       layer.style.height = "100%";
-      layer.style.opacity = "0.55";
+      layer.style.opacity = "0.8";
       layer.style.pointerEvents = "none";
       if (layer.hasAttribute("data-heatmap-grid")) { drawGrid(layer); }
     });
     var toggle = document.querySelector("[data-heatmap-toggle]");
     if (toggle) {
       toggle.addEventListener("click", function () {
-        root.querySelectorAll("[data-heatmap]").forEach(function (layer) { layer.hidden = !layer.hidden; });
-        toggle.setAttribute("aria-pressed", toggle.getAttribute("aria-pressed") === "true" ? "false" : "true");
+        var showing = toggle.getAttribute("aria-pressed") !== "true";
+        root.querySelectorAll("[data-heatmap]").forEach(function (layer) { layer.hidden = !showing; });
+        document.querySelectorAll("[data-heatmap-legend]").forEach(function (legend) { legend.hidden = !showing; });
+        toggle.setAttribute("aria-pressed", showing ? "true" : "false");
       });
     }
   }
@@ -136,15 +149,45 @@
     if (field) { field.focus(); field.scrollIntoView({ block: "center" }); }
   }
 
+  // One reason, two buttons: Confirm sends the artist, Dismiss the allow-list choice.
+  function setUpDecision(form, itemId) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var submitter = event.submitter || form.querySelector("[data-decide]");
+      var action = submitter ? submitter.getAttribute("data-decide") : "confirm";
+      var reason = form.querySelector('[name="reason"]');
+      var error = form.querySelector("[data-error]");
+      var body = { reason: reason ? reason.value : "" };
+      if (action === "confirm") {
+        var artist = form.querySelector('[name="artist_id"]');
+        if (artist && artist.value) { body.artist_id = parseInt(artist.value, 10); }
+      } else {
+        var allow = form.querySelector('[name="allow_list"]');
+        body.allow_list = !!(allow && allow.checked);
+      }
+      var buttons = form.querySelectorAll("button");
+      buttons.forEach(function (b) { b.disabled = true; });
+      if (error) { error.hidden = true; }
+      window.IG.api("POST", form.getAttribute("data-" + action), body)
+        .then(function () {
+          var done = document.getElementById("decided");
+          if (done) { done.hidden = false; }
+          goNext(itemId);
+        })
+        .catch(function (failure) {
+          if (error) { error.textContent = failure.message; error.hidden = false; }
+          buttons.forEach(function (b) { b.disabled = false; });
+        });
+    });
+  }
+
   function setUpItem(root) {
     var itemId = root.getAttribute("data-review-item");
     var preview = root.querySelector("[data-preview]");
     if (preview) { placeBoxes(preview); placeHeatmaps(preview); }
 
-    document.addEventListener("ig:done", function (event) {
-      var form = event.target;
-      if (form instanceof Element && form.hasAttribute("data-decision")) { goNext(itemId); }
-    });
+    var decision = root.querySelector("[data-decision-form]");
+    if (decision) { setUpDecision(decision, itemId); }
 
     document.addEventListener("keydown", function (event) {
       if (modified(event)) { return; }
@@ -156,8 +199,10 @@
       if (event.key === "r") {
         var reveal = root.querySelector("[data-reveal]");
         if (reveal && window.IG) { event.preventDefault(); window.IG.revealPreview(reveal); }
-      } else if (event.key === "c") { event.preventDefault(); focusField("confirm-reason"); }
-      else if (event.key === "d") { event.preventDefault(); focusField("dismiss-reason"); }
+      } else if (event.key === "c" || event.key === "d") {
+        event.preventDefault();
+        focusField("decision-reason");
+      }
       else if (event.key === "n" && next) { event.preventDefault(); window.location.assign(next); }
       else if (event.key === "Escape") { event.preventDefault(); window.location.assign("/queue"); }
       else if (event.key === "?") { event.preventDefault(); toggleHelp(); }
