@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from idolguard.domain.cases import STATES, CaseError, ItemView
 from idolguard.domain.intake import IntakeError
 from idolguard.domain.review import ReviewError
 from idolguard.domain.roster import RosterError
-from idolguard.interfaces.cli.context import fail, state
+from idolguard.interfaces.cli.context import console, fail, state
 from idolguard.media import MediaError
 from idolguard.sources.web import FetchError
 
@@ -40,7 +39,7 @@ def _queue_table(items: list[ItemView], title: str) -> None:
             item.origin,
             item.location[-60:],
         )
-    Console().print(table)
+    console().print(table)
 
 
 def _item_detail(ctx: typer.Context, item_id: int) -> dict[str, Any]:
