@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
@@ -129,3 +131,16 @@ def _strip_ansi(text: str) -> str:
     import re
 
     return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", text)
+
+
+def test_json_lines_reach_redirected_stdout_while_the_bar_draws_on_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``scan --json > out.jsonl`` in a terminal: rich rerouted stdout to the bar's stderr."""
+    screen = io.StringIO()
+    err = Console(file=screen, force_terminal=True, width=80)
+    scanner = FakeScanner(_records(), io.StringIO())
+    run_and_report(scanner, [Path("/srv/reports")], as_json=True, console=err)  # type: ignore[arg-type]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["path"] for line in lines] == [r.location for r in _records()]
+    assert '"path"' not in screen.getvalue()

@@ -7,7 +7,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console
@@ -148,9 +148,14 @@ def _without_embeddings(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "faces": faces}
 
 
-def write_json_line(obj: dict[str, Any], stream: TextIO | None = None) -> None:
+def json_line(obj: dict[str, Any]) -> str:
+    """One JSON Lines record, without its newline."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_json_line(obj: dict[str, Any], stream: IO[str] | None = None) -> None:
     out = stream or sys.stdout
-    out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+    out.write(json_line(obj) + "\n")
     out.flush()
 
 

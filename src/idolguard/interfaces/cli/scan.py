@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from idolguard.interfaces.cli.context import console, fail, state
-from idolguard.interfaces.cli.output import RowPrinter, record_to_json, write_json_line
+from idolguard.interfaces.cli.output import RowPrinter, json_line, record_to_json, write_json_line
 
 if TYPE_CHECKING:
     from idolguard.pipeline.scan import Scanner
@@ -85,6 +86,10 @@ def run_and_report(
         console=bar,
         transient=True,
         disable=not bar.is_terminal,
+        # Rich would otherwise reroute sys.stdout through the bar's console (stderr): JSON
+        # Lines redirected to a file from a terminal ended up on the screen, the file empty.
+        redirect_stdout=False,
+        redirect_stderr=False,
     ) as progress:
         task = progress.add_task("scanning", total=None)
 
@@ -93,7 +98,11 @@ def run_and_report(
 
         for record in scanner.scan(paths, progress=on_progress):
             if as_json:
-                write_json_line(record_to_json(record, scanner.settings.heatmap_dir))
+                line = record_to_json(record, scanner.settings.heatmap_dir)
+                if out.is_terminal:
+                    out.print(Text(json_line(line)), soft_wrap=True)
+                else:
+                    write_json_line(line, out.file)
             else:
                 rows.print(record)
     summary = scanner.summary
