@@ -102,7 +102,7 @@ def test_scan_json_contract_and_bank_workflow(tmp_path: Path, samples_dir: Path)
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["bank", "add", "x.jpg"], "--bank"),
+        (["bank", "add", str(sample("rocket.jpg"))], "--bank"),
         (["scan", "--signal", "nope", "."], "unknown signal"),
         (["bank", "import", "/nonexistent.csv"], "no such file"),
     ],
@@ -122,10 +122,18 @@ def test_malformed_import_is_refused_whole(tmp_path: Path) -> None:
     assert "b " not in run(tmp_path / "home", "bank", "list").stdout
 
 
-def test_scan_of_missing_path_still_exits_zero(tmp_path: Path) -> None:
-    result = run(tmp_path / "home", "scan", "--json", str(tmp_path / "missing.jpg"))
-    [line] = jsonl(result.stdout)
-    assert line["error"]
+@pytest.mark.parametrize("command", [["scan", "--json"], ["bank", "add", "--bank", "b"]])
+def test_missing_path_is_a_usage_error_and_records_nothing(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """A mistyped path used to exit 0 with an empty scan (or "0 of 1 file(s) banked")."""
+    home = tmp_path / "home"
+    missing = tmp_path / "missing.jpg"
+    result = run(home, *command, str(sample("rocket.jpg")), str(missing), check=False)
+    assert result.returncode == 2
+    assert f"'{missing}' does not exist" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert not (home / "idolguard.sqlite3").exists()  # nothing opened, nothing recorded
 
 
 def test_killed_scan_resumes_without_losing_or_duplicating(tmp_path: Path) -> None:

@@ -54,6 +54,11 @@ def test_scan_review_export_verify_and_tamper(home: Path, tmp_path: Path, tsa: L
     bundle = tmp_path / "bundle.zip"
     summary = json.loads(run(home, "case", "export", case, "--out", str(bundle), "--json").stdout)
     assert summary["timestamped"] is True
+    exported = bundle.read_bytes()
+    again = run(home, "case", "export", case, "--out", str(bundle), check=False)
+    assert again.returncode == 2 and "already exists; pass --force" in again.stderr
+    assert bundle.read_bytes() == exported
+    assert "wrote" in run(home, "case", "export", case, "--out", str(bundle), "--force").stdout
 
     ok = run(home, "verify", str(bundle), "--tsa-roots", str(tsa.ca_path), "--json")
     assert json.loads(ok.stdout)["ok"] is True and json.loads(ok.stdout)["trusted_time"] is True

@@ -104,7 +104,18 @@ class BundleExporter:
         self.blobs = blobs
         self.timestamp_client = timestamp_client
 
-    def export(self, case_ref: str, out: Path, *, actor: str) -> dict[str, Any]:
+    def export(
+        self, case_ref: str, out: Path, *, actor: str, overwrite: bool = False
+    ) -> dict[str, Any]:
+        """Write the case's bundle to ``out``, all or nothing.
+
+        An existing ``out`` is refused unless ``overwrite`` (a bundle already
+        handed to a lawyer must not be replaced by accident). The bundle is
+        written to a temporary file beside ``out`` and renamed into place, so a
+        failed export leaves neither a half-written bundle nor its temporary file.
+        """
+        if not overwrite and out.exists():
+            raise FileExistsError(f"{out} already exists")
         case = self.cases.get_case(case_ref)
         items = self.cases.list_items(case=case.number)
         if not items:
@@ -166,9 +177,15 @@ class BundleExporter:
                     timestamp_note = str(exc)
             out.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=".bundle-", dir=out.parent)
-            with os.fdopen(fd, "wb") as fh:
-                write_zip(fh, members)
-            os.replace(tmp_name, out)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    write_zip(fh, members)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp_name, out)
+            except BaseException:
+                Path(tmp_name).unlink(missing_ok=True)
+                raise
         finally:
             for path in temp_paths:
                 path.unlink(missing_ok=True)

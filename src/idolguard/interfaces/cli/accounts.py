@@ -12,12 +12,11 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from idolguard.domain.accounts import ROLES, AccountError, AccountService, UserView
 from idolguard.evidence.canonical import utc_iso
-from idolguard.interfaces.cli.context import fail, state
+from idolguard.interfaces.cli.context import console, fail, state
 
 tenant_app = typer.Typer(help="Agencies sharing this installation, each with its own data.")
 user_app = typer.Typer(help="People who sign in to the web app, and their role in each agency.")
@@ -219,7 +218,7 @@ def user_list(
             utc_iso(u.last_login_at) if u.last_login_at else "—",
             "disabled" if u.disabled else "active",
         )
-    Console().print(table)
+    console().print(table)
 
 
 # ------------------------------------------------------------------ tokens
@@ -245,7 +244,7 @@ def token_create(
         )
     except AccountError as exc:
         fail(str(exc))
-    Console(stderr=True).print(
+    console(stderr=True).print(
         f"token {issued.id} for {email} in {agency}; store it now, it is not shown again:"
     )
     print(issued.token)

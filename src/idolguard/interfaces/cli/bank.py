@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from idolguard.domain.bank_formats import (
@@ -18,7 +17,7 @@ from idolguard.domain.bank_formats import (
     write_records,
 )
 from idolguard.domain.banks import BankError
-from idolguard.interfaces.cli.context import EXIT_SYSTEM, fail, state
+from idolguard.interfaces.cli.context import EXIT_SYSTEM, console, fail, note, state
 from idolguard.interfaces.cli.scan import JsonOpt, PathsArg, run_and_report
 from idolguard.media import MediaError
 from idolguard.pipeline.discovery import discover
@@ -54,7 +53,7 @@ def add(
             added = app.banks.add_file(path, bank, label=label, content_id=content_id, allow=allow)
         except (MediaError, OSError) as exc:
             failures += 1
-            cli.console.print(f"[red]skipped[/] {path}: {exc}", highlight=False)
+            note("skipped", f"{path}: {exc}", style="red")
             continue
         except BankError as exc:
             fail(str(exc))
@@ -86,7 +85,7 @@ def match(ctx: typer.Context, paths: PathsArg, as_json: JsonOpt = False) -> None
                 }
             )
         return
-    run_and_report(scanner, paths, as_json=False, title="Bank matches", console=cli.console)
+    run_and_report(scanner, paths, as_json=False, console=cli.console)
 
 
 @bank_app.command("list")
@@ -110,7 +109,7 @@ def list_banks(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             "yes" if b.enabled else "no",
             b.description or "",
         )
-    Console().print(table)
+    console().print(table)
 
 
 @bank_app.command("create")

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from idolguard.domain.cases import CaseError
 from idolguard.domain.roster import RosterError
 from idolguard.evidence.bundle import verify_bundle
 from idolguard.evidence.timestamp import TimestampError
-from idolguard.interfaces.cli.context import EXIT_SYSTEM, fail, state
+from idolguard.interfaces.cli.context import EXIT_SYSTEM, console, fail, state
 
 case_app = typer.Typer(help="Cases: the items of one incident, exported as evidence bundles.")
 audit_app = typer.Typer(help="The chain-of-custody log: show it, verify it, anchor it.")
@@ -67,7 +66,7 @@ def case_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     for case in cases:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(case.item_counts.items())) or "—"
         table.add_row(case.number, case.status, case.artist or "—", counts, case.title)
-    Console().print(table)
+    console().print(table)
 
 
 @case_app.command("show")
@@ -131,11 +130,20 @@ def case_export(
     case: CaseArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Bundle to write (.zip).")],
     as_json: JsonOpt = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the file at --out if there is one.")
+    ] = False,
 ) -> None:
     """Write the case's evidence bundle: originals, manifests, custody log, timestamps, report."""
+    if out.exists() and not force:
+        fail(f"{out} already exists; pass --force to replace it")
     cli = state(ctx)
     try:
-        summary = cli.app().exporter().export(case, out, actor=cli.settings().operator)
+        summary = (
+            cli.app().exporter().export(case, out, actor=cli.settings().operator, overwrite=force)
+        )
+    except FileExistsError:  # created since the check above
+        fail(f"{out} already exists; pass --force to replace it")
     except (CaseError, ValueError) as exc:
         fail(str(exc))
     except OSError as exc:

@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from idolguard.demo import run_demo
-from idolguard.interfaces.cli.context import state
+from idolguard.interfaces.cli.context import console, state, styled
 from idolguard.interfaces.cli.output import (
+    RowPrinter,
     faces_json,
     record_to_json,
-    records_table,
     write_json_line,
 )
 
@@ -35,11 +34,11 @@ def demo(
         for record in result.records:
             write_json_line(record_to_json(record, cli.settings().heatmap_dir))
         return
-    console = Console()
-    table = records_table(
-        result.records, "IdolGuard demo: re-upload detection", root=result.workdir / "incoming"
-    )
-    console.print(table)
+    out = console()
+    out.print("IdolGuard demo: re-upload detection", style="bold")
+    rows = RowPrinter(out, root=result.workdir / "incoming")
+    for record in sorted(result.records, key=lambda r: r.location):
+        rows.print(record)
     right = 0
     for record in result.records:
         name = Path(record.location).name
@@ -47,20 +46,20 @@ def demo(
         if got == result.expected.get(name):
             right += 1
         else:
-            console.print(
-                f"[yellow]unexpected:[/] {name}: {got} (expected {result.expected[name]})"
+            out.print(
+                styled("unexpected:", "yellow"), f"{name}: {got} (expected {result.expected[name]})"
             )
     for record in result.records:
         faces = faces_json(record)
         named = [f["identity"] for f in faces if f["identity"]]
         if named:
             who = ", ".join(f"{i['name']} (score {i['score']:.2f})" for i in named)
-            console.print(
+            out.print(
                 f"{Path(record.location).name}: recognised {who} among {len(faces)} faces; "
                 "everyone else is unknown (Yao Ming was enrolled from one portrait)",
                 highlight=False,
             )
-    console.print(
+    out.print(
         f"\n{right}/{len(result.records)} files got the expected verdict. "
         "The coffee photo is in both the confirmed bank and the allow-list, "
         "as a deepfake's benign source would be, so it is routed to a human instead of acted on.\n"

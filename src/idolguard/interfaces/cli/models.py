@@ -6,12 +6,12 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from idolguard.faces import BACKENDS
 from idolguard.faces.calibration import load_calibration
-from idolguard.interfaces.cli.context import state
+from idolguard.interfaces.cli.context import console, state, styled
 
 # Models outside the face backends; each entry is what a user must know to ship it.
 OTHER_MODELS = [
@@ -87,10 +87,10 @@ def models(
         table.add_row(
             str(row["name"]),
             str(row["used_for"]),
-            f"{row['licence']}\n[dim]{row['packages']}[/]",
-            "yes" if row["commercial_use"] else "[bold red]no[/]",
+            Text.assemble(str(row["licence"]), "\n", (str(row["packages"]), "dim")),
+            "yes" if row["commercial_use"] else styled("no", "bold red"),
         )
-    Console().print(table)
+    console().print(table)
     print(
         "Switch with --face-backend NAME, IDOLGUARD_FACE_BACKEND or [faces] backend in "
         "idolguard.toml, then run `idolguard roster reembed`."

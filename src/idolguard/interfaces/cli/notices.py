@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from idolguard.domain.notice_views import NoticeView
 from idolguard.domain.takedowns import STATUSES, NoticeError
 from idolguard.domain.watch import WatchResult
 from idolguard.evidence.canonical import parse_utc_iso, utc_iso
-from idolguard.interfaces.cli.context import fail, state
+from idolguard.interfaces.cli.context import console, fail, state, styled
 from idolguard.notices.directory import DirectoryError
 from idolguard.notices.regimes import CATEGORIES, REGIME_KEYS, REGIMES
 from idolguard.storage.models import utcnow
@@ -43,9 +43,9 @@ def _table(notices: list[NoticeView], title: str) -> None:
     for column in ("Notice", "Regime", "Platform", "Status", "URLs", "Sent", "Due", "To"):
         table.add_column(column)
     for view in notices:
-        due = _when(view.due_at)
+        due: str | Text = _when(view.due_at)
         if view.overdue(now):
-            due = f"[bold red]{due} OVERDUE[/]"
+            due = styled(f"{due} OVERDUE", "bold red")
         table.add_row(
             view.number + (" (auto)" if view.auto else ""),
             view.regime,
@@ -56,7 +56,7 @@ def _table(notices: list[NoticeView], title: str) -> None:
             due,
             view.recipient[-40:],
         )
-    Console().print(table)
+    console().print(table)
 
 
 def _parse_fields(pairs: list[str] | None) -> dict[str, str]:
@@ -143,7 +143,7 @@ def notice_platforms(
             str(len(platform.contacts)),
             platform.checked or "not verified",
         )
-    Console().print(table)
+    console().print(table)
 
 
 @notice_app.command("draft")
@@ -399,7 +399,7 @@ def notice_stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             hours(s.median_hours),
             hours(s.p90_hours),
         )
-    Console().print(table)
+    console().print(table)
 
 
 def print_watch_result(result: WatchResult, as_json: bool) -> None:

@@ -1,17 +1,20 @@
-"""How scan records look to people (tables) and to programs (JSON Lines)."""
+"""How scan records look to people (one line per file), to pipes (TSV) and programs (JSON Lines)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, TYPE_CHECKING, Any
 
-from rich.table import Table
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console
+from rich.text import Text
 
-from idolguard.storage.analysis_store import FileRecord
+if TYPE_CHECKING:  # only a type here: loading the store would pull in SQLAlchemy for --help
+    from idolguard.storage.analysis_store import FileRecord
 
 
 def _text_json(text: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -147,9 +150,14 @@ def _without_embeddings(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "faces": faces}
 
 
-def write_json_line(obj: dict[str, Any], stream: TextIO | None = None) -> None:
+def json_line(obj: dict[str, Any]) -> str:
+    """One JSON Lines record, without its newline."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_json_line(obj: dict[str, Any], stream: IO[str] | None = None) -> None:
     out = stream or sys.stdout
-    out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+    out.write(json_line(obj) + "\n")
     out.flush()
 
 
@@ -158,45 +166,127 @@ VERDICT_STYLE = {
     "possible-match": "yellow",
     "allow-listed": "cyan",
     "none": "green",
+    "error": "red",
 }
 
+# Terminal columns: risk and verdict are fixed; file, artists and reason share what is left.
+_GAP = "  "
+_RISK_WIDTH = 4
+_VERDICT_WIDTH = len("possible-match")
+_HEADER = ("RISK", "VERDICT", "FILE", "ARTISTS", "REASON")
 
-def records_table(records: Sequence[FileRecord], title: str, root: Path | None = None) -> Table:
-    """A table of verdicts; paths are shown relative to ``root`` when they are under it."""
-    table = Table(title=title, show_lines=False, expand=False)
-    table.add_column("File", overflow="fold", max_width=48)
-    table.add_column("Type")
-    table.add_column("Fingerprint")
-    table.add_column("Artists", overflow="fold", max_width=30)
-    table.add_column("Risk", no_wrap=True)
-    table.add_column("Bank", no_wrap=True)
-    table.add_column("Best match / problem", overflow="fold", max_width=60)
-    for record in sorted(records, key=lambda r: r.location):
-        name = _short_path(record.location, root)
-        if record.error is not None:
-            table.add_row(
-                name, record.media_type or "?", "-", "", "", "[red]error[/]", record.error
-            )
-            continue
-        fingerprint = _fingerprint(record)
-        bank = record.results.get("bank_match") or {}
-        verdict = str(bank.get("verdict", "-"))
-        style = VERDICT_STYLE.get(verdict, "")
-        matches = bank.get("matches") or []
-        detail = _match_text(matches[0]) if matches else ""
-        if len(matches) > 1:
-            detail += f" (+{len(matches) - 1} more)"
-        risk = (record.results.get("risk") or {}).get("score")
-        table.add_row(
-            name,
-            record.media_type or "?",
-            fingerprint,
-            _artists_text(record),
-            _risk_text(risk),
-            f"[{style}]{verdict}[/]" if style else verdict,
-            detail,
+
+@dataclass(frozen=True)
+class ScanRow:
+    """What one line of the scan listing says about a file (terminal and TSV alike)."""
+
+    path: str
+    media_type: str
+    risk: float | None
+    verdict: str
+    artists: str
+    reason: str
+
+    def tsv(self) -> str:
+        """The row as tab-separated fields: path, type, risk, verdict, artists, reason."""
+        risk = "" if self.risk is None else f"{self.risk:.2f}"
+        fields = (self.path, self.media_type, risk, self.verdict, self.artists, self.reason)
+        return "\t".join(_one_line(f).replace("\t", " ") for f in fields)
+
+
+def scan_row(record: FileRecord) -> ScanRow:
+    """The listing's view of a record: its verdict and the single strongest reason."""
+    if record.error is not None:
+        return ScanRow(record.location, record.media_type or "", None, "error", "", record.error)
+    bank = record.results.get("bank_match") or {}
+    risk = record.results.get("risk") or {}
+    reasons = [str(r) for r in risk.get("reasons") or []]
+    matches = bank.get("matches") or []
+    reason = reasons[0] if reasons else (_match_text(matches[0]) if matches else "")
+    return ScanRow(
+        path=record.location,
+        media_type=record.media_type or "",
+        risk=risk.get("score"),
+        verdict=str(bank.get("verdict") or "-"),
+        artists=_artists_text(record),
+        reason=reason,
+    )
+
+
+class RowPrinter:
+    """Prints each file's line as soon as it is known, the way ``gh`` lists things.
+
+    On a terminal: aligned columns cut to the terminal's width, one line per
+    file, paths ellipsised from the left (their end names the file). Piped: plain
+    tab-separated fields, no header and no colour, so ``cut``/``sort``/``awk`` work.
+    """
+
+    def __init__(self, out: Console, root: Path | None = None) -> None:
+        self.out = out
+        self.root = root
+        self.plain = not out.is_terminal
+        self._header_done = False
+
+    def print(self, record: FileRecord) -> None:
+        row = scan_row(record)
+        if self.plain:
+            self.out.file.write(row.tsv() + "\n")
+            self.out.file.flush()
+            return
+        if not self._header_done:
+            self._header_done = True
+            self.out.print(self._line(_HEADER, style="bold"), no_wrap=True, crop=True)
+        self.out.print(self._row_line(row), no_wrap=True, crop=True)
+
+    def _widths(self) -> tuple[int, int, int]:
+        """Cells for file, artists and reason at the current terminal width."""
+        rest = max(30, self.out.width - _RISK_WIDTH - _VERDICT_WIDTH - 4 * len(_GAP))
+        artists = max(7, rest // 6)
+        path = max(12, (rest - artists) * 2 // 5)
+        return path, artists, rest - path - artists
+
+    def _line(self, cells: tuple[str, ...], style: str = "") -> Text:
+        path, artists, reason = self._widths()
+        widths = (_RISK_WIDTH, _VERDICT_WIDTH, path, artists, reason)
+        return Text(_GAP.join(_fit(c, w) for c, w in zip(cells, widths, strict=True)), style)
+
+    def _row_line(self, row: ScanRow) -> Text:
+        path, artists, reason = self._widths()
+        risk = "" if row.risk is None else f"{row.risk:.2f}"
+        return Text.assemble(
+            (_fit(risk, _RISK_WIDTH), _risk_style(row.risk)),
+            _GAP,
+            (_fit(row.verdict, _VERDICT_WIDTH), VERDICT_STYLE.get(row.verdict, "")),
+            _GAP,
+            _fit(_short_path(row.path, self.root, path), path),
+            _GAP,
+            _fit(row.artists, artists),
+            _GAP,
+            _fit(_one_line(row.reason), reason, pad=False),
         )
-    return table
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if any(c in text for c in "\r\n\t") else text
+
+
+def _fit(text: str, width: int, *, pad: bool = True) -> str:
+    """``text`` in exactly ``width`` terminal cells: cut with an ellipsis, or padded."""
+    if cell_len(text) > width:
+        text = set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width) if pad else text
+
+
+def _left_fit(text: str, width: int) -> str:
+    """``text`` cut from the left to ``width`` cells, so a path keeps its file name."""
+    if cell_len(text) <= width:
+        return text
+    kept = ""
+    for char in reversed(text):
+        if cell_len(char + kept) > width - 1:
+            break
+        kept = char + kept
+    return "…" + kept
 
 
 def _artists_text(record: FileRecord) -> str:
@@ -211,23 +301,10 @@ def _artists_text(record: FileRecord) -> str:
     return ", ".join(parts)
 
 
-def _risk_text(risk: float | None) -> str:
+def _risk_style(risk: float | None) -> str:
     if risk is None:
         return ""
-    style = "bold red" if risk >= 0.7 else "yellow" if risk >= 0.3 else "green"
-    return f"[{style}]{risk:.2f}[/]"
-
-
-def _fingerprint(record: FileRecord) -> str:
-    pdq = record.results.get("pdq")
-    if pdq is not None:
-        if pdq.get("hash"):
-            return f"pdq {pdq['hash'][:12]}… q{pdq['quality']}"
-        return f"pdq low quality ({pdq.get('quality')})"
-    vpdq = record.results.get("vpdq")
-    if vpdq is not None:
-        return f"vpdq {len(vpdq.get('frames', []))} frames"
-    return f"sha256 {record.sha256[:12]}…" if record.sha256 else "-"
+    return "bold red" if risk >= 0.7 else "yellow" if risk >= 0.3 else "green"
 
 
 def _match_text(match: dict[str, Any]) -> str:
@@ -241,8 +318,9 @@ def _match_text(match: dict[str, Any]) -> str:
     return text
 
 
-def _short_path(location: str, root: Path | None, keep: int = 48) -> str:
+def _short_path(location: str, root: Path | None, width: int) -> str:
+    """The path relative to ``root`` when under it, cut from the left to ``width`` cells."""
     if root is not None:
         with contextlib.suppress(ValueError):
             location = str(Path(location).relative_to(root))
-    return location if len(location) <= keep else "…" + location[-(keep - 1) :]
+    return _left_fit(location, width)

@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from idolguard.app import IdolGuard
 from idolguard.domain.portal import BLOCKS, LANGUAGES, MAX_HTML, PortalError
-from idolguard.interfaces.cli.context import fail, state
+from idolguard.interfaces.cli.context import console, fail, note, state
 
 portal_app = typer.Typer(
     help="An agency's statement, contact and artist list on its public report and guide pages."
@@ -62,7 +61,7 @@ def show(
             block.updated_at.strftime("%Y-%m-%d %H:%M"),
             block.updated_by,
         )
-    Console().print(table)
+    console().print(table)
 
 
 @portal_app.command("set")
@@ -95,9 +94,7 @@ def set_block(
     except PortalError as exc:
         fail(str(exc))
     if stored.html != text.strip():
-        Console(stderr=True).print(
-            "[yellow]note:[/] parts not on the allow-list were removed", highlight=False
-        )
+        note("note:", "parts not on the allow-list were removed")
     print(stored.html)
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from idolguard.domain.cases import STATES, CaseError, ItemView
@@ -15,7 +14,7 @@ from idolguard.domain.intake import IntakeError
 from idolguard.domain.reports import ReportError, ReportView
 from idolguard.domain.review import ReviewError
 from idolguard.domain.roster import RosterError
-from idolguard.interfaces.cli.context import fail, state
+from idolguard.interfaces.cli.context import console, fail, state
 from idolguard.media import MediaError
 from idolguard.sources.web import FetchError
 
@@ -60,10 +59,10 @@ def _queue_table(
             item.origin,
             item.location[-60:],
         )
-    Console().print(table)
+    console().print(table)
     if reports:
-        Console(stderr=True).print(
-            "capture a link report with: idolguard review capture R-XXXXXXXX", markup=False
+        console(stderr=True).print(
+            "capture a link report with: idolguard review capture R-XXXXXXXX"
         )
 
 

@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from idolguard.domain.roster import EnrolmentError, RosterError
 from idolguard.faces import FaceBackendError
-from idolguard.interfaces.cli.context import EXIT_SYSTEM, fail, state
+from idolguard.interfaces.cli.context import EXIT_SYSTEM, console, fail, note, state
 
 roster_app = typer.Typer(
     help="Enrol artists with reference photos and aliases; list and remove them."
@@ -26,10 +25,10 @@ ArtistArg = Annotated[str, typer.Argument(help="Artist name, alias (any script) 
 
 
 def _enrolment_failed(exc: EnrolmentError) -> None:
-    console = Console(stderr=True)
-    console.print("[bold red]error:[/] photo(s) rejected, nothing was changed:", highlight=False)
+    note("error:", "photo(s) rejected, nothing was changed:", style="bold red")
+    err = console(stderr=True)
     for problem in exc.problems:
-        console.print(f"  {problem.path}: {problem.problem}", highlight=False)
+        err.print(f"  {problem.path}: {problem.problem}")
     raise typer.Exit(2)
 
 
@@ -122,7 +121,7 @@ def list_artists(
         table.add_row(
             str(a.id), a.name, a.group or "", ", ".join(a.aliases), str(a.photos), str(a.templates)
         )
-    Console().print(table)
+    console().print(table)
 
 
 @roster_app.command("reembed")
@@ -138,4 +137,4 @@ def reembed(ctx: typer.Context) -> None:
     )
     print(f"embedded {missing - len(problems)} photo(s) with {app.roster.backend_key}")
     for problem in problems:
-        Console(stderr=True).print(f"[yellow]skipped[/] {problem.path}: {problem.problem}")
+        note("skipped", f"{problem.path}: {problem.problem}")

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
-from idolguard.interfaces.cli.context import fail, state
-from idolguard.interfaces.cli.output import record_to_json, records_table, write_json_line
-from idolguard.pipeline.scan import Scanner
-from idolguard.signals import SignalConfigError
-from idolguard.storage.analysis_store import FileRecord
+from idolguard.interfaces.cli.context import console, fail, state
+from idolguard.interfaces.cli.output import RowPrinter, json_line, record_to_json, write_json_line
 
-PathsArg = Annotated[list[Path], typer.Argument(help="Files and folders (folders are recursive).")]
+if TYPE_CHECKING:
+    from idolguard.pipeline.scan import Scanner
+    from idolguard.storage.analysis_store import FileRecord
+
+# exists=True: a mistyped path is a usage error (exit 2) before anything is opened or
+# recorded, not an empty scan that exits 0.
+PathsArg = Annotated[
+    list[Path],
+    typer.Argument(help="Files and folders (folders are recursive).", exists=True),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per file (JSON Lines).")]
 SignalsOpt = Annotated[
     list[str] | None,
@@ -31,7 +39,14 @@ def scan(
         bool, typer.Option("--no-store", help="Do not keep copies of the originals.")
     ] = False,
 ) -> None:
-    """Analyse media and record every file; already-analysed content is reused."""
+    """Analyse media and record every file; already-analysed content is reused.
+
+    Each file's line is printed as it finishes: aligned columns on a terminal
+    (risk, verdict, file, artists, strongest reason), tab-separated fields when
+    piped, JSON Lines with --json.
+    """
+    from idolguard.signals import SignalConfigError
+
     cli = state(ctx)
     app = cli.app()
     if no_store:
@@ -40,7 +55,7 @@ def scan(
         scanner = app.scanner(signals)
     except SignalConfigError as exc:
         fail(str(exc))
-    run_and_report(scanner, paths, as_json=as_json, title="Scan results", console=cli.console)
+    run_and_report(scanner, paths, as_json=as_json, console=cli.console)
 
 
 def run_and_report(
@@ -48,22 +63,33 @@ def run_and_report(
     paths: list[Path],
     *,
     as_json: bool,
-    title: str,
-    console: object,
-) -> list[FileRecord]:
-    """Run a scan with a progress bar on stderr; JSON Lines stream to stdout as files finish."""
-    from rich.console import Console
+    console: Console,
+    out: Console | None = None,
+) -> None:
+    """Run a scan with a progress bar on stderr; every file's line reaches stdout as it finishes.
 
-    assert isinstance(console, Console)
-    records: list[FileRecord] = []
+    Nothing is kept: a scan of a million files streams in constant memory.
+    ``out`` is where the lines go (stdout unless a test says otherwise); the
+    summary and the progress bar go to ``console`` (stderr).
+    """
+    root = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
+    out = out or console_for_stdout()
+    rows = RowPrinter(out, root=root)
+    # Lines printed to a terminal must go through the console that draws the progress bar,
+    # or the bar overwrites them; piped lines leave the bar alone on stderr.
+    bar = out if out.is_terminal else console
     with Progress(
-        TextColumn("[progress.description]{task.description}"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=bar,
         transient=True,
-        disable=not console.is_terminal,
+        disable=not bar.is_terminal,
+        # Rich would otherwise reroute sys.stdout through the bar's console (stderr): JSON
+        # Lines redirected to a file from a terminal ended up on the screen, the file empty.
+        redirect_stdout=False,
+        redirect_stderr=False,
     ) as progress:
         task = progress.add_task("scanning", total=None)
 
@@ -72,16 +98,20 @@ def run_and_report(
 
         for record in scanner.scan(paths, progress=on_progress):
             if as_json:
-                write_json_line(record_to_json(record, scanner.settings.heatmap_dir))
+                line = record_to_json(record, scanner.settings.heatmap_dir)
+                if out.is_terminal:
+                    out.print(Text(json_line(line)), soft_wrap=True)
+                else:
+                    write_json_line(line, out.file)
             else:
-                records.append(record)
+                rows.print(record)
     summary = scanner.summary
-    if not as_json:
-        root = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
-        Console().print(records_table(records, title, root=root))
     console.print(
         f"{summary.total} file(s): {summary.analysed} analysed, {summary.cached} already known, "
-        f"{summary.failed} failed" + (f" (scan #{summary.scan_id})" if summary.scan_id else ""),
-        highlight=False,
+        f"{summary.failed} failed" + (f" (scan #{summary.scan_id})" if summary.scan_id else "")
     )
-    return records
+
+
+def console_for_stdout() -> Console:
+    """Where scan lines go: stdout (a function so that tests can give a terminal instead)."""
+    return console()

@@ -6,9 +6,8 @@ from dataclasses import replace
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from idolguard.interfaces.cli.context import state
+from idolguard.interfaces.cli.context import console, note, state
 
 
 def serve(
@@ -27,14 +26,15 @@ def serve(
     web = installation.settings.web
     web = replace(web, host=host or web.host, port=port or web.port)
     installation.accounts.purge_expired_sessions()
-    console = Console(stderr=True)
+    err = console(stderr=True)
     if not installation.accounts.tenants():
-        console.print(
-            "[yellow]no agency yet:[/] create one and a first admin, then sign in:\n"
+        note(
+            "no agency yet:",
+            "create one and a first admin, then sign in:\n"
             "  idolguard tenant add my-agency --name 'My Agency'\n"
-            "  idolguard user add me@example.org --name 'Me' --agency my-agency --role admin"
+            "  idolguard user add me@example.org --name 'Me' --agency my-agency --role admin",
         )
-    console.print(f"IdolGuard web app on http://{web.host}:{web.port}/  (API docs: /api/docs)")
+    err.print(f"IdolGuard web app on http://{web.host}:{web.port}/  (API docs: /api/docs)")
     uvicorn.run(
         create_app(installation, web),
         host=web.host,

@@ -12,13 +12,12 @@ from types import FrameType
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from idolguard.domain.monitor import MonitorError, RunReport, SourceView
 from idolguard.evidence.canonical import utc_iso
-from idolguard.interfaces.cli.context import fail, state
+from idolguard.interfaces.cli.context import console, fail, state, styled
 from idolguard.interfaces.cli.notices import print_watch_result
 from idolguard.sources.connectors.base import SourceError
 from idolguard.sources.connectors.registry import CONNECTORS
@@ -139,9 +138,9 @@ def list_sources(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     for column in ("Name", "Kind", "Every", "Next run", "Last success", "Seen", "Failed", "Status"):
         table.add_column(column)
     for v in views:
-        status = "paused" if not v.enabled else "ok"
+        status: str | Text = "paused" if not v.enabled else "ok"
         if v.last_error:
-            status = f"[red]failing x{v.failures}: {escape(v.last_error[:60])}[/]"
+            status = styled(f"failing x{v.failures}: {v.last_error[:60]}", "red")
         elif v.enabled and v.next_run_at and v.next_run_at <= now:
             status = "due"
         table.add_row(
@@ -154,7 +153,7 @@ def list_sources(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             str(v.entries.get("failed", 0)),
             status,
         )
-    Console().print(table)
+    console().print(table)
 
 
 @sources_app.command("show")
@@ -328,7 +327,7 @@ def _sleep_until_due(next_due: datetime | None, max_sleep: float, stopper: _Stop
 
 
 def _progress(done: int, total: int, what: str) -> None:
-    Console(stderr=True).print(f"  [{done}/{total}] {what}", highlight=False)
+    console(stderr=True).print(f"  [{done}/{total}] {what}", highlight=False)
 
 
 def _report(report: RunReport, as_json: bool) -> None:
@@ -364,7 +363,7 @@ class _Stopper:
         if self.stopped:  # a second Ctrl-C: stop now
             raise KeyboardInterrupt
         self.stopped = True
-        Console(stderr=True).print("stopping after the current entry (Ctrl-C again to force)")
+        console(stderr=True).print("stopping after the current entry (Ctrl-C again to force)")
 
     def __enter__(self) -> _Stopper:
         for sig in (signal.SIGINT, signal.SIGTERM):
