@@ -13,6 +13,7 @@ from PIL import Image
 
 from idolguard.app import IdolGuard
 from idolguard.config import NoticeSettings, Settings, WatchSettings
+from idolguard.domain.notice_views import format_duration
 from idolguard.domain.takedowns import NoticeError
 from idolguard.notices.regimes import REGIME_KEYS, REGIMES
 from idolguard.storage.models import Artist, utcnow
@@ -442,3 +443,24 @@ def test_the_case_bundle_carries_its_notices_and_the_mail_as_sent(
         assert record["status"] == "sent" and record["body"] == draft.body
         logged = [json.loads(line) for line in bundle.read("custody/log.jsonl").splitlines()]
         assert any(e.get("subject") == f"notice:{draft.id}" for e in logged)  # not redacted
+
+
+# ---------------------------------------------------------------- durations (issue 17, 7)
+@pytest.mark.parametrize(
+    ("hours", "en", "ko"),
+    [
+        (None, "—", "—"),
+        (0.0, "under a minute", "1분 미만"),
+        (0.004, "under a minute", "1분 미만"),
+        (0.2, "12 min", "12분"),  # rounded to 0.2 h or 0.0 h before
+        (0.99, "59 min", "59분"),
+        (1.0, "1 h", "1시간"),
+        (5.25, "5.2 h", "5.2시간"),
+        (47.9, "47.9 h", "47.9시간"),
+        (100.0, "4.2 days", "4.2일"),
+    ],
+)
+def test_durations_show_minutes_under_an_hour(hours: float | None, en: str, ko: str) -> None:
+    assert format_duration(hours) == en
+    assert format_duration(hours, "en") == en
+    assert format_duration(hours, "ko") == ko

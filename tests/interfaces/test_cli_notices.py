@@ -111,6 +111,8 @@ def test_notice_loop_from_draft_to_removal(
     assert [e["to"] for e in shown["events"]] == ["drafted", "sent", "removed"]
     [stats] = json.loads(run(home, "notice", "stats", "--json").stdout)
     assert stats["urls_removed"] == 1 and stats["median_hours_to_takedown"] is not None
+    table = run(home, "notice", "stats").stdout
+    assert "under a minute" in table and "0.0" not in table  # removed within seconds
     assert json.loads(run(home, "audit", "verify", "--json").stdout)["ok"] is True
 
 

@@ -170,6 +170,38 @@ class PlatformStats:
         }
 
 
+_UNITS = {
+    "en": ("under a minute", "{n} min", "{n} h", "{n} days"),
+    "ko": ("1분 미만", "{n}분", "{n}시간", "{n}일"),
+}
+
+
+def format_duration(hours: float | None, language: str = "en") -> str:
+    """A time to takedown (or to a deadline) as people read it, in ``language`` (ko or en).
+
+    The one formatter for every place a duration is shown (CLI, web pages, the
+    fan guide, PDFs): fast removals are the good news, so under an hour shows
+    minutes instead of rounding to "0.0 h"; up to two days shows hours, beyond
+    that days.
+    """
+    if hours is None:
+        return "—"
+    under_minute, minutes, hours_unit, days = _UNITS.get(language, _UNITS["en"])
+    total_minutes = max(0.0, hours) * 60
+    if total_minutes < 1:
+        return under_minute
+    if total_minutes < 59.5:
+        return minutes.format(n=round(total_minutes))
+    if hours < 48:
+        return hours_unit.format(n=_one_decimal(hours))
+    return days.format(n=_one_decimal(hours / 24))
+
+
+def _one_decimal(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     """Linear-interpolated percentile of already sorted values."""
     if len(sorted_values) == 1:

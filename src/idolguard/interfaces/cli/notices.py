@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from idolguard.domain.notice_views import NoticeView
+from idolguard.domain.notice_views import NoticeView, format_duration
 from idolguard.domain.takedowns import STATUSES, NoticeError
 from idolguard.domain.watch import WatchResult
 from idolguard.evidence.canonical import parse_utc_iso, utc_iso
@@ -364,7 +364,7 @@ def notice_deadlines(
             print(
                 f"OVERDUE {view.number} ({view.regime}, "
                 f"{view.platform}): due {_when(view.due_at)}, "
-                f"{escalation.hours_overdue:.1f} h late"
+                f"{format_duration(escalation.hours_overdue)} late"
             )
             for suggestion in escalation.suggestions_en:
                 print(f"  → {suggestion}")
@@ -382,10 +382,7 @@ def notice_stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         _print_json([s.to_json() for s in stats])
         return
 
-    def hours(value: float | None) -> str:
-        return f"{value:.1f}" if value is not None else "—"
-
-    table = Table(title="Time to takedown (hours, from sending to removal)")
+    table = Table(title="Time to takedown (from sending to removal)")
     for column in ("Platform", "Notices", "URLs", "Removed", "Open", "Overdue", "Median", "P90"):
         table.add_column(column)
     for s in stats:
@@ -396,8 +393,8 @@ def notice_stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             str(s.urls_removed),
             str(s.open_notices),
             str(s.overdue_notices),
-            hours(s.median_hours),
-            hours(s.p90_hours),
+            format_duration(s.median_hours),
+            format_duration(s.p90_hours),
         )
     Console().print(table)
 

@@ -30,8 +30,8 @@ MESSAGES = {
     "notices.deadlines.overdue": {"en": "Overdue", "ko": "기한 초과"},
     "notices.deadlines.soon": {"en": "Due within 24 hours", "ko": "24시간 내 기한"},
     "notices.deadlines.late_by": {
-        "en": "{hours} h past the deadline",
-        "ko": "기한을 {hours}시간 넘김",
+        "en": "{duration} past the deadline",
+        "ko": "기한을 {duration} 넘김",
     },
     "notices.deadlines.escalate": {"en": "Where to escalate", "ko": "추가 조치 경로"},
     # statuses
@@ -133,10 +133,10 @@ MESSAGES = {
     "notices.detail.created": {"en": "Drafted", "ko": "작성"},
     "notices.detail.reference": {"en": "Platform reference", "ko": "플랫폼 접수 번호"},
     "notices.detail.follow_up_of": {"en": "Follows", "ko": "이전 요청"},
-    "notices.detail.time_left": {"en": "{hours} h left", "ko": "{hours}시간 남음"},
+    "notices.detail.time_left": {"en": "{duration} left", "ko": "{duration} 남음"},
     "notices.detail.overdue_by": {
-        "en": "overdue by {hours} h",
-        "ko": "기한을 {hours}시간 넘김",
+        "en": "overdue by {duration}",
+        "ko": "기한을 {duration} 넘김",
     },
     "notices.detail.last_error": {"en": "Last error", "ko": "마지막 오류"},
     "notices.detail.text": {"en": "Notice text", "ko": "요청서 본문"},

@@ -247,7 +247,7 @@ def _time_left(view: NoticeView, now: datetime) -> dict[str, Any] | None:
     if view.due_at is None or view.status not in ("sent", "acknowledged"):
         return None
     hours = (view.due_at - now).total_seconds() / 3600
-    return {"overdue": hours < 0, "hours": round(abs(hours), 1)}
+    return {"overdue": hours < 0, "hours": abs(hours)}
 
 
 @router.get("/notices", include_in_schema=False)
