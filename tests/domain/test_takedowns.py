@@ -19,6 +19,7 @@ from idolguard.notices.regimes import REGIME_KEYS, REGIMES
 from idolguard.storage.models import Artist, utcnow
 from tests.helpers import sample
 from tests.smtp import LoopbackSMTP
+from tests.tsa import LoopbackTSA
 from tests.website import ChangingSite
 
 ACTOR = "lawyer@test"
@@ -464,3 +465,41 @@ def test_durations_show_minutes_under_an_hour(hours: float | None, en: str, ko: 
     assert format_duration(hours) == en
     assert format_duration(hours, "en") == en
     assert format_duration(hours, "ko") == ko
+
+
+# -------------------------------------------- notices state what the record shows (issue 17, 5)
+def _draft_body(app: IdolGuard, site: ChangingSite) -> tuple[str, str]:
+    item_id = _confirmed(app, site, "/v/1")
+    [view] = app.notices.draft(_case(app, item_id), actor=ACTOR, regime="dsa", category="intimate")
+    korean, english = view.body.split("─" * 60)
+    return korean, english
+
+
+def test_a_draft_without_a_tsa_claims_no_timestamp(napp: IdolGuard, website: ChangingSite) -> None:
+    korean, english = _draft_body(napp, website)
+
+    assert "RFC 3161" not in korean and "RFC 3161" not in english
+    assert "Example Entertainment's reviewers confirmed it" in english
+    assert "Example Entertainment 검토자가" in korean
+    assert "the original files" in english and "원본 파일" in korean
+
+
+def test_a_draft_without_a_stored_original_does_not_claim_one(
+    napp: IdolGuard, website: ChangingSite
+) -> None:
+    item_id = _confirmed(napp, website, "/v/1")
+    napp.blobs.delete(napp.cases.get_item(item_id).sha256)
+    [view] = napp.notices.draft(_case(napp, item_id), actor=ACTOR, regime="dsa")
+    assert "original file" not in view.body and "원본 파일" not in view.body
+    assert view.package["items"][0]["original_stored"] is False
+
+
+def test_a_draft_with_a_tsa_names_the_timestamp_in_each_language(
+    notice_settings: Settings, website: ChangingSite, tsa: LoopbackTSA
+) -> None:
+    evidence = replace(notice_settings.evidence, tsa_url=tsa.url, tsa_roots_file=str(tsa.ca_path))
+    with IdolGuard(replace(notice_settings, evidence=evidence)) as app:
+        korean, english = _draft_body(app, website)
+
+    assert "Each file's evidence record carries an RFC 3161 timestamp." in english
+    assert "각 파일의 증거 기록에는 RFC 3161 타임스탬프가 있습니다." in korean

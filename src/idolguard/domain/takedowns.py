@@ -72,6 +72,7 @@ from idolguard.storage.models import (
     Case,
     Evidence,
     Item,
+    ItemEvent,
     Notice,
     NoticeEvent,
     NoticeItem,
@@ -409,7 +410,19 @@ class NoticeService:
             pdq=(results.get("pdq") or {}).get("hash"),
             manifest_sha256=evidence.manifest_sha256 if evidence else None,
             timestamped_at=evidence.timestamp_time if evidence else None,
+            original_stored=self.blobs.contains(item.media_sha256),
+            reviewed=self._reviewed(session, item.id),
         )
+
+    @staticmethod
+    def _reviewed(session: Session, item_id: int) -> bool:
+        """A reviewer's confirm decision is in the item's history (not just a matching hash)."""
+        confirmed = session.scalar(
+            select(func.count())
+            .select_from(ItemEvent)
+            .where(ItemEvent.item_id == item_id, ItemEvent.to_state == "confirmed")
+        )
+        return bool(confirmed)
 
     @staticmethod
     def _next_number(session: Session, case: Case) -> str:
