@@ -503,3 +503,74 @@ def test_a_draft_with_a_tsa_names_the_timestamp_in_each_language(
 
     assert "Each file's evidence record carries an RFC 3161 timestamp." in english
     assert "각 파일의 증거 기록에는 RFC 3161 타임스탬프가 있습니다." in korean
+
+
+# ------------------------------------------- follow-ups are never lost (issue 17, 4)
+@pytest.fixture
+def undirected(notice_settings: Settings, tmp_path: Path) -> IdolGuard:
+    """An installation whose platform directory knows no contact for the test website."""
+    directory = tmp_path / "authorities.toml"
+    text = DIRECTORY.format(country="US")
+    directory.write_text(text[text.index("[platforms.kcsc]") :])
+    settings = replace(
+        notice_settings, notices=replace(notice_settings.notices, directory_file=str(directory))
+    )
+    with IdolGuard(settings) as instance:
+        yield instance
+
+
+def _reupload(app: IdolGuard, tmp_path: Path, url: str) -> int:
+    with Image.open(sample("astronaut.jpg")) as image:
+        image.resize((image.width // 2, image.height // 2)).save(tmp_path / "re.jpg", quality=70)
+    return app.intake.add_file(tmp_path / "re.jpg", actor="fan-report", source={"url": url}).item_id
+
+
+def test_a_follow_up_reuses_the_recipient_given_with_to(
+    undirected: IdolGuard, website: ChangingSite, tmp_path: Path
+) -> None:
+    item_id = _confirmed(undirected, website, "/v/1")
+    case = _case(undirected, item_id)
+    with pytest.raises(NoticeError, match="no contact"):
+        undirected.notices.draft(case, actor=ACTOR, regime="dsa")
+    [first] = undirected.notices.draft(case, actor=ACTOR, regime="dsa", recipient="abuse@host.test")
+    undirected.notices.send(first.number, actor=ACTOR)
+
+    _reupload(undirected, tmp_path, website.url("/mirror/9"))
+
+    [follow_up] = undirected.notices.list_notices(status="drafted")
+    assert follow_up.follow_up_of == first.number and follow_up.auto
+    assert follow_up.recipient == "abuse@host.test" and follow_up.channel == "email"
+    assert not follow_up.needs_recipient
+    assert undirected.notices.list_notices(needs_recipient=True) == []
+
+
+def test_a_follow_up_with_no_known_recipient_waits_as_a_task(
+    undirected: IdolGuard, website: ChangingSite, tmp_path: Path
+) -> None:
+    item_id = _confirmed(undirected, website, "/v/1")
+    [first] = undirected.notices.draft(
+        _case(undirected, item_id), actor=ACTOR, regime="dsa", recipient="abuse@host.test"
+    )
+    undirected.notices.send(first.number, actor=ACTOR)
+    # The copy is on another platform: the first notice's recipient is not its operator.
+    reupload = _reupload(undirected, tmp_path, "https://mirror.example/p/9")
+
+    [task] = undirected.notices.list_notices(needs_recipient=True)
+    assert task.follow_up_of == first.number and [i.item_id for i in task.items] == [reupload]
+    assert task.recipient == "" and task.needs_recipient
+    data = task.to_json()
+    assert data["needs_recipient"] is True and data["recipient"] is None
+    assert "needs a recipient" in (undirected.notices.get(task.number).events[0].note or "")
+    undirected.review.confirm(reupload, actor=ACTOR, reason="re-upload of confirmed fake")
+    with pytest.raises(NoticeError, match="no recipient yet"):
+        undirected.notices.send(task.number, actor=ACTOR)
+    with pytest.raises(NoticeError, match="e-mail address or a web-form URL"):
+        undirected.notices.set_recipient(task.number, "not an address", actor=ACTOR)
+
+    named = undirected.notices.set_recipient(task.number, "abuse@mirror.example", actor=ACTOR)
+    assert named.channel == "email" and not named.needs_recipient
+    assert undirected.notices.send(task.number, actor=ACTOR).status == "sent"
+    events = {e.details.get("event") for e in undirected.custody.entries() if e.action == "notice"}
+    assert "recipient" in events
+    with pytest.raises(NoticeError, match="only a draft"):
+        undirected.notices.set_recipient(task.number, "x@y.example", actor=ACTOR)

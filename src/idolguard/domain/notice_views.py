@@ -78,6 +78,11 @@ class NoticeView:
     items: list[NoticeItemView]
     events: list[NoticeEventView] = field(default_factory=list)
 
+    @property
+    def needs_recipient(self) -> bool:
+        """A draft with no one to send it to (an automatic follow-up): a task for a person."""
+        return not self.recipient
+
     def overdue(self, now: datetime) -> bool:
         return self.status in OPEN_STATUSES and self.due_at is not None and now > self.due_at
 
@@ -92,7 +97,8 @@ class NoticeView:
             "regime_name": REGIMES[self.regime].name_en,
             "platform": self.platform,
             "channel": self.channel,
-            "recipient": self.recipient,
+            "recipient": self.recipient or None,
+            "needs_recipient": self.needs_recipient,
             "language": self.language,
             "category": self.category,
             "status": self.status,

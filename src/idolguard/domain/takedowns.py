@@ -102,6 +102,7 @@ NOTICE_TRANSITIONS: Mapping[str, frozenset[str]] = {
 SENDABLE_ITEM_STATES = ("confirmed", "notice_sent", "reappeared")
 REUPLOAD_PARENT_STATES = ("confirmed", "notice_sent", "removed", "reappeared")
 WATCH_ACTOR = "system:reupload-watch"
+NO_CHANNEL = "none"  # a follow-up drafted without a recipient: a person must name one
 
 
 class NoticeError(ValueError):
@@ -170,7 +171,12 @@ class NoticeService:
         follow_up_of: str | None = None,
         auto: bool = False,
     ) -> list[NoticeView]:
-        """Draft one notice per platform for the case's items; nothing is stored if any fails."""
+        """Draft one notice per platform for the case's items; nothing is stored if any fails.
+
+        An automatic follow-up (``auto``) whose platform has no directory contact
+        is still drafted, without a recipient: it waits as a task that needs one
+        (``needs_recipient``) instead of being lost in a log line.
+        """
         if category is not None and category not in CATEGORIES:
             raise NoticeError(f"category must be one of {', '.join(CATEGORIES)}")
         language = language or self.settings.notices.language
@@ -190,7 +196,7 @@ class NoticeService:
                 results = {i.id: self.analysis.stored_results(i.media_sha256)[0] for i in group}
                 content = category or self._category(results.values())
                 chosen = self._regime_for(regime, entry, content, owns)
-                channel, address = self._recipient(chosen, entry, key, recipient)
+                channel, address = self._recipient(chosen, entry, key, recipient, optional=auto)
                 number = self._next_number(session, case)
                 now = self.clock()
                 request = NoticeRequest(
@@ -243,7 +249,7 @@ class NoticeService:
                         at=now,
                         actor=actor,
                         to_status="drafted",
-                        note="re-upload follow-up, drafted automatically" if auto else None,
+                        note=self._auto_note(address) if auto else None,
                     )
                 )
                 self._log(
@@ -313,12 +319,14 @@ class NoticeService:
             )
         return with_url
 
+    def _platform_key(self, url: str) -> str:
+        entry = self.directory.for_url(url)
+        return entry.key if entry is not None else platform_for(url)
+
     def _by_platform(self, items: list[Item], only: str | None) -> dict[str, list[Item]]:
         groups: dict[str, list[Item]] = {}
         for item in items:
-            entry = self.directory.for_url(item.location)
-            key = entry.key if entry is not None else platform_for(item.location)
-            groups.setdefault(key, []).append(item)
+            groups.setdefault(self._platform_key(item.location), []).append(item)
         if only is not None:
             if only not in groups:
                 raise NoticeError(
@@ -365,18 +373,37 @@ class NoticeService:
             )
         return REGIMES[fitting[0]]
 
+    @staticmethod
+    def _auto_note(address: str) -> str:
+        if address:
+            return "re-upload follow-up, drafted automatically"
+        return "re-upload follow-up, drafted automatically: needs a recipient"
+
+    @staticmethod
+    def _address(given: str) -> tuple[str, str]:
+        """An e-mail address or a web-form URL given by a person, with its channel."""
+        address = given.strip()
+        if is_web_url(address):
+            return "webform", address
+        if "@" in address and not any(c.isspace() for c in address):
+            return "email", address
+        raise NoticeError(f"--to must be an e-mail address or a web-form URL, not {given!r}")
+
     def _recipient(
-        self, regime: Regime, entry: Platform | None, key: str, given: str | None
+        self,
+        regime: Regime,
+        entry: Platform | None,
+        key: str,
+        given: str | None,
+        *,
+        optional: bool = False,
     ) -> tuple[str, str]:
         if given:
-            address = given.strip()
-            if is_web_url(address):
-                return "webform", address
-            if "@" in address and not any(c.isspace() for c in address):
-                return "email", address
-            raise NoticeError(f"--to must be an e-mail address or a web-form URL, not {given!r}")
+            return self._address(given)
         target = self.directory.get("kcsc") if regime.key == "kcsc" else entry
         contact = target.contact_for(regime.key) if target is not None else None
+        if contact is None and optional:
+            return NO_CHANNEL, ""
         if contact is None:
             where = target.name if target is not None else key
             raise NoticeError(
@@ -516,6 +543,11 @@ class NoticeService:
     def _check_sendable(self, session: Session, notice: Notice) -> None:
         if notice.status != "drafted":
             raise NoticeError(f"{notice.number} is {notice.status}; only a draft can be sent")
+        if not notice.recipient:
+            raise NoticeError(
+                f"{notice.number} has no recipient yet: set one with `idolguard notice "
+                f"recipient {notice.number} ADDRESS` (e-mail or web-form URL) or on its page"
+            )
         for _link, item in self._links(session, notice):
             if item is not None and item.state not in SENDABLE_ITEM_STATES:
                 raise NoticeError(
@@ -576,6 +608,43 @@ class NoticeService:
                 },
             )
             return list(files)
+
+    def set_recipient(self, number: str, address: str, *, actor: str) -> NoticeView:
+        """Name (or correct) the recipient of a draft, e.g. a follow-up that needs one."""
+        channel, recipient = self._address(address)
+        now = self.clock()
+        with self.db.session() as session:
+            notice = self._notice(session, number)
+            if notice.status != "drafted":
+                raise NoticeError(
+                    f"{notice.number} is {notice.status}; only a draft's recipient can change"
+                )
+            previous = notice.recipient
+            notice.channel, notice.recipient, notice.updated_at = channel, recipient, now
+            session.add(
+                NoticeEvent(
+                    notice_id=notice.id,
+                    at=now,
+                    actor=actor,
+                    from_status="drafted",
+                    to_status="drafted",
+                    note=f"recipient set: {recipient}",
+                )
+            )
+            self._log(
+                session,
+                notice.id,
+                actor=actor,
+                details={
+                    "event": "recipient",
+                    "number": notice.number,
+                    "recipient": recipient,
+                    "channel": channel,
+                    "previous": previous or None,
+                },
+            )
+            session.flush()
+            return self._view(session, notice)
 
     # ----------------------------------------------------------------- tracking
     def mark(
@@ -765,10 +834,16 @@ class NoticeService:
             )
             case_id = item.case_id
             # The earlier notice's reviewer-confirmed regime and category carry over: the
-            # content is the same, so what made that notice fit still holds.
+            # content is the same, so what made that notice fit still holds. So does its
+            # recipient when the re-upload is on the same platform (it may have been given
+            # with --to, with no directory entry to find it again).
             regime = earlier.regime if earlier is not None else None
             category = earlier.category if earlier is not None else None
             previous = earlier.number if earlier is not None else None
+            same_platform = earlier is not None and earlier.platform == self._platform_key(
+                item.location
+            )
+            recipient = earlier.recipient or None if earlier is not None and same_platform else None
         try:
             drafts = self.draft(
                 case_id,
@@ -776,6 +851,7 @@ class NoticeService:
                 regime=regime,
                 category=category,
                 item_ids=[item_id],
+                recipient=recipient,
                 follow_up_of=previous,
                 auto=True,
             )
@@ -783,7 +859,14 @@ class NoticeService:
             log.warning("re-upload of item %s: no follow-up notice drafted: %s", item_id, exc)
             return []
         for view in drafts:
-            log.info("re-upload of item %s: follow-up notice %s drafted", item_id, view.number)
+            if view.needs_recipient:
+                log.warning(
+                    "re-upload of item %s: follow-up notice %s drafted; it needs a recipient",
+                    item_id,
+                    view.number,
+                )
+            else:
+                log.info("re-upload of item %s: follow-up notice %s drafted", item_id, view.number)
         return drafts
 
     def _log(
@@ -862,9 +945,13 @@ class NoticeService:
         case: str | None = None,
         overdue: bool = False,
         platform: str | None = None,
+        needs_recipient: bool = False,
         events: bool = False,
     ) -> list[NoticeView]:
-        """Notices, newest first; ``events`` adds each one's history."""
+        """Notices, newest first; ``events`` adds each one's history.
+
+        ``needs_recipient``: only drafts that wait for a person to name a recipient.
+        """
         if status is not None and status not in STATUSES:
             raise NoticeError(f"unknown status {status!r}; statuses: {', '.join(STATUSES)}")
         now = self.clock()
@@ -878,6 +965,8 @@ class NoticeService:
                 query = query.where(Notice.platform == platform)
             if overdue:
                 query = query.where(Notice.status.in_(OPEN_STATUSES), Notice.due_at < now)
+            if needs_recipient:
+                query = query.where(Notice.status == "drafted", Notice.recipient == "")
             return [self._view(session, n, events=events) for n in session.scalars(query)]
 
     def deadlines(self, *, within_hours: float = 24.0) -> tuple[list[Escalation], list[NoticeView]]:

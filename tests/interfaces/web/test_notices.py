@@ -336,3 +336,37 @@ def test_draft_and_send_in_a_real_browser(sqlite_nweb: Web, smtp_server: Loopbac
         expect(status).to_have_text("acknowledged")
         assert "TICKET-9" in page.inner_text("[data-testid=notice-header]")
         assert not [p for p in problems if "Content Security Policy" in p], problems
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_follow_up_without_a_recipient_is_a_task_on_the_pages(
+    sqlite_nweb: Web, tmp_path: Path, lang: str
+) -> None:
+    """Issue 17, 4: a re-upload on a platform with no contact waits as a task, not a log line."""
+    item_id, case = _confirmed_case(sqlite_nweb)
+    first = _draft(sqlite_nweb, case, regime="dsa")
+    agency = sqlite_nweb.agency("stella")
+    agency.notices.mark(str(first["number"]), "sent", actor="t")
+    reupload = agency.intake.add_file(
+        sample("astronaut.jpg"), actor="fan", source={"url": "https://mirror.example/p/9"}
+    )
+    assert agency.cases.get_item(reupload.item_id).parent_id == item_id
+    api = sqlite_nweb.api("legal")
+    [task] = api.get("/api/v1/notices", params={"needs_recipient": True}).json()
+    assert task["needs_recipient"] is True and task["follow_up_of"] == first["number"]
+
+    page = sqlite_nweb.browser("legal", lang=lang)
+    listing = page.get("/notices").text
+    label = CATALOG["notices.needs_recipient"][lang]
+    assert 'data-testid="needs-recipient"' in listing and label in listing
+    assert 'data-testid="needs-recipient-tasks"' in listing
+    detail = page.get(f"/notices/{task['number']}").text
+    assert 'data-testid="set-recipient"' in detail and 'data-testid="send"' not in detail
+
+    bad = api.post(f"/api/v1/notices/{task['number']}/recipient", json={"recipient": "nope"})
+    assert bad.status_code == 400
+    named = api.post(
+        f"/api/v1/notices/{task['number']}/recipient", json={"recipient": "abuse@mirror.example"}
+    )
+    assert named.status_code == 200 and named.json()["needs_recipient"] is False
+    assert api.get("/api/v1/notices", params={"needs_recipient": True}).json() == []

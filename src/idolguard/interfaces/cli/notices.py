@@ -54,7 +54,7 @@ def _table(notices: list[NoticeView], title: str) -> None:
             str(len(view.items)),
             _when(view.sent_at),
             due,
-            view.recipient[-40:],
+            view.recipient[-40:] if view.recipient else "[bold yellow]NEEDS RECIPIENT[/]",
         )
     Console().print(table)
 
@@ -287,14 +287,26 @@ def notice_list(
     case: Annotated[str | None, typer.Option(help="Only this case.")] = None,
     platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue notices.")] = False,
+    needs_recipient: Annotated[
+        bool,
+        typer.Option(
+            "--needs-recipient", help="Only drafts waiting for a recipient (automatic follow-ups)."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Notices, newest first."""
+    """Notices, newest first; drafts without a recipient are marked NEEDS RECIPIENT."""
     try:
         notices = (
             state(ctx)
             .app()
-            .notices.list_notices(status=status, case=case, overdue=overdue, platform=platform)
+            .notices.list_notices(
+                status=status,
+                case=case,
+                overdue=overdue,
+                platform=platform,
+                needs_recipient=needs_recipient,
+            )
         )
     except NoticeError as exc:
         fail(str(exc))
@@ -304,6 +316,31 @@ def notice_list(
             print(json.dumps(view.to_json(now, body=False), ensure_ascii=False))
         return
     _table(notices, "Notices")
+    waiting = [view.number for view in notices if view.needs_recipient]
+    if waiting:
+        print(
+            f"{len(waiting)} draft(s) need a recipient: "
+            f"idolguard notice recipient {waiting[0]} ADDRESS"
+        )
+
+
+@notice_app.command("recipient")
+def notice_recipient(
+    ctx: typer.Context,
+    number: NumberArg,
+    address: Annotated[str, typer.Argument(help="E-mail address or web-form URL.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Name the recipient of a draft, e.g. an automatic follow-up that needs one."""
+    cli = state(ctx)
+    try:
+        view = cli.app().notices.set_recipient(number, address, actor=cli.settings().operator)
+    except NoticeError as exc:
+        fail(str(exc))
+    if as_json:
+        _print_json(view.to_json(body=False))
+        return
+    print(f"{view.number} goes to {view.recipient} ({view.channel})")
 
 
 @notice_app.command("show")
@@ -318,7 +355,8 @@ def notice_show(ctx: typer.Context, number: NumberArg, as_json: JsonOpt = False)
         return
     overdue = " (OVERDUE)" if view.overdue(utcnow()) else ""
     print(f"{view.number}  {view.status}  {REGIMES[view.regime].name_en}")
-    print(f"  case {view.case_number}, platform {view.platform}, {view.channel}: {view.recipient}")
+    to = f"{view.channel}: {view.recipient}" if view.recipient else "NEEDS A RECIPIENT"
+    print(f"  case {view.case_number}, platform {view.platform}, {to}")
     print(f"  sent {_when(view.sent_at)}, due {_when(view.due_at)}{overdue}")
     if view.follow_up_of:
         print(f"  follows {view.follow_up_of}")

@@ -16,11 +16,19 @@ MESSAGES = {
     "notices.open": {"en": "Open", "ko": "열기"},
     "notices.auto": {"en": "auto", "ko": "자동"},
     "notices.overdue": {"en": "overdue", "ko": "기한 초과"},
+    "notices.needs_recipient": {"en": "needs a recipient", "ko": "수신처 필요"},
+    "notices.needs_recipient_tasks": {
+        "en": "{n} draft(s) need a recipient before they can be sent: open each one and name "
+        "the e-mail address or web form.",
+        "ko": "수신처가 필요한 초안이 {n}건 있습니다. 각 요청서를 열어 이메일 주소나 웹 양식을 "
+        "지정하세요.",
+    },
     # filters
     "notices.filter.status": {"en": "Status", "ko": "상태"},
     "notices.filter.any": {"en": "Any status", "ko": "모든 상태"},
     "notices.filter.overdue": {"en": "Overdue only", "ko": "기한 초과만"},
     "notices.filter.apply": {"en": "Filter", "ko": "필터 적용"},
+    "notices.filter.needs_recipient": {"en": "Needs a recipient", "ko": "수신처 필요"},
     # deadlines panel
     "notices.deadlines.title": {"en": "Deadlines", "ko": "처리 기한"},
     "notices.deadlines.none": {
@@ -128,6 +136,7 @@ MESSAGES = {
     "notices.detail.recipient": {"en": "Recipient", "ko": "수신처"},
     "notices.detail.channel.email": {"en": "e-mail", "ko": "이메일"},
     "notices.detail.channel.webform": {"en": "web form", "ko": "웹 양식"},
+    "notices.detail.channel.none": {"en": "none yet", "ko": "아직 없음"},
     "notices.detail.language": {"en": "Language", "ko": "언어"},
     "notices.detail.category": {"en": "Category", "ko": "분류"},
     "notices.detail.created": {"en": "Drafted", "ko": "작성"},
@@ -139,6 +148,17 @@ MESSAGES = {
         "ko": "기한을 {duration} 넘김",
     },
     "notices.detail.last_error": {"en": "Last error", "ko": "마지막 오류"},
+    "notices.detail.needs_recipient": {
+        "en": "This automatic follow-up has no recipient: the platform directory has none for "
+        "this platform. Name one to send it.",
+        "ko": "이 자동 후속 요청서에는 수신처가 없습니다(플랫폼 디렉터리에 이 플랫폼의 연락처가 "
+        "없음). 발송하려면 수신처를 지정하세요.",
+    },
+    "notices.detail.recipient_label": {
+        "en": "Recipient (e-mail or web-form URL)",
+        "ko": "수신처 (이메일 또는 웹 양식 URL)",
+    },
+    "notices.detail.recipient_save": {"en": "Save recipient", "ko": "수신처 저장"},
     "notices.detail.text": {"en": "Notice text", "ko": "요청서 본문"},
     "notices.detail.subject": {"en": "Subject", "ko": "제목"},
     "notices.detail.fields": {"en": "Required fields", "ko": "필수 항목"},

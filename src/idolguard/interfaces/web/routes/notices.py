@@ -77,6 +77,14 @@ class StatusRequest(BaseModel):
     reference: str | None = Field(default=None, max_length=200)
 
 
+class RecipientRequest(BaseModel):
+    """Who a draft goes to: an e-mail address or a web-form URL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipient: str = Field(min_length=1, max_length=500)
+
+
 def _now(caller: Caller) -> datetime:
     return caller.app.notices.clock()
 
@@ -101,11 +109,17 @@ def list_notices(
     case: Annotated[str | None, Query(max_length=64)] = None,
     platform: Annotated[str | None, Query(max_length=100)] = None,
     overdue: bool = False,
+    needs_recipient: bool = False,
 ) -> list[dict[str, Any]]:
-    """Notices, newest first, without their text; filter by status, case, platform, overdue."""
+    """Notices, newest first, without their text; filter by status, case, platform, overdue,
+    or drafts that need a recipient (automatic follow-ups the directory has no contact for)."""
     now = _now(caller)
     views = caller.app.notices.list_notices(
-        status=_blank(status), case=_blank(case), platform=_blank(platform), overdue=overdue
+        status=_blank(status),
+        case=_blank(case),
+        platform=_blank(platform),
+        overdue=overdue,
+        needs_recipient=needs_recipient,
     )
     return [view.to_json(now, body=False) for view in views]
 
@@ -187,6 +201,14 @@ def mark_notice(caller: Write, number: Number, body: StatusRequest) -> dict[str,
     return _detail(caller, view)
 
 
+@router.post("/api/v1/notices/{number}/recipient", tags=["notices"])
+def set_recipient(caller: Write, number: Number, body: RecipientRequest) -> dict[str, Any]:
+    """Name the recipient of a draft (e.g. an automatic follow-up that needs one)."""
+    found(caller.app.notices.get, number)
+    view = caller.app.notices.set_recipient(number, body.recipient, actor=caller.actor)
+    return _detail(caller, view)
+
+
 @router.get("/api/v1/notices/{number}/package", tags=["notices"])
 def package_notice(caller: Write, number: Number, background: BackgroundTasks) -> Response:
     """The notice as a zip of PDF, JSON and text, for a platform's web form.
@@ -256,9 +278,13 @@ def notices_page(
     caller: Read,
     status: Annotated[str | None, Query(max_length=40)] = None,
     overdue: bool = False,
+    needs_recipient: bool = False,
 ) -> Response:
     chosen = status if status in STATUSES else None
-    views = caller.app.notices.list_notices(status=chosen, overdue=overdue)
+    views = caller.app.notices.list_notices(
+        status=chosen, overdue=overdue, needs_recipient=needs_recipient
+    )
+    waiting = len(caller.app.notices.list_notices(needs_recipient=True))
     late, soon = caller.app.notices.deadlines(within_hours=24)
     return render(
         request,
@@ -271,6 +297,8 @@ def notices_page(
         statuses=STATUSES,
         status=chosen or "",
         overdue_only=overdue,
+        needs_recipient_only=needs_recipient,
+        waiting=waiting,
         regimes=REGIMES,
     )
 
