@@ -43,9 +43,11 @@ from idolguard.domain.notice_views import (
     PlatformStats,
     percentile,
 )
+from idolguard.domain.senders import SenderSettingsError, merged
 from idolguard.domain.triage import Opened
 from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
 from idolguard.notices.compose import (
+    MissingFieldsError,
     NoticeRequest,
     Sender,
     Target,
@@ -109,6 +111,15 @@ class NoticeError(ValueError):
     """A notice operation was refused; the message says why and what to do."""
 
 
+class NoticeFieldsMissing(NoticeError):
+    """Fields the regime requires are missing; ``missing`` lists them (for localised pages)."""
+
+    def __init__(self, error: MissingFieldsError) -> None:
+        super().__init__(str(error))
+        self.regime = error.regime
+        self.missing = error.missing
+
+
 class NoticeService:
     def __init__(
         self,
@@ -120,6 +131,7 @@ class NoticeService:
         analysis: AnalysisStore,
         directory: Callable[[], PlatformDirectory],
         clock: Callable[[], datetime] = utcnow,
+        sender: Callable[[], Sender] | None = None,
     ) -> None:
         self.db = database
         self.settings = settings
@@ -130,6 +142,8 @@ class NoticeService:
         self._directory_loader = directory
         self._directory: PlatformDirectory | None = None
         self.clock = clock
+        # The agency's sender settings (domain.senders), else the installation's [notices].
+        self.sender = sender or (lambda: Sender.from_settings(settings.notices))
 
     @property
     def directory(self) -> PlatformDirectory:
@@ -170,6 +184,7 @@ class NoticeService:
         language: str | None = None,
         follow_up_of: str | None = None,
         auto: bool = False,
+        sender_fields: Mapping[str, str] | None = None,
     ) -> list[NoticeView]:
         """Draft one notice per platform for the case's items; nothing is stored if any fails.
 
@@ -188,7 +203,7 @@ class NoticeService:
             items = self._items_for(session, case, item_ids, auto=auto)
             groups = self._by_platform(items, platform)
             previous = self._notice(session, follow_up_of) if follow_up_of else None
-            sender = Sender.from_settings(self.settings.notices)
+            sender = self._sender(sender_fields)
             person = self._person(session, case)
             drafted: list[Notice] = []
             for key, group in groups.items():
@@ -217,7 +232,9 @@ class NoticeService:
                 )
                 try:
                     composed = compose(request)
-                except ValueError as exc:  # MissingFieldsError, or an unknown --field
+                except MissingFieldsError as exc:
+                    raise NoticeFieldsMissing(exc) from exc
+                except ValueError as exc:  # an unknown --field
                     raise NoticeError(str(exc)) from exc
                 notice = Notice(
                     number=number,
@@ -270,6 +287,13 @@ class NoticeService:
                 session.flush()
                 drafted.append(notice)
             return [self._view(session, notice) for notice in drafted]
+
+    def _sender(self, fields: Mapping[str, str] | None) -> Sender:
+        """The agency's sender with this notice's own values (from the draft form) over it."""
+        try:
+            return merged(self.sender(), fields or {})
+        except SenderSettingsError as exc:
+            raise NoticeError(str(exc)) from exc
 
     def _case(self, session: Session, ref: str | int) -> Case:
         try:
@@ -472,17 +496,19 @@ class NoticeService:
                 )
             if not smtp.host:
                 raise NoticeError("e-mail sending is off: set [smtp] host (and port, security)")
-            notices = self.settings.notices
-            sender_address = smtp.from_address or notices.email
+            signer = self.sender()
+            sender_address = smtp.from_address or signer.email
             if not sender_address:
-                raise NoticeError("no sender address: set [smtp] from_address or [notices] email")
-            display = notices.organisation or notices.sender_name
+                raise NoticeError(
+                    "no sender address: set [smtp] from_address, or the agency's sender e-mail"
+                )
+            display = signer.organisation or signer.name
             mail = OutgoingMail(
                 sender=f"{display} <{sender_address}>" if display else sender_address,
                 to=(notice.recipient,),
                 subject=notice.subject,
                 body=notice.body,
-                reply_to=notices.email or None,
+                reply_to=signer.email or None,
                 attachments=self._attachments(notice),
                 headers=(("X-IdolGuard-Notice", notice.number),),
             )

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from idolguard.domain.notice_views import NoticeView, format_duration
+from idolguard.domain.senders import SenderSettingsError
 from idolguard.domain.takedowns import STATUSES, NoticeError
 from idolguard.domain.watch import WatchResult
 from idolguard.evidence.canonical import parse_utc_iso, utc_iso
@@ -59,12 +60,12 @@ def _table(notices: list[NoticeView], title: str) -> None:
     Console().print(table)
 
 
-def _parse_fields(pairs: list[str] | None) -> dict[str, str]:
+def _parse_fields(pairs: list[str] | None, option: str = "--field") -> dict[str, str]:
     fields: dict[str, str] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            fail(f"--field takes KEY=VALUE, not {pair!r}")
+            fail(f"{option} takes KEY=VALUE, not {pair!r}")
         fields[key.strip()] = value
     return fields
 
@@ -322,6 +323,40 @@ def notice_list(
             f"{len(waiting)} draft(s) need a recipient: "
             f"idolguard notice recipient {waiting[0]} ADDRESS"
         )
+
+
+@notice_app.command("sender")
+def notice_sender(
+    ctx: typer.Context,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="KEY=VALUE (repeatable; empty VALUE clears): "
+            "name, title, organisation, email, phone, address, signature, requester_type, "
+            "designation.",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Who signs the agency's notices (per agency; the web app's /settings/sender).
+
+    Fields not set for the agency fall back to idolguard.toml's notices table.
+    """
+    cli = state(ctx)
+    senders = cli.app().senders
+    try:
+        if set_values:
+            view = senders.update(_parse_fields(set_values, "--set"), actor=cli.settings().operator)
+        else:
+            view = senders.view()
+    except SenderSettingsError as exc:
+        fail(str(exc))
+    if as_json:
+        _print_json(view.to_json())
+        return
+    for key, field in view.to_json()["fields"].items():
+        print(f"{key:15} {field['value'] or '—'}  ({field['source']})")
 
 
 @notice_app.command("recipient")

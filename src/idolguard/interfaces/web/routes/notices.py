@@ -23,12 +23,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from idolguard.domain.accounts import PermissionDenied
 from idolguard.domain.notice_views import NoticeView
-from idolguard.domain.takedowns import NOTICE_TRANSITIONS, SENDABLE_ITEM_STATES, STATUSES
+from idolguard.domain.senders import MAX_VALUE, REQUESTER_TYPES, SENDER_FIELDS
+from idolguard.domain.takedowns import (
+    NOTICE_TRANSITIONS,
+    SENDABLE_ITEM_STATES,
+    STATUSES,
+    NoticeError,
+    NoticeFieldsMissing,
+)
 from idolguard.evidence.canonical import utc_iso
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
+from idolguard.interfaces.web.i18n import CATALOG, translate
 from idolguard.interfaces.web.state import client_address, web_state
-from idolguard.interfaces.web.templating import render
+from idolguard.interfaces.web.templating import language, render
 from idolguard.notices.regimes import CATEGORIES, REGIME_KEYS, REGIMES
 
 router = APIRouter()
@@ -36,6 +44,14 @@ router = APIRouter()
 Read = Annotated[Caller, Depends(require("notices.read"))]
 Write = Annotated[Caller, Depends(require("notices.write"))]
 Send = Annotated[Caller, Depends(require("notices.send"))]
+# Who signs the agency's notices is agency administration: admins only.
+Admin = Annotated[Caller, Depends(require("users.manage"))]
+SETTINGS_PAGE = "/settings/sender"
+# Fields filled from the sender settings: a missing one is fixed on the settings page.
+SENDER_KEYS = frozenset(
+    {"signature", "signer_name", "contact", "contact_email", "contact_address", "contact_phone"}
+    | {"requester_type", "designation"}
+)
 Number = Annotated[
     str, PathParam(max_length=64, description="Notice number, e.g. IG-2026-0001-N01")
 ]
@@ -65,6 +81,28 @@ class DraftRequest(BaseModel):
     copyrighted_work: str | None = Field(default=None, max_length=2000)
     explanation: str | None = Field(default=None, max_length=10000)
     language: Literal["ko", "en", "ko+en"] | None = None
+    sender: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=len(SENDER_FIELDS),
+        description="This notice's own sender values over the agency's: "
+        + ", ".join(SENDER_FIELDS),
+    )
+
+
+class SenderSettingsRequest(BaseModel):
+    """The agency's sender settings; an empty value clears one (the [notices] fallback shows)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=MAX_VALUE)
+    title: str | None = Field(default=None, max_length=MAX_VALUE)
+    organisation: str | None = Field(default=None, max_length=MAX_VALUE)
+    email: str | None = Field(default=None, max_length=MAX_VALUE)
+    phone: str | None = Field(default=None, max_length=MAX_VALUE)
+    address: str | None = Field(default=None, max_length=MAX_VALUE)
+    signature: str | None = Field(default=None, max_length=MAX_VALUE)
+    requester_type: Literal["victim", "representative", "designated_org", ""] | None = None
+    designation: str | None = Field(default=None, max_length=MAX_VALUE)
 
 
 class StatusRequest(BaseModel):
@@ -95,6 +133,19 @@ def _detail(caller: Caller, view: NoticeView) -> dict[str, Any]:
     data["escalations"] = {"en": en, "ko": ko}
     data["next_statuses"] = sorted(NOTICE_TRANSITIONS[view.status])
     return data
+
+
+def _missing_message(lang: str, error: NoticeFieldsMissing) -> str:
+    """The missing fields in the page's language, and where a person supplies them."""
+    regime = error.regime.name_ko if lang == "ko" else error.regime.name_en
+    parts = [translate(lang, "notices.missing.intro", regime=regime)]
+    for spec in error.missing:
+        label = spec.label_ko if lang == "ko" else spec.label_en
+        where = "settings" if spec.key in SENDER_KEYS else spec.key
+        hint_key = f"notices.missing.hint.{where}"
+        hint = translate(lang, hint_key, page=SETTINGS_PAGE) if hint_key in CATALOG else ""
+        parts.append(f"{label}" + (f" ({hint})" if hint else ""))
+    return f"{parts[0]} " + "; ".join(parts[1:]) + "."
 
 
 def _blank(value: str | None) -> str | None:
@@ -147,25 +198,30 @@ def get_notice(caller: Read, number: Number) -> dict[str, Any]:
 
 
 @router.post("/api/v1/notices", tags=["notices"], status_code=201)
-def draft_notices(caller: Write, body: DraftRequest) -> dict[str, Any]:
+def draft_notices(request: Request, caller: Write, body: DraftRequest) -> dict[str, Any]:
     """Draft notices for a case's confirmed items: one per platform, every field checked.
 
     Nothing is stored when any notice lacks a field its regime requires; the
-    error says which field and how to supply it.
+    error names the fields in the page's language and points to the agency's
+    sender settings (``/settings/sender``) for those that come from there.
     """
-    drafts = caller.app.notices.draft(
-        body.case.strip(),
-        actor=caller.actor,
-        regime=body.regime,
-        platform=_blank(body.platform),
-        item_ids=body.item_ids,
-        recipient=_blank(body.recipient),
-        category=body.category,
-        owns_copyright=body.owns_copyright,
-        copyrighted_work=_blank(body.copyrighted_work),
-        explanation=_blank(body.explanation),
-        language=body.language,
-    )
+    try:
+        drafts = caller.app.notices.draft(
+            body.case.strip(),
+            actor=caller.actor,
+            regime=body.regime,
+            platform=_blank(body.platform),
+            item_ids=body.item_ids,
+            recipient=_blank(body.recipient),
+            category=body.category,
+            owns_copyright=body.owns_copyright,
+            copyrighted_work=_blank(body.copyrighted_work),
+            explanation=_blank(body.explanation),
+            language=body.language,
+            sender_fields=body.sender,
+        )
+    except NoticeFieldsMissing as exc:
+        raise NoticeError(_missing_message(language(request), exc)) from exc
     now = _now(caller)
     return {"notices": [view.to_json(now) for view in drafts]}
 
@@ -326,6 +382,9 @@ def new_notice_page(
         languages=LANGUAGES,
         default_language=caller.app.settings.notices.language,
         owns_copyright=caller.app.settings.notices.owns_copyright,
+        sender=caller.app.senders.sender(),
+        sender_keys=[key for key in SENDER_FIELDS if key != "requester_type"],
+        settings_page=SETTINGS_PAGE,
     )
 
 
@@ -346,4 +405,37 @@ def notice_page(request: Request, caller: Read, number: Number) -> Response:
         escalations={"en": en, "ko": ko},
         next_statuses=sorted(NOTICE_TRANSITIONS[view.status]),
         fields=view.package.get("fields", []),
+    )
+
+
+# ------------------------------------------------------------------ sender settings
+@router.get("/api/v1/settings/sender", tags=["notices"])
+def sender_settings(caller: Read) -> dict[str, Any]:
+    """Who signs the agency's notices: each field's value and whether it is the agency's own
+    (``agency``), the installation's ``[notices]`` fallback (``installation``) or ``unset``."""
+    return caller.app.senders.view().to_json()
+
+
+@router.put("/api/v1/settings/sender", tags=["notices"])
+def set_sender_settings(caller: Admin, body: SenderSettingsRequest) -> dict[str, Any]:
+    """Set the agency's sender fields (admins); omitted fields stay, empty ones are cleared.
+
+    Every change is written to the agency's custody chain with the old and new values'
+    hashes.
+    """
+    values = {key: value for key, value in body.model_dump().items() if value is not None}
+    return caller.app.senders.update(values, actor=caller.actor).to_json()
+
+
+@router.get(SETTINGS_PAGE, include_in_schema=False)
+def sender_settings_page(request: Request, caller: Read) -> Response:
+    view = caller.app.senders.view()
+    return render(
+        request,
+        "notices_sender.html",
+        caller=caller,
+        settings=view,
+        keys=list(SENDER_FIELDS),
+        requester_types=REQUESTER_TYPES,
+        editable=caller.can("users.manage"),
     )
