@@ -163,9 +163,8 @@ def test_missing_fields_are_refused_with_what_to_set(
     napp: IdolGuard, website: ChangingSite
 ) -> None:
     item_id = _confirmed(napp, website, "/v/1")
-    napp.notices.settings = replace(
-        napp.settings, notices=replace(napp.settings.notices, signature="", phone="", address="")
-    )
+    # The signer's fields come from the agency's sender settings over [notices]: none set.
+    napp.senders.fallback = replace(napp.settings.notices, signature="", phone="", address="")
     with pytest.raises(NoticeError) as caught:
         napp.notices.draft(_case(napp, item_id), actor=ACTOR, regime="dmca", owns_copyright=True)
     message = str(caught.value)
