@@ -27,6 +27,7 @@ from idolguard.domain.retention import RetentionService
 from idolguard.domain.retro import RetroMatcher
 from idolguard.domain.review import ReviewService
 from idolguard.domain.roster import RosterService
+from idolguard.domain.senders import SenderSettingsService
 from idolguard.domain.takedowns import NoticeService
 from idolguard.domain.triage import Triage
 from idolguard.domain.watch import UrlWatcher
@@ -108,6 +109,7 @@ class IdolGuard:
         self.intake = IntakeService(
             settings, self.triage, self.blobs, lambda: self.scanner(workers=0, triage=False)
         )
+        self.senders = SenderSettingsService(self.database, self.custody, settings.notices)
         self.notices = NoticeService(
             self.database,
             settings,
@@ -116,6 +118,7 @@ class IdolGuard:
             self.blobs,
             self.analysis,
             self.platform_directory,
+            sender=self.senders.sender,
         )
         self.triage.add_listener(self.notices.on_item_opened)
         self.reports = FanReportService(

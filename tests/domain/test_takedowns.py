@@ -13,11 +13,13 @@ from PIL import Image
 
 from idolguard.app import IdolGuard
 from idolguard.config import NoticeSettings, Settings, WatchSettings
+from idolguard.domain.notice_views import format_duration
 from idolguard.domain.takedowns import NoticeError
 from idolguard.notices.regimes import REGIME_KEYS, REGIMES
 from idolguard.storage.models import Artist, utcnow
 from tests.helpers import sample
 from tests.smtp import LoopbackSMTP
+from tests.tsa import LoopbackTSA
 from tests.website import ChangingSite
 
 ACTOR = "lawyer@test"
@@ -161,9 +163,8 @@ def test_missing_fields_are_refused_with_what_to_set(
     napp: IdolGuard, website: ChangingSite
 ) -> None:
     item_id = _confirmed(napp, website, "/v/1")
-    napp.notices.settings = replace(
-        napp.settings, notices=replace(napp.settings.notices, signature="", phone="", address="")
-    )
+    # The signer's fields come from the agency's sender settings over [notices]: none set.
+    napp.senders.fallback = replace(napp.settings.notices, signature="", phone="", address="")
     with pytest.raises(NoticeError) as caught:
         napp.notices.draft(_case(napp, item_id), actor=ACTOR, regime="dmca", owns_copyright=True)
     message = str(caught.value)
@@ -442,3 +443,133 @@ def test_the_case_bundle_carries_its_notices_and_the_mail_as_sent(
         assert record["status"] == "sent" and record["body"] == draft.body
         logged = [json.loads(line) for line in bundle.read("custody/log.jsonl").splitlines()]
         assert any(e.get("subject") == f"notice:{draft.id}" for e in logged)  # not redacted
+
+
+# ---------------------------------------------------------------- durations (issue 17, 7)
+@pytest.mark.parametrize(
+    ("hours", "en", "ko"),
+    [
+        (None, "—", "—"),
+        (0.0, "under a minute", "1분 미만"),
+        (0.004, "under a minute", "1분 미만"),
+        (0.2, "12 min", "12분"),  # rounded to 0.2 h or 0.0 h before
+        (0.99, "59 min", "59분"),
+        (1.0, "1 h", "1시간"),
+        (5.25, "5.2 h", "5.2시간"),
+        (47.9, "47.9 h", "47.9시간"),
+        (100.0, "4.2 days", "4.2일"),
+    ],
+)
+def test_durations_show_minutes_under_an_hour(hours: float | None, en: str, ko: str) -> None:
+    assert format_duration(hours) == en
+    assert format_duration(hours, "en") == en
+    assert format_duration(hours, "ko") == ko
+
+
+# -------------------------------------------- notices state what the record shows (issue 17, 5)
+def _draft_body(app: IdolGuard, site: ChangingSite) -> tuple[str, str]:
+    item_id = _confirmed(app, site, "/v/1")
+    [view] = app.notices.draft(_case(app, item_id), actor=ACTOR, regime="dsa", category="intimate")
+    korean, english = view.body.split("─" * 60)
+    return korean, english
+
+
+def test_a_draft_without_a_tsa_claims_no_timestamp(napp: IdolGuard, website: ChangingSite) -> None:
+    korean, english = _draft_body(napp, website)
+
+    assert "RFC 3161" not in korean and "RFC 3161" not in english
+    assert "Example Entertainment's reviewers confirmed it" in english
+    assert "Example Entertainment 검토자가" in korean
+    assert "the original files" in english and "원본 파일" in korean
+
+
+def test_a_draft_without_a_stored_original_does_not_claim_one(
+    napp: IdolGuard, website: ChangingSite
+) -> None:
+    item_id = _confirmed(napp, website, "/v/1")
+    napp.blobs.delete(napp.cases.get_item(item_id).sha256)
+    [view] = napp.notices.draft(_case(napp, item_id), actor=ACTOR, regime="dsa")
+    assert "original file" not in view.body and "원본 파일" not in view.body
+    assert view.package["items"][0]["original_stored"] is False
+
+
+def test_a_draft_with_a_tsa_names_the_timestamp_in_each_language(
+    notice_settings: Settings, website: ChangingSite, tsa: LoopbackTSA
+) -> None:
+    evidence = replace(notice_settings.evidence, tsa_url=tsa.url, tsa_roots_file=str(tsa.ca_path))
+    with IdolGuard(replace(notice_settings, evidence=evidence)) as app:
+        korean, english = _draft_body(app, website)
+
+    assert "Each file's evidence record carries an RFC 3161 timestamp." in english
+    assert "각 파일의 증거 기록에는 RFC 3161 타임스탬프가 있습니다." in korean
+
+
+# ------------------------------------------- follow-ups are never lost (issue 17, 4)
+@pytest.fixture
+def undirected(notice_settings: Settings, tmp_path: Path) -> IdolGuard:
+    """An installation whose platform directory knows no contact for the test website."""
+    directory = tmp_path / "authorities.toml"
+    text = DIRECTORY.format(country="US")
+    directory.write_text(text[text.index("[platforms.kcsc]") :])
+    settings = replace(
+        notice_settings, notices=replace(notice_settings.notices, directory_file=str(directory))
+    )
+    with IdolGuard(settings) as instance:
+        yield instance
+
+
+def _reupload(app: IdolGuard, tmp_path: Path, url: str) -> int:
+    with Image.open(sample("astronaut.jpg")) as image:
+        image.resize((image.width // 2, image.height // 2)).save(tmp_path / "re.jpg", quality=70)
+    return app.intake.add_file(tmp_path / "re.jpg", actor="fan-report", source={"url": url}).item_id
+
+
+def test_a_follow_up_reuses_the_recipient_given_with_to(
+    undirected: IdolGuard, website: ChangingSite, tmp_path: Path
+) -> None:
+    item_id = _confirmed(undirected, website, "/v/1")
+    case = _case(undirected, item_id)
+    with pytest.raises(NoticeError, match="no contact"):
+        undirected.notices.draft(case, actor=ACTOR, regime="dsa")
+    [first] = undirected.notices.draft(case, actor=ACTOR, regime="dsa", recipient="abuse@host.test")
+    undirected.notices.send(first.number, actor=ACTOR)
+
+    _reupload(undirected, tmp_path, website.url("/mirror/9"))
+
+    [follow_up] = undirected.notices.list_notices(status="drafted")
+    assert follow_up.follow_up_of == first.number and follow_up.auto
+    assert follow_up.recipient == "abuse@host.test" and follow_up.channel == "email"
+    assert not follow_up.needs_recipient
+    assert undirected.notices.list_notices(needs_recipient=True) == []
+
+
+def test_a_follow_up_with_no_known_recipient_waits_as_a_task(
+    undirected: IdolGuard, website: ChangingSite, tmp_path: Path
+) -> None:
+    item_id = _confirmed(undirected, website, "/v/1")
+    [first] = undirected.notices.draft(
+        _case(undirected, item_id), actor=ACTOR, regime="dsa", recipient="abuse@host.test"
+    )
+    undirected.notices.send(first.number, actor=ACTOR)
+    # The copy is on another platform: the first notice's recipient is not its operator.
+    reupload = _reupload(undirected, tmp_path, "https://mirror.example/p/9")
+
+    [task] = undirected.notices.list_notices(needs_recipient=True)
+    assert task.follow_up_of == first.number and [i.item_id for i in task.items] == [reupload]
+    assert task.recipient == "" and task.needs_recipient
+    data = task.to_json()
+    assert data["needs_recipient"] is True and data["recipient"] is None
+    assert "needs a recipient" in (undirected.notices.get(task.number).events[0].note or "")
+    undirected.review.confirm(reupload, actor=ACTOR, reason="re-upload of confirmed fake")
+    with pytest.raises(NoticeError, match="no recipient yet"):
+        undirected.notices.send(task.number, actor=ACTOR)
+    with pytest.raises(NoticeError, match="e-mail address or a web-form URL"):
+        undirected.notices.set_recipient(task.number, "not an address", actor=ACTOR)
+
+    named = undirected.notices.set_recipient(task.number, "abuse@mirror.example", actor=ACTOR)
+    assert named.channel == "email" and not named.needs_recipient
+    assert undirected.notices.send(task.number, actor=ACTOR).status == "sent"
+    events = {e.details.get("event") for e in undirected.custody.entries() if e.action == "notice"}
+    assert "recipient" in events
+    with pytest.raises(NoticeError, match="only a draft"):
+        undirected.notices.set_recipient(task.number, "x@y.example", actor=ACTOR)

@@ -111,6 +111,8 @@ def test_notice_loop_from_draft_to_removal(
     assert [e["to"] for e in shown["events"]] == ["drafted", "sent", "removed"]
     [stats] = json.loads(run(home, "notice", "stats", "--json").stdout)
     assert stats["urls_removed"] == 1 and stats["median_hours_to_takedown"] is not None
+    table = run(home, "notice", "stats").stdout
+    assert "under a minute" in table and "0.0" not in table  # removed within seconds
     assert json.loads(run(home, "audit", "verify", "--json").stdout)["ok"] is True
 
 
@@ -148,3 +150,19 @@ def test_missing_fields_and_bad_input_are_clear_errors(
     assert [r["key"] for r in regimes] == ["take_it_down", "dmca", "dsa", "kr_tba", "kcsc"]
     platforms = json.loads(run(home, "notice", "platforms", "--json").stdout)
     assert {p["key"] for p in platforms["platforms"]} >= {"localhost", "kcsc"}
+
+
+def test_sender_settings_from_the_cli(tmp_path: Path, smtp_server: LoopbackSMTP) -> None:
+    """Issue 17, 8: the agency's sender is set and shown from the CLI too, over [notices]."""
+    home = _home(tmp_path, smtp_server)
+    shown = json.loads(run(home, "notice", "sender", "--json").stdout)["fields"]
+    assert shown["name"] == {"value": "Kim Minji", "source": "installation"}
+    changed = run(home, "notice", "sender", "--set", "title=Legal counsel", "--set", "name=Lee")
+    assert "Legal counsel" in changed.stdout and "(agency)" in changed.stdout
+    shown = json.loads(run(home, "notice", "sender", "--json").stdout)["fields"]
+    assert shown["name"]["value"] == "Lee" and shown["title"]["source"] == "agency"
+    bad = run(home, "notice", "sender", "--set", "nickname=x", check=False)
+    assert bad.returncode != 0 and "unknown sender field" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    missing = run(home, "notice", "recipient", "IG-2026-0001-N09", "a@b.example", check=False)
+    assert missing.returncode != 0 and "no notice" in missing.stderr

@@ -403,7 +403,7 @@ def test_take_it_down_wording() -> None:
 
 
 def test_dsa_wording() -> None:
-    notice = compose(make_request("dsa"))
+    notice = compose(make_request("dsa", targets=(make_target(reviewed=True),)))
 
     assert "accurate and complete" in notice.fields["bona_fide_statement"]
     assert "I, Kim Minji, Legal counsel, Starlight Entertainment," in notice.body
@@ -717,3 +717,79 @@ def test_long_notice_runs_over_several_pages() -> None:
     assert "Reference:" in pages[-1]
     text = "\n".join(pages)
     assert "watch?v=copy000" in text and "watch?v=copy059" in text
+
+
+# ---------------------------------------------- claims come from the record (issue 17, 5)
+STAMP = datetime(2026, 2, 28, 1, 2, tzinfo=UTC)
+
+
+def _bare(regime_key: str, **sender: str) -> NoticeRequest:
+    """A notice whose record holds hashes only: no TSA token, no stored original, no review."""
+    return with_sender(make_request(regime_key, targets=(make_target(),)), **sender)
+
+
+@pytest.mark.parametrize("regime_key", REGIME_KEYS)
+def test_without_a_timestamp_or_original_the_notice_claims_neither(regime_key: str) -> None:
+    korean, english = sections(compose(_bare(regime_key)))
+
+    for text in (korean, english):
+        assert "RFC 3161" not in text
+        assert "타임스탬프" not in text and "timestamp" not in text.lower()
+        assert "원본 파일" not in text and "original file" not in text
+        assert "검토자가" not in text and "reviewers confirmed" not in text
+    assert "SHA-256" in korean and "SHA-256" in english  # the hash is always in the record
+    assert "the files' SHA-256 hashes and the chain-of-custody log" in english
+
+
+@pytest.mark.parametrize("regime_key", REGIME_KEYS)
+def test_a_timestamp_a_stored_original_and_a_review_are_stated_in_each_language(
+    regime_key: str,
+) -> None:
+    target = make_target(timestamped_at=STAMP, original_stored=True, reviewed=True)
+    korean, english = sections(compose(make_request(regime_key, targets=(target,))))
+
+    if "identification" in REGIMES[regime_key].required:
+        assert "RFC 3161 2026-02-28 01:02 UTC" in korean
+        assert "RFC 3161 2026-02-28 01:02 UTC" in english
+    assert "RFC 3161 timestamps" in english and "RFC 3161 타임스탬프" in korean
+    assert "the original files" in english and "원본 파일" in korean
+
+
+def test_the_explanation_states_exactly_what_the_record_shows() -> None:
+    full = make_target(timestamped_at=STAMP, original_stored=True, reviewed=True)
+    fields = fill_fields(make_request("dsa", targets=(full,)))[0]
+    ko, en = fields["explanation"]
+    assert "Starlight Entertainment's reviewers confirmed it in case IG-2026-0007." in en
+    assert "Starlight Entertainment 검토자가 사건 IG-2026-0007에서" in ko
+    assert "The original file is kept in the notifier's evidence store." in en
+    assert "Each file's evidence record carries an RFC 3161 timestamp." in en
+    assert "원본 파일은 신고인의 증거 보관소에" in ko and "RFC 3161 타임스탬프가 있습니다" in ko
+
+    half = (full, make_target(URL_2, SHA_2, item_id=12))
+    ko, en = fill_fields(make_request("dsa", targets=half))[0]["explanation"]
+    assert "A reviewer confirmed 1 of the 2 items in case IG-2026-0007." in en
+    assert "The evidence records of 1 of the 2 items carry an RFC 3161 timestamp." in en
+    assert "2건 중 1건의 증거 기록에 RFC 3161 타임스탬프가 있습니다." in ko
+    assert "2건 중 1건의 원본 파일" in ko
+
+    ko, en = fill_fields(make_request("dsa", targets=(make_target(),)))[0]["explanation"]
+    assert "timestamp" not in en and "타임스탬프" not in ko
+    assert "confirmed" not in en and "검토자가" not in ko
+
+
+@pytest.mark.parametrize("regime_key", REGIME_KEYS)
+def test_korean_text_has_no_english_placeholders(regime_key: str) -> None:
+    """Without an organisation, the Korean wording once read "the notifier 검토자가"."""
+    target = make_target(reviewed=True)
+    request = with_sender(make_request(regime_key, targets=(target,)), organisation="")
+    korean, _english = sections(compose(request))
+
+    for placeholder in ("the notifier", "the person depicted", "reviewer", "Reviewer"):
+        assert placeholder not in korean
+    assert "the notifier 검토자가" not in compose(request).body
+
+
+def test_dsa_explanation_without_a_person_uses_each_languages_word() -> None:
+    ko, en = fill_fields(make_request("dsa", person=None))[0]["explanation"]
+    assert "피해자을(를)" in ko and "the person depicted" not in ko
+    assert "depicting the person depicted" in en

@@ -78,6 +78,11 @@ class NoticeView:
     items: list[NoticeItemView]
     events: list[NoticeEventView] = field(default_factory=list)
 
+    @property
+    def needs_recipient(self) -> bool:
+        """A draft with no one to send it to (an automatic follow-up): a task for a person."""
+        return not self.recipient
+
     def overdue(self, now: datetime) -> bool:
         return self.status in OPEN_STATUSES and self.due_at is not None and now > self.due_at
 
@@ -92,7 +97,8 @@ class NoticeView:
             "regime_name": REGIMES[self.regime].name_en,
             "platform": self.platform,
             "channel": self.channel,
-            "recipient": self.recipient,
+            "recipient": self.recipient or None,
+            "needs_recipient": self.needs_recipient,
             "language": self.language,
             "category": self.category,
             "status": self.status,
@@ -168,6 +174,38 @@ class PlatformStats:
             "fastest_hours": r(self.fastest_hours),
             "slowest_hours": r(self.slowest_hours),
         }
+
+
+_UNITS = {
+    "en": ("under a minute", "{n} min", "{n} h", "{n} days"),
+    "ko": ("1분 미만", "{n}분", "{n}시간", "{n}일"),
+}
+
+
+def format_duration(hours: float | None, language: str = "en") -> str:
+    """A time to takedown (or to a deadline) as people read it, in ``language`` (ko or en).
+
+    The one formatter for every place a duration is shown (CLI, web pages, the
+    fan guide, PDFs): fast removals are the good news, so under an hour shows
+    minutes instead of rounding to "0.0 h"; up to two days shows hours, beyond
+    that days.
+    """
+    if hours is None:
+        return "—"
+    under_minute, minutes, hours_unit, days = _UNITS.get(language, _UNITS["en"])
+    total_minutes = max(0.0, hours) * 60
+    if total_minutes < 1:
+        return under_minute
+    if total_minutes < 59.5:
+        return minutes.format(n=round(total_minutes))
+    if hours < 48:
+        return hours_unit.format(n=_one_decimal(hours))
+    return days.format(n=_one_decimal(hours / 24))
+
+
+def _one_decimal(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

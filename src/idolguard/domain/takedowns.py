@@ -43,9 +43,11 @@ from idolguard.domain.notice_views import (
     PlatformStats,
     percentile,
 )
+from idolguard.domain.senders import SenderSettingsError, merged
 from idolguard.domain.triage import Opened
 from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
 from idolguard.notices.compose import (
+    MissingFieldsError,
     NoticeRequest,
     Sender,
     Target,
@@ -72,6 +74,7 @@ from idolguard.storage.models import (
     Case,
     Evidence,
     Item,
+    ItemEvent,
     Notice,
     NoticeEvent,
     NoticeItem,
@@ -101,10 +104,20 @@ NOTICE_TRANSITIONS: Mapping[str, frozenset[str]] = {
 SENDABLE_ITEM_STATES = ("confirmed", "notice_sent", "reappeared")
 REUPLOAD_PARENT_STATES = ("confirmed", "notice_sent", "removed", "reappeared")
 WATCH_ACTOR = "system:reupload-watch"
+NO_CHANNEL = "none"  # a follow-up drafted without a recipient: a person must name one
 
 
 class NoticeError(ValueError):
     """A notice operation was refused; the message says why and what to do."""
+
+
+class NoticeFieldsMissing(NoticeError):
+    """Fields the regime requires are missing; ``missing`` lists them (for localised pages)."""
+
+    def __init__(self, error: MissingFieldsError) -> None:
+        super().__init__(str(error))
+        self.regime = error.regime
+        self.missing = error.missing
 
 
 class NoticeService:
@@ -118,6 +131,7 @@ class NoticeService:
         analysis: AnalysisStore,
         directory: Callable[[], PlatformDirectory],
         clock: Callable[[], datetime] = utcnow,
+        sender: Callable[[], Sender] | None = None,
     ) -> None:
         self.db = database
         self.settings = settings
@@ -128,6 +142,8 @@ class NoticeService:
         self._directory_loader = directory
         self._directory: PlatformDirectory | None = None
         self.clock = clock
+        # The agency's sender settings (domain.senders), else the installation's [notices].
+        self.sender = sender or (lambda: Sender.from_settings(settings.notices))
 
     @property
     def directory(self) -> PlatformDirectory:
@@ -168,8 +184,14 @@ class NoticeService:
         language: str | None = None,
         follow_up_of: str | None = None,
         auto: bool = False,
+        sender_fields: Mapping[str, str] | None = None,
     ) -> list[NoticeView]:
-        """Draft one notice per platform for the case's items; nothing is stored if any fails."""
+        """Draft one notice per platform for the case's items; nothing is stored if any fails.
+
+        An automatic follow-up (``auto``) whose platform has no directory contact
+        is still drafted, without a recipient: it waits as a task that needs one
+        (``needs_recipient``) instead of being lost in a log line.
+        """
         if category is not None and category not in CATEGORIES:
             raise NoticeError(f"category must be one of {', '.join(CATEGORIES)}")
         language = language or self.settings.notices.language
@@ -181,7 +203,7 @@ class NoticeService:
             items = self._items_for(session, case, item_ids, auto=auto)
             groups = self._by_platform(items, platform)
             previous = self._notice(session, follow_up_of) if follow_up_of else None
-            sender = Sender.from_settings(self.settings.notices)
+            sender = self._sender(sender_fields)
             person = self._person(session, case)
             drafted: list[Notice] = []
             for key, group in groups.items():
@@ -189,7 +211,7 @@ class NoticeService:
                 results = {i.id: self.analysis.stored_results(i.media_sha256)[0] for i in group}
                 content = category or self._category(results.values())
                 chosen = self._regime_for(regime, entry, content, owns)
-                channel, address = self._recipient(chosen, entry, key, recipient)
+                channel, address = self._recipient(chosen, entry, key, recipient, optional=auto)
                 number = self._next_number(session, case)
                 now = self.clock()
                 request = NoticeRequest(
@@ -210,7 +232,9 @@ class NoticeService:
                 )
                 try:
                     composed = compose(request)
-                except ValueError as exc:  # MissingFieldsError, or an unknown --field
+                except MissingFieldsError as exc:
+                    raise NoticeFieldsMissing(exc) from exc
+                except ValueError as exc:  # an unknown --field
                     raise NoticeError(str(exc)) from exc
                 notice = Notice(
                     number=number,
@@ -242,7 +266,7 @@ class NoticeService:
                         at=now,
                         actor=actor,
                         to_status="drafted",
-                        note="re-upload follow-up, drafted automatically" if auto else None,
+                        note=self._auto_note(address) if auto else None,
                     )
                 )
                 self._log(
@@ -263,6 +287,13 @@ class NoticeService:
                 session.flush()
                 drafted.append(notice)
             return [self._view(session, notice) for notice in drafted]
+
+    def _sender(self, fields: Mapping[str, str] | None) -> Sender:
+        """The agency's sender with this notice's own values (from the draft form) over it."""
+        try:
+            return merged(self.sender(), fields or {})
+        except SenderSettingsError as exc:
+            raise NoticeError(str(exc)) from exc
 
     def _case(self, session: Session, ref: str | int) -> Case:
         try:
@@ -312,12 +343,14 @@ class NoticeService:
             )
         return with_url
 
+    def _platform_key(self, url: str) -> str:
+        entry = self.directory.for_url(url)
+        return entry.key if entry is not None else platform_for(url)
+
     def _by_platform(self, items: list[Item], only: str | None) -> dict[str, list[Item]]:
         groups: dict[str, list[Item]] = {}
         for item in items:
-            entry = self.directory.for_url(item.location)
-            key = entry.key if entry is not None else platform_for(item.location)
-            groups.setdefault(key, []).append(item)
+            groups.setdefault(self._platform_key(item.location), []).append(item)
         if only is not None:
             if only not in groups:
                 raise NoticeError(
@@ -364,18 +397,37 @@ class NoticeService:
             )
         return REGIMES[fitting[0]]
 
+    @staticmethod
+    def _auto_note(address: str) -> str:
+        if address:
+            return "re-upload follow-up, drafted automatically"
+        return "re-upload follow-up, drafted automatically: needs a recipient"
+
+    @staticmethod
+    def _address(given: str) -> tuple[str, str]:
+        """An e-mail address or a web-form URL given by a person, with its channel."""
+        address = given.strip()
+        if is_web_url(address):
+            return "webform", address
+        if "@" in address and not any(c.isspace() for c in address):
+            return "email", address
+        raise NoticeError(f"--to must be an e-mail address or a web-form URL, not {given!r}")
+
     def _recipient(
-        self, regime: Regime, entry: Platform | None, key: str, given: str | None
+        self,
+        regime: Regime,
+        entry: Platform | None,
+        key: str,
+        given: str | None,
+        *,
+        optional: bool = False,
     ) -> tuple[str, str]:
         if given:
-            address = given.strip()
-            if is_web_url(address):
-                return "webform", address
-            if "@" in address and not any(c.isspace() for c in address):
-                return "email", address
-            raise NoticeError(f"--to must be an e-mail address or a web-form URL, not {given!r}")
+            return self._address(given)
         target = self.directory.get("kcsc") if regime.key == "kcsc" else entry
         contact = target.contact_for(regime.key) if target is not None else None
+        if contact is None and optional:
+            return NO_CHANNEL, ""
         if contact is None:
             where = target.name if target is not None else key
             raise NoticeError(
@@ -409,7 +461,19 @@ class NoticeService:
             pdq=(results.get("pdq") or {}).get("hash"),
             manifest_sha256=evidence.manifest_sha256 if evidence else None,
             timestamped_at=evidence.timestamp_time if evidence else None,
+            original_stored=self.blobs.contains(item.media_sha256),
+            reviewed=self._reviewed(session, item.id),
         )
+
+    @staticmethod
+    def _reviewed(session: Session, item_id: int) -> bool:
+        """A reviewer's confirm decision is in the item's history (not just a matching hash)."""
+        confirmed = session.scalar(
+            select(func.count())
+            .select_from(ItemEvent)
+            .where(ItemEvent.item_id == item_id, ItemEvent.to_state == "confirmed")
+        )
+        return bool(confirmed)
 
     @staticmethod
     def _next_number(session: Session, case: Case) -> str:
@@ -432,17 +496,19 @@ class NoticeService:
                 )
             if not smtp.host:
                 raise NoticeError("e-mail sending is off: set [smtp] host (and port, security)")
-            notices = self.settings.notices
-            sender_address = smtp.from_address or notices.email
+            signer = self.sender()
+            sender_address = smtp.from_address or signer.email
             if not sender_address:
-                raise NoticeError("no sender address: set [smtp] from_address or [notices] email")
-            display = notices.organisation or notices.sender_name
+                raise NoticeError(
+                    "no sender address: set [smtp] from_address, or the agency's sender e-mail"
+                )
+            display = signer.organisation or signer.name
             mail = OutgoingMail(
                 sender=f"{display} <{sender_address}>" if display else sender_address,
                 to=(notice.recipient,),
                 subject=notice.subject,
                 body=notice.body,
-                reply_to=notices.email or None,
+                reply_to=signer.email or None,
                 attachments=self._attachments(notice),
                 headers=(("X-IdolGuard-Notice", notice.number),),
             )
@@ -503,6 +569,11 @@ class NoticeService:
     def _check_sendable(self, session: Session, notice: Notice) -> None:
         if notice.status != "drafted":
             raise NoticeError(f"{notice.number} is {notice.status}; only a draft can be sent")
+        if not notice.recipient:
+            raise NoticeError(
+                f"{notice.number} has no recipient yet: set one with `idolguard notice "
+                f"recipient {notice.number} ADDRESS` (e-mail or web-form URL) or on its page"
+            )
         for _link, item in self._links(session, notice):
             if item is not None and item.state not in SENDABLE_ITEM_STATES:
                 raise NoticeError(
@@ -563,6 +634,43 @@ class NoticeService:
                 },
             )
             return list(files)
+
+    def set_recipient(self, number: str, address: str, *, actor: str) -> NoticeView:
+        """Name (or correct) the recipient of a draft, e.g. a follow-up that needs one."""
+        channel, recipient = self._address(address)
+        now = self.clock()
+        with self.db.session() as session:
+            notice = self._notice(session, number)
+            if notice.status != "drafted":
+                raise NoticeError(
+                    f"{notice.number} is {notice.status}; only a draft's recipient can change"
+                )
+            previous = notice.recipient
+            notice.channel, notice.recipient, notice.updated_at = channel, recipient, now
+            session.add(
+                NoticeEvent(
+                    notice_id=notice.id,
+                    at=now,
+                    actor=actor,
+                    from_status="drafted",
+                    to_status="drafted",
+                    note=f"recipient set: {recipient}",
+                )
+            )
+            self._log(
+                session,
+                notice.id,
+                actor=actor,
+                details={
+                    "event": "recipient",
+                    "number": notice.number,
+                    "recipient": recipient,
+                    "channel": channel,
+                    "previous": previous or None,
+                },
+            )
+            session.flush()
+            return self._view(session, notice)
 
     # ----------------------------------------------------------------- tracking
     def mark(
@@ -752,10 +860,16 @@ class NoticeService:
             )
             case_id = item.case_id
             # The earlier notice's reviewer-confirmed regime and category carry over: the
-            # content is the same, so what made that notice fit still holds.
+            # content is the same, so what made that notice fit still holds. So does its
+            # recipient when the re-upload is on the same platform (it may have been given
+            # with --to, with no directory entry to find it again).
             regime = earlier.regime if earlier is not None else None
             category = earlier.category if earlier is not None else None
             previous = earlier.number if earlier is not None else None
+            same_platform = earlier is not None and earlier.platform == self._platform_key(
+                item.location
+            )
+            recipient = earlier.recipient or None if earlier is not None and same_platform else None
         try:
             drafts = self.draft(
                 case_id,
@@ -763,6 +877,7 @@ class NoticeService:
                 regime=regime,
                 category=category,
                 item_ids=[item_id],
+                recipient=recipient,
                 follow_up_of=previous,
                 auto=True,
             )
@@ -770,7 +885,14 @@ class NoticeService:
             log.warning("re-upload of item %s: no follow-up notice drafted: %s", item_id, exc)
             return []
         for view in drafts:
-            log.info("re-upload of item %s: follow-up notice %s drafted", item_id, view.number)
+            if view.needs_recipient:
+                log.warning(
+                    "re-upload of item %s: follow-up notice %s drafted; it needs a recipient",
+                    item_id,
+                    view.number,
+                )
+            else:
+                log.info("re-upload of item %s: follow-up notice %s drafted", item_id, view.number)
         return drafts
 
     def _log(
@@ -849,9 +971,13 @@ class NoticeService:
         case: str | None = None,
         overdue: bool = False,
         platform: str | None = None,
+        needs_recipient: bool = False,
         events: bool = False,
     ) -> list[NoticeView]:
-        """Notices, newest first; ``events`` adds each one's history."""
+        """Notices, newest first; ``events`` adds each one's history.
+
+        ``needs_recipient``: only drafts that wait for a person to name a recipient.
+        """
         if status is not None and status not in STATUSES:
             raise NoticeError(f"unknown status {status!r}; statuses: {', '.join(STATUSES)}")
         now = self.clock()
@@ -865,6 +991,8 @@ class NoticeService:
                 query = query.where(Notice.platform == platform)
             if overdue:
                 query = query.where(Notice.status.in_(OPEN_STATUSES), Notice.due_at < now)
+            if needs_recipient:
+                query = query.where(Notice.status == "drafted", Notice.recipient == "")
             return [self._view(session, n, events=events) for n in session.scalars(query)]
 
     def deadlines(self, *, within_hours: float = 24.0) -> tuple[list[Escalation], list[NoticeView]]:

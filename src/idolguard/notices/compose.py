@@ -76,6 +76,8 @@ class Target:
     pdq: str | None = None
     manifest_sha256: str | None = None
     timestamped_at: datetime | None = None
+    original_stored: bool = False  # the file itself is in the evidence store
+    reviewed: bool = False  # a reviewer's "confirmed" decision is in the item's history
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ class ComposedNotice:
                     "first_seen": utc_iso(t.first_seen),
                     "evidence_manifest_sha256": t.manifest_sha256,
                     "timestamped_at": utc_iso(t.timestamped_at) if t.timestamped_at else None,
+                    "original_stored": t.original_stored,
+                    "reviewed": t.reviewed,
                 }
                 for t in request.targets
             ],
@@ -166,7 +170,11 @@ _MEDIA = {"image": ("이미지", "image"), "video": ("동영상", "video"), None
 
 
 def _statements(regime: Regime, person: str, signer: str) -> dict[str, tuple[str, str]]:
-    """The fixed statements of ``regime`` in (Korean, English), with names filled in."""
+    """The fixed statements of ``regime`` in (Korean, English), with names filled in.
+
+    Each language gets its own fallback wording: an English placeholder inside
+    the Korean text ("the notifier 검토자가") reads as a broken notice.
+    """
     who = person or "the person depicted"
     if regime.key == "take_it_down":
         return {
@@ -199,10 +207,10 @@ def _statements(regime: Regime, person: str, signer: str) -> dict[str, tuple[str
     if regime.key == "dsa":
         return {
             "bona_fide_statement": (
-                f"본인({signer})은 이 신고에 담긴 정보와 주장이 정확하고 완전하다고 선의로 믿음을 "
-                "확인합니다.",
-                f"I, {signer}, confirm my bona fide belief that the information and allegations "
-                "contained in this notice are accurate and complete.",
+                f"본인({signer or '신고인'})은 이 신고에 담긴 정보와 주장이 정확하고 완전하다고 "
+                "선의로 믿음을 확인합니다.",
+                f"I, {signer or 'the notifier'}, confirm my bona fide belief that the information "
+                "and allegations contained in this notice are accurate and complete.",
             )
         }
     return {
@@ -242,21 +250,105 @@ def _identification(request: NoticeRequest) -> tuple[str, str]:
     return "\n".join(lines_ko), "\n".join(lines_en)
 
 
+def _count(
+    part: int, whole: int, each_en: str, some_en: str, ko_all: str, ko_some: str
+) -> tuple[str, str]:
+    """(Korean, English) for "each file ..." or "n of m files ...", as the record shows."""
+    if part == whole:
+        return ko_all, each_en
+    return ko_some.format(n=part, m=whole), some_en.format(n=part, m=whole)
+
+
+def _review_sentence(request: NoticeRequest) -> tuple[str, str]:
+    """Who confirmed the content: only a reviewer decision in the items' history counts."""
+    targets = request.targets
+    reviewed = sum(1 for t in targets if t.reviewed)
+    case = request.case_number
+    org = request.sender.organisation
+    if not targets or not reviewed:
+        return "", ""
+    if reviewed == len(targets):
+        en_who = f"{org}'s reviewers" if org else "A reviewer"
+        ko_who = f"{org} 검토자가" if org else "검토자가"
+        return (
+            f"{ko_who} 사건 {case}에서 이 콘텐츠를 확인했습니다. ",
+            f"{en_who} confirmed it in case {case}. ",
+        )
+    n, m = reviewed, len(targets)
+    return (
+        f"{m}건 중 {n}건은 사건 {case}에서 검토자가 확인했습니다. ",
+        f"A reviewer confirmed {n} of the {m} items in case {case}. ",
+    )
+
+
+def _preservation(request: NoticeRequest) -> tuple[str, str]:
+    """How the files are preserved, sentence by sentence, from the evidence record.
+
+    Nothing is claimed that the record does not show: a timestamp only where an
+    RFC 3161 token was taken, a stored original only where the evidence store
+    holds the file.
+    """
+    targets = request.targets
+    if not targets:
+        return "", ""
+    whole = len(targets)
+    ko = ["각 파일은 SHA-256 해시로 특정됩니다."]
+    en = ["Each file is identified by its SHA-256 hash."]
+    stored = sum(1 for t in targets if t.original_stored)
+    if stored:
+        pair = _count(
+            stored,
+            whole,
+            "The original file is kept in the notifier's evidence store.",
+            "The original file of {n} of the {m} items is kept in the notifier's evidence store.",
+            "원본 파일은 신고인의 증거 보관소에 보존되어 있습니다.",
+            "{m}건 중 {n}건의 원본 파일이 신고인의 증거 보관소에 보존되어 있습니다.",
+        )
+        ko.append(pair[0])
+        en.append(pair[1])
+    stamped = sum(1 for t in targets if t.timestamped_at is not None)
+    if stamped:
+        pair = _count(
+            stamped,
+            whole,
+            "Each file's evidence record carries an RFC 3161 timestamp.",
+            "The evidence records of {n} of the {m} items carry an RFC 3161 timestamp.",
+            "각 파일의 증거 기록에는 RFC 3161 타임스탬프가 있습니다.",
+            "{m}건 중 {n}건의 증거 기록에 RFC 3161 타임스탬프가 있습니다.",
+        )
+        ko.append(pair[0])
+        en.append(pair[1])
+    return " ".join(ko) + " ", " ".join(en) + " "
+
+
+def _on_request(request: NoticeRequest) -> tuple[str, str]:
+    """What evidence can be provided on request: only what the record holds."""
+    targets = request.targets
+    ko = ["파일의 SHA-256 해시", "보관 이력 기록"]
+    en = ["the files' SHA-256 hashes", "the chain-of-custody log"]
+    if any(t.original_stored for t in targets):
+        ko.insert(1, "원본 파일")
+        en.insert(1, "the original files")
+    if any(t.timestamped_at is not None for t in targets):
+        ko.insert(1, "RFC 3161 타임스탬프")
+        en.insert(1, "RFC 3161 timestamps")
+    return ", ".join(ko), ", ".join(en[:-1]) + " and " + en[-1]
+
+
 def _explanation(request: NoticeRequest) -> tuple[str, str]:
-    person = request.person or "the person depicted"
-    org = request.sender.organisation or "the notifier"
+    person_en = request.person or "the person depicted"
+    person_ko = request.person or "피해자"
     intimate = request.category == "intimate"
+    review_ko, review_en = _review_sentence(request)
+    kept_ko, kept_en = _preservation(request)
     en = (
         f"The content at the URLs below is a {'sexually explicit ' if intimate else ''}"
-        f"digital forgery (deepfake) depicting {person}, made and published without their "
-        f"consent. {org}'s reviewers confirmed it in case {request.case_number}; each file is "
-        "identified by its SHA-256 and was preserved with an RFC 3161 timestamp. "
+        f"digital forgery (deepfake) depicting {person_en}, made and published without their "
+        f"consent. {review_en}{kept_en}"
     )
     ko = (
-        f"아래 URL의 콘텐츠는 {person}을(를) 동의 없이 묘사한 "
-        f"{'성적 ' if intimate else ''}허위 영상물(딥페이크)입니다. {org} 검토자가 사건 "
-        f"{request.case_number}에서 확인했으며, 각 파일은 SHA-256으로 특정되고 RFC 3161 "
-        "타임스탬프와 함께 보존되었습니다. "
+        f"아래 URL의 콘텐츠는 {person_ko}을(를) 동의 없이 묘사한 "
+        f"{'성적 ' if intimate else ''}허위 영상물(딥페이크)입니다. {review_ko}{kept_ko}"
     )
     if intimate:
         en += (
@@ -337,7 +429,7 @@ def fill_fields(request: NoticeRequest) -> tuple[dict[str, tuple[str, str]], lis
         "category": category,
         "date": same(request.date.strftime("%Y-%m-%d")),
     }
-    for key, pair in _statements(regime, person, signer or "the notifier").items():
+    for key, pair in _statements(regime, person, signer).items():
         values[key] = pair if person or key != "against_will_statement" else same("")
     if regime.key == "take_it_down" and not person:
         values["good_faith_statement"] = same("")
@@ -443,8 +535,8 @@ _CLOSING = {
         "Please inform me of the action taken at the contact details above.",
     ),
     "kcsc": (
-        "증거 자료(원본 해시, RFC 3161 타임스탬프, 보관 기록)는 요청 시 제출하겠습니다.",
-        "Evidence (original hashes, RFC 3161 timestamps, custody log) will be provided on request.",
+        "증거 자료({evidence})는 요청 시 제출하겠습니다.",
+        "Evidence ({evidence}) will be provided on request.",
     ),
 }
 _FOLLOW_UP = (
@@ -452,10 +544,10 @@ _FOLLOW_UP = (
     "This content is a re-upload of content reported in notice {previous}.",
 )
 _FOOTER = (
-    "참조 번호: {number} (사건 {case}). 이 통지는 IdolGuard로 작성되었으며, 모든 파일은 "
-    "SHA-256과 RFC 3161 타임스탬프로 보존되어 요청 시 제공할 수 있습니다.",
-    "Reference: {number} (case {case}). Prepared with IdolGuard; every file is preserved with "
-    "its SHA-256 and an RFC 3161 timestamp and can be provided on request.",
+    "참조 번호: {number} (사건 {case}). 이 통지는 IdolGuard로 작성되었으며, 요청 시 다음 "
+    "자료를 제공할 수 있습니다: {evidence}.",
+    "Reference: {number} (case {case}). Prepared with IdolGuard; {evidence} can be provided "
+    "on request.",
 )
 
 
@@ -470,10 +562,13 @@ def _render(
     for number, spec in enumerate(regime.fields(), 1):
         label = spec.label_ko if lang == "ko" else spec.label_en
         parts.append(f"{number}. {label}\n{values[spec.key][index]}")
-    parts.append(_CLOSING[regime.key][index])
+    evidence = _on_request(request)[index]
+    parts.append(_CLOSING[regime.key][index].format(evidence=evidence))
     if lang == "ko" and regime.victim_route_ko:
         parts.append(regime.victim_route_ko)
     elif lang == "en" and regime.victim_route_en:
         parts.append(regime.victim_route_en)
-    parts.append(_FOOTER[index].format(number=request.number, case=request.case_number))
+    parts.append(
+        _FOOTER[index].format(number=request.number, case=request.case_number, evidence=evidence)
+    )
     return "\n\n".join(parts)

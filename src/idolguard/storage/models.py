@@ -649,3 +649,19 @@ class PortalBlock(Base):
     html: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str] = mapped_column(Text)
+
+
+class AgencySenderField(Base):
+    """One of an agency's notice-sender settings (who signs its notices), as an admin set it.
+
+    Stored per agency (each agency has its own database); a field not stored
+    here falls back to the installation's ``[notices]`` setting.
+    """
+
+    __tablename__ = "agency_sender"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. "sender_name"
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(Text)

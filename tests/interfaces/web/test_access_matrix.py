@@ -198,6 +198,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/cases/{number}/status"): {"status": "closed", "reason": "cross-agency"},
     ("POST", "/api/v1/cases/{number}/items"): {"item_ids": [1]},
     ("POST", "/api/v1/notices/{number}/status"): {"status": "acknowledged"},
+    ("POST", "/api/v1/notices/{number}/recipient"): {"recipient": "x@nova.example"},
 }
 
 

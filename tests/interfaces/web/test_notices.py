@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from idolguard.config import Settings
+from idolguard.config import NoticeSettings, Settings
 from idolguard.interfaces.web.i18n import CATALOG
 from idolguard.notices.regimes import REGIME_KEYS
 from tests.domain.test_takedowns import DIRECTORY, SENDER
@@ -336,3 +336,133 @@ def test_draft_and_send_in_a_real_browser(sqlite_nweb: Web, smtp_server: Loopbac
         expect(status).to_have_text("acknowledged")
         assert "TICKET-9" in page.inner_text("[data-testid=notice-header]")
         assert not [p for p in problems if "Content Security Policy" in p], problems
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_follow_up_without_a_recipient_is_a_task_on_the_pages(
+    sqlite_nweb: Web, tmp_path: Path, lang: str
+) -> None:
+    """Issue 17, 4: a re-upload on a platform with no contact waits as a task, not a log line."""
+    item_id, case = _confirmed_case(sqlite_nweb)
+    first = _draft(sqlite_nweb, case, regime="dsa")
+    agency = sqlite_nweb.agency("stella")
+    agency.notices.mark(str(first["number"]), "sent", actor="t")
+    reupload = agency.intake.add_file(
+        sample("astronaut.jpg"), actor="fan", source={"url": "https://mirror.example/p/9"}
+    )
+    assert agency.cases.get_item(reupload.item_id).parent_id == item_id
+    api = sqlite_nweb.api("legal")
+    [task] = api.get("/api/v1/notices", params={"needs_recipient": True}).json()
+    assert task["needs_recipient"] is True and task["follow_up_of"] == first["number"]
+
+    page = sqlite_nweb.browser("legal", lang=lang)
+    listing = page.get("/notices").text
+    label = CATALOG["notices.needs_recipient"][lang]
+    assert 'data-testid="needs-recipient"' in listing and label in listing
+    assert 'data-testid="needs-recipient-tasks"' in listing
+    detail = page.get(f"/notices/{task['number']}").text
+    assert 'data-testid="set-recipient"' in detail and 'data-testid="send"' not in detail
+
+    bad = api.post(f"/api/v1/notices/{task['number']}/recipient", json={"recipient": "nope"})
+    assert bad.status_code == 400
+    named = api.post(
+        f"/api/v1/notices/{task['number']}/recipient", json={"recipient": "abuse@mirror.example"}
+    )
+    assert named.status_code == 200 and named.json()["needs_recipient"] is False
+    assert api.get("/api/v1/notices", params={"needs_recipient": True}).json() == []
+
+
+@pytest.fixture
+def unsigned_web(
+    sqlite_settings: Settings, tmp_path: Path, smtp_server: LoopbackSMTP
+) -> Iterator[Web]:
+    """The web app with no [notices] sender at all: only the browser can supply one."""
+    directory = tmp_path / "platforms.toml"
+    directory.write_text(DIRECTORY.format(country="US"))
+    configured = replace(
+        sqlite_settings,
+        notices=NoticeSettings(directory_file=str(directory)),
+        smtp=smtp_server.settings(),
+    )
+    built = build_web(configured)
+    try:
+        yield built
+    finally:
+        built.close()
+        built.installation.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_missing_sender_fields_are_named_in_the_pages_language(
+    unsigned_web: Web, lang: str
+) -> None:
+    """Issue 17, 8: no English on the Korean page, no CLI flags, the settings page named."""
+    _item_id, case = _confirmed_case(unsigned_web)
+    page = unsigned_web.browser("legal", lang=lang)
+    answer = page.post(
+        "/api/v1/notices",
+        json={"case": case, "regime": "dsa"},
+        headers={"X-CSRF-Token": page.csrf, "Accept": "application/json"},
+    )
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert "/settings/sender" in error
+    assert "--field" not in error and "idolguard.toml" not in error and "[notices]" not in error
+    assert ("신청인 성명" if lang == "ko" else "Name of the person signing") in error
+    if lang == "ko":
+        assert "Name of the person" not in error and "missing" not in error
+
+
+def test_admins_set_the_agency_sender_and_others_may_only_read_it(unsigned_web: Web) -> None:
+    body = {"name": "Kim Minji", "email": "legal@stella.example", "requester_type": "victim"}
+    assert unsigned_web.api("legal").put("/api/v1/settings/sender", json=body).status_code == 403
+    saved = unsigned_web.api("admin").put("/api/v1/settings/sender", json=body)
+    assert saved.status_code == 200, saved.text
+    fields = saved.json()["fields"]
+    assert fields["name"] == {"value": "Kim Minji", "source": "agency"}
+    assert unsigned_web.api("viewer").get("/api/v1/settings/sender").json()["fields"] == fields
+    bad = unsigned_web.api("admin").put("/api/v1/settings/sender", json={"requester_type": "x"})
+    assert bad.status_code == 422
+    # Another agency's sender is its own.
+    nova = unsigned_web.api("admin", agency="nova").get("/api/v1/settings/sender").json()
+    assert nova["fields"]["name"]["source"] == "unset"
+    audit = unsigned_web.agency("stella").custody.entries()
+    assert any(e.subject == "settings:sender" for e in audit)
+
+
+@pytest.mark.browser
+def test_a_lawyer_drafts_a_notice_entirely_in_the_browser(unsigned_web: Web) -> None:
+    """Issue 17, 8: an admin sets the sender on its page, a lawyer drafts with no toml."""
+    pytest.importorskip("playwright.sync_api")
+    _item_id, case = _confirmed_case(unsigned_web)
+    with live_server(unsigned_web.app) as base, chromium() as browser:
+        admin = browser.new_page(locale="ko-KR")
+        admin.goto(f"{base}/login?next=/settings/sender")
+        admin.fill("input[name=email]", email_for("admin"))
+        admin.fill("input[name=password]", PASSWORD)
+        admin.click("button[type=submit]")
+        admin.wait_for_url(f"{base}/settings/sender")
+        admin.fill("[data-testid=sender-form] input[name=email]", "legal@stella.example")
+        admin.click("[data-testid=sender-form] button[type=submit]")
+        admin.locator("[data-source=email]").filter(has_text="이 소속사 설정").wait_for()
+
+        lawyer = browser.new_context(locale="ko-KR").new_page()
+        lawyer.goto(f"{base}/login?next=/notices/new%3Fcase%3D{case}")
+        lawyer.fill("input[name=email]", email_for("legal"))
+        lawyer.fill("input[name=password]", PASSWORD)
+        lawyer.click("button[type=submit]")
+        lawyer.wait_for_url(f"{base}/notices/new?case={case}")
+        assert lawyer.input_value("input[name='sender.email']") == "legal@stella.example"
+        assert lawyer.input_value("input[name='sender.name']") == ""
+        lawyer.select_option("select[name=regime]", "dsa")
+        lawyer.click("[data-testid=draft-form] button[type=submit]")
+        error = lawyer.locator("[data-testid=draft-form] [data-error]")
+        error.wait_for(state="visible")
+        assert "신청인 성명" in error.inner_text() and "/settings/sender" in error.inner_text()
+        lawyer.fill("input[name='sender.name']", "Kim Minji")
+        lawyer.fill("input[name='sender.title']", "변호사")
+        lawyer.click("[data-testid=draft-form] button[type=submit]")
+        lawyer.wait_for_url(f"{base}/notices/{case}-N01")
+        body = lawyer.inner_text("[data-testid=notice-body]")
+        assert "Kim Minji, 변호사" in body and "legal@stella.example" in body
+        lawyer.screenshot(path=str(artifacts_dir() / "notice-drafted-in-browser.png"))

@@ -12,7 +12,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from idolguard.domain.notice_views import NoticeView
+from idolguard.domain.notice_views import NoticeView, format_duration
+from idolguard.domain.senders import SenderSettingsError
 from idolguard.domain.takedowns import STATUSES, NoticeError
 from idolguard.domain.watch import WatchResult
 from idolguard.evidence.canonical import parse_utc_iso, utc_iso
@@ -54,17 +55,17 @@ def _table(notices: list[NoticeView], title: str) -> None:
             str(len(view.items)),
             _when(view.sent_at),
             due,
-            view.recipient[-40:],
+            view.recipient[-40:] if view.recipient else "[bold yellow]NEEDS RECIPIENT[/]",
         )
     console().print(table)
 
 
-def _parse_fields(pairs: list[str] | None) -> dict[str, str]:
+def _parse_fields(pairs: list[str] | None, option: str = "--field") -> dict[str, str]:
     fields: dict[str, str] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            fail(f"--field takes KEY=VALUE, not {pair!r}")
+            fail(f"{option} takes KEY=VALUE, not {pair!r}")
         fields[key.strip()] = value
     return fields
 
@@ -287,14 +288,26 @@ def notice_list(
     case: Annotated[str | None, typer.Option(help="Only this case.")] = None,
     platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue notices.")] = False,
+    needs_recipient: Annotated[
+        bool,
+        typer.Option(
+            "--needs-recipient", help="Only drafts waiting for a recipient (automatic follow-ups)."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Notices, newest first."""
+    """Notices, newest first; drafts without a recipient are marked NEEDS RECIPIENT."""
     try:
         notices = (
             state(ctx)
             .app()
-            .notices.list_notices(status=status, case=case, overdue=overdue, platform=platform)
+            .notices.list_notices(
+                status=status,
+                case=case,
+                overdue=overdue,
+                platform=platform,
+                needs_recipient=needs_recipient,
+            )
         )
     except NoticeError as exc:
         fail(str(exc))
@@ -304,6 +317,65 @@ def notice_list(
             print(json.dumps(view.to_json(now, body=False), ensure_ascii=False))
         return
     _table(notices, "Notices")
+    waiting = [view.number for view in notices if view.needs_recipient]
+    if waiting:
+        print(
+            f"{len(waiting)} draft(s) need a recipient: "
+            f"idolguard notice recipient {waiting[0]} ADDRESS"
+        )
+
+
+@notice_app.command("sender")
+def notice_sender(
+    ctx: typer.Context,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="KEY=VALUE (repeatable; empty VALUE clears): "
+            "name, title, organisation, email, phone, address, signature, requester_type, "
+            "designation.",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Who signs the agency's notices (per agency; the web app's /settings/sender).
+
+    Fields not set for the agency fall back to idolguard.toml's notices table.
+    """
+    cli = state(ctx)
+    senders = cli.app().senders
+    try:
+        if set_values:
+            view = senders.update(_parse_fields(set_values, "--set"), actor=cli.settings().operator)
+        else:
+            view = senders.view()
+    except SenderSettingsError as exc:
+        fail(str(exc))
+    if as_json:
+        _print_json(view.to_json())
+        return
+    for key, field in view.to_json()["fields"].items():
+        print(f"{key:15} {field['value'] or '—'}  ({field['source']})")
+
+
+@notice_app.command("recipient")
+def notice_recipient(
+    ctx: typer.Context,
+    number: NumberArg,
+    address: Annotated[str, typer.Argument(help="E-mail address or web-form URL.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Name the recipient of a draft, e.g. an automatic follow-up that needs one."""
+    cli = state(ctx)
+    try:
+        view = cli.app().notices.set_recipient(number, address, actor=cli.settings().operator)
+    except NoticeError as exc:
+        fail(str(exc))
+    if as_json:
+        _print_json(view.to_json(body=False))
+        return
+    print(f"{view.number} goes to {view.recipient} ({view.channel})")
 
 
 @notice_app.command("show")
@@ -318,7 +390,8 @@ def notice_show(ctx: typer.Context, number: NumberArg, as_json: JsonOpt = False)
         return
     overdue = " (OVERDUE)" if view.overdue(utcnow()) else ""
     print(f"{view.number}  {view.status}  {REGIMES[view.regime].name_en}")
-    print(f"  case {view.case_number}, platform {view.platform}, {view.channel}: {view.recipient}")
+    to = f"{view.channel}: {view.recipient}" if view.recipient else "NEEDS A RECIPIENT"
+    print(f"  case {view.case_number}, platform {view.platform}, {to}")
     print(f"  sent {_when(view.sent_at)}, due {_when(view.due_at)}{overdue}")
     if view.follow_up_of:
         print(f"  follows {view.follow_up_of}")
@@ -364,7 +437,7 @@ def notice_deadlines(
             print(
                 f"OVERDUE {view.number} ({view.regime}, "
                 f"{view.platform}): due {_when(view.due_at)}, "
-                f"{escalation.hours_overdue:.1f} h late"
+                f"{format_duration(escalation.hours_overdue)} late"
             )
             for suggestion in escalation.suggestions_en:
                 print(f"  → {suggestion}")
@@ -382,10 +455,7 @@ def notice_stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         _print_json([s.to_json() for s in stats])
         return
 
-    def hours(value: float | None) -> str:
-        return f"{value:.1f}" if value is not None else "—"
-
-    table = Table(title="Time to takedown (hours, from sending to removal)")
+    table = Table(title="Time to takedown (from sending to removal)")
     for column in ("Platform", "Notices", "URLs", "Removed", "Open", "Overdue", "Median", "P90"):
         table.add_column(column)
     for s in stats:
@@ -396,8 +466,8 @@ def notice_stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             str(s.urls_removed),
             str(s.open_notices),
             str(s.overdue_notices),
-            hours(s.median_hours),
-            hours(s.p90_hours),
+            format_duration(s.median_hours),
+            format_duration(s.p90_hours),
         )
     console().print(table)
 

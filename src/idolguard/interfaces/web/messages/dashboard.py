@@ -60,8 +60,8 @@ MESSAGES = {
         "수치는 아래 표에 있습니다.",
     },
     "dashboard.ttd.caption": {
-        "en": "Median {median} h, 90th percentile {p90} h, over {count} removals.",
-        "ko": "중앙값 {median}시간, 90백분위수 {p90}시간 (삭제 {count}건 기준).",
+        "en": "Median {median}, 90th percentile {p90}, over {count} removals.",
+        "ko": "중앙값 {median}, 90백분위수 {p90} (삭제 {count}건 기준).",
     },
     "dashboard.ttd.none": {
         "en": "No takedown after a notice in this period yet.",
@@ -81,10 +81,10 @@ MESSAGES = {
         "ko": "기한이 지난 삭제 요청이 없습니다.",
     },
     "dashboard.overdue.hours": {"en": "Overdue by", "ko": "초과 시간"},
-    "dashboard.overdue.by": {"en": "{hours} h late", "ko": "{hours}시간 초과"},
+    "dashboard.overdue.by": {"en": "{duration} late", "ko": "{duration} 초과"},
     "dashboard.due_soon.title": {"en": "Due within 24 hours", "ko": "24시간 안에 기한 도래"},
     "dashboard.due_soon.hours": {"en": "Time left", "ko": "남은 시간"},
-    "dashboard.due_soon.left": {"en": "{hours} h left", "ko": "{hours}시간 남음"},
+    "dashboard.due_soon.left": {"en": "{duration} left", "ko": "{duration} 남음"},
     "dashboard.notice.number": {"en": "Notice", "ko": "요청 번호"},
     "dashboard.notice.due": {"en": "Due", "ko": "기한"},
 }

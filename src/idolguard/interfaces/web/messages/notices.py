@@ -16,11 +16,19 @@ MESSAGES = {
     "notices.open": {"en": "Open", "ko": "열기"},
     "notices.auto": {"en": "auto", "ko": "자동"},
     "notices.overdue": {"en": "overdue", "ko": "기한 초과"},
+    "notices.needs_recipient": {"en": "needs a recipient", "ko": "수신처 필요"},
+    "notices.needs_recipient_tasks": {
+        "en": "{n} draft(s) need a recipient before they can be sent: open each one and name "
+        "the e-mail address or web form.",
+        "ko": "수신처가 필요한 초안이 {n}건 있습니다. 각 요청서를 열어 이메일 주소나 웹 양식을 "
+        "지정하세요.",
+    },
     # filters
     "notices.filter.status": {"en": "Status", "ko": "상태"},
     "notices.filter.any": {"en": "Any status", "ko": "모든 상태"},
     "notices.filter.overdue": {"en": "Overdue only", "ko": "기한 초과만"},
     "notices.filter.apply": {"en": "Filter", "ko": "필터 적용"},
+    "notices.filter.needs_recipient": {"en": "Needs a recipient", "ko": "수신처 필요"},
     # deadlines panel
     "notices.deadlines.title": {"en": "Deadlines", "ko": "처리 기한"},
     "notices.deadlines.none": {
@@ -30,8 +38,8 @@ MESSAGES = {
     "notices.deadlines.overdue": {"en": "Overdue", "ko": "기한 초과"},
     "notices.deadlines.soon": {"en": "Due within 24 hours", "ko": "24시간 내 기한"},
     "notices.deadlines.late_by": {
-        "en": "{hours} h past the deadline",
-        "ko": "기한을 {hours}시간 넘김",
+        "en": "{duration} past the deadline",
+        "ko": "기한을 {duration} 넘김",
     },
     "notices.deadlines.escalate": {"en": "Where to escalate", "ko": "추가 조치 경로"},
     # statuses
@@ -128,17 +136,29 @@ MESSAGES = {
     "notices.detail.recipient": {"en": "Recipient", "ko": "수신처"},
     "notices.detail.channel.email": {"en": "e-mail", "ko": "이메일"},
     "notices.detail.channel.webform": {"en": "web form", "ko": "웹 양식"},
+    "notices.detail.channel.none": {"en": "none yet", "ko": "아직 없음"},
     "notices.detail.language": {"en": "Language", "ko": "언어"},
     "notices.detail.category": {"en": "Category", "ko": "분류"},
     "notices.detail.created": {"en": "Drafted", "ko": "작성"},
     "notices.detail.reference": {"en": "Platform reference", "ko": "플랫폼 접수 번호"},
     "notices.detail.follow_up_of": {"en": "Follows", "ko": "이전 요청"},
-    "notices.detail.time_left": {"en": "{hours} h left", "ko": "{hours}시간 남음"},
+    "notices.detail.time_left": {"en": "{duration} left", "ko": "{duration} 남음"},
     "notices.detail.overdue_by": {
-        "en": "overdue by {hours} h",
-        "ko": "기한을 {hours}시간 넘김",
+        "en": "overdue by {duration}",
+        "ko": "기한을 {duration} 넘김",
     },
     "notices.detail.last_error": {"en": "Last error", "ko": "마지막 오류"},
+    "notices.detail.needs_recipient": {
+        "en": "This automatic follow-up has no recipient: the platform directory has none for "
+        "this platform. Name one to send it.",
+        "ko": "이 자동 후속 요청서에는 수신처가 없습니다(플랫폼 디렉터리에 이 플랫폼의 연락처가 "
+        "없음). 발송하려면 수신처를 지정하세요.",
+    },
+    "notices.detail.recipient_label": {
+        "en": "Recipient (e-mail or web-form URL)",
+        "ko": "수신처 (이메일 또는 웹 양식 URL)",
+    },
+    "notices.detail.recipient_save": {"en": "Save recipient", "ko": "수신처 저장"},
     "notices.detail.text": {"en": "Notice text", "ko": "요청서 본문"},
     "notices.detail.subject": {"en": "Subject", "ko": "제목"},
     "notices.detail.fields": {"en": "Required fields", "ko": "필수 항목"},
@@ -178,5 +198,83 @@ MESSAGES = {
     "notices.action.closed": {
         "en": "This notice is closed: no further status can be recorded.",
         "ko": "종료된 요청입니다. 더 이상 상태를 기록할 수 없습니다.",
+    },
+    # missing fields (draft refused), in the page's language
+    "notices.missing.intro": {
+        "en": "The {regime} cannot be drafted yet; these required fields are empty:",
+        "ko": "{regime}: 아직 작성할 수 없습니다. 다음 필수 항목이 비어 있습니다:",
+    },
+    "notices.missing.hint.settings": {
+        "en": 'fill it in under "Sender for this notice" below, or for every notice in the '
+        "sender settings ({page})",
+        "ko": "아래 '이 요청서의 발신인'에 입력하거나, 모든 요청서에 쓰이도록 발신인 설정"
+        "({page})에서 지정하세요",
+    },
+    "notices.missing.hint.depicted_person": {
+        "en": "link the case to an enrolled artist on the case page",
+        "ko": "사건 페이지에서 사건을 등록된 아티스트와 연결하세요",
+    },
+    "notices.missing.hint.copyrighted_work": {
+        "en": "describe the copyrighted work below",
+        "ko": "아래에 저작물을 입력하세요",
+    },
+    "notices.missing.hint.location": {
+        "en": "the items need web addresses (http or https)",
+        "ko": "항목에 웹 주소(http 또는 https)가 있어야 합니다",
+    },
+    # sender settings and the draft form's sender fields
+    "notices.sender.title": {"en": "Notice sender", "ko": "발신인 설정"},
+    "notices.sender.intro": {
+        "en": "Who signs this agency's takedown notices. Every regime needs the signer's name, "
+        "signature and contact details; a field left empty here uses the installation's "
+        "setting.",
+        "ko": "이 소속사의 삭제 요청서에 서명하는 사람입니다. 모든 법적 근거가 서명인의 성명, "
+        "서명, 연락처를 요구합니다. 여기서 비워 둔 항목은 설치 전체 설정을 따릅니다.",
+    },
+    "notices.sender.read_only": {
+        "en": "Only admins can change these settings.",
+        "ko": "관리자만 이 설정을 바꿀 수 있습니다.",
+    },
+    "notices.sender.saved": {"en": "Saved.", "ko": "저장했습니다."},
+    "notices.sender.save": {"en": "Save sender settings", "ko": "발신인 설정 저장"},
+    "notices.sender.source.agency": {"en": "set for this agency", "ko": "이 소속사 설정"},
+    "notices.sender.source.installation": {
+        "en": "from the installation's settings",
+        "ko": "설치 전체 설정",
+    },
+    "notices.sender.source.unset": {"en": "not set", "ko": "미설정"},
+    "notices.sender.updated": {"en": "Last changed {when} by {who}", "ko": "{when} {who} 변경"},
+    "notices.sender.field.name": {"en": "Name of the signer", "ko": "서명인 성명"},
+    "notices.sender.field.title": {"en": "Title", "ko": "직함"},
+    "notices.sender.field.organisation": {"en": "Organisation", "ko": "소속 기관"},
+    "notices.sender.field.email": {"en": "E-mail", "ko": "이메일"},
+    "notices.sender.field.phone": {"en": "Telephone", "ko": "전화번호"},
+    "notices.sender.field.address": {"en": "Postal address", "ko": "우편 주소"},
+    "notices.sender.field.signature": {
+        "en": "Electronic signature (e.g. /s/ Kim Minji)",
+        "ko": "전자 서명 (예: /s/ 김민지)",
+    },
+    "notices.sender.field.requester_type": {"en": "Requester", "ko": "신청인 구분"},
+    "notices.sender.field.designation": {
+        "en": "Designation (designated organisations only)",
+        "ko": "지정기관 명칭 및 지정 근거 (지정기관만)",
+    },
+    "notices.sender.requester.victim": {"en": "The person depicted", "ko": "피해자 본인"},
+    "notices.sender.requester.representative": {
+        "en": "Authorised representative",
+        "ko": "피해자의 대리인",
+    },
+    "notices.sender.requester.designated_org": {
+        "en": "Designated organisation",
+        "ko": "지정기관",
+    },
+    "notices.form.sender": {"en": "Sender for this notice", "ko": "이 요청서의 발신인"},
+    "notices.form.sender_hint": {
+        "en": "Filled in from the sender settings; changes here apply to this notice only.",
+        "ko": "발신인 설정에서 채워졌습니다. 여기서 바꾼 내용은 이 요청서에만 적용됩니다.",
+    },
+    "notices.form.sender_settings": {
+        "en": "Sender settings",
+        "ko": "발신인 설정",
     },
 }

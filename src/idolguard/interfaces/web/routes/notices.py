@@ -23,13 +23,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from idolguard.domain.accounts import PermissionDenied
 from idolguard.domain.notice_views import NoticeView
-from idolguard.domain.takedowns import NOTICE_TRANSITIONS, SENDABLE_ITEM_STATES, STATUSES
+from idolguard.domain.senders import MAX_VALUE, REQUESTER_TYPES, SENDER_FIELDS
+from idolguard.domain.takedowns import (
+    NOTICE_TRANSITIONS,
+    SENDABLE_ITEM_STATES,
+    STATUSES,
+    NoticeError,
+    NoticeFieldsMissing,
+)
 from idolguard.evidence.canonical import utc_iso
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
+from idolguard.interfaces.web.i18n import CATALOG, translate
 from idolguard.interfaces.web.ids import Id
 from idolguard.interfaces.web.state import client_address, web_state
-from idolguard.interfaces.web.templating import render
+from idolguard.interfaces.web.templating import language, render
 from idolguard.notices.regimes import CATEGORIES, REGIME_KEYS, REGIMES
 
 router = APIRouter()
@@ -37,6 +45,14 @@ router = APIRouter()
 Read = Annotated[Caller, Depends(require("notices.read"))]
 Write = Annotated[Caller, Depends(require("notices.write"))]
 Send = Annotated[Caller, Depends(require("notices.send"))]
+# Who signs the agency's notices is agency administration: admins only.
+Admin = Annotated[Caller, Depends(require("users.manage"))]
+SETTINGS_PAGE = "/settings/sender"
+# Fields filled from the sender settings: a missing one is fixed on the settings page.
+SENDER_KEYS = frozenset(
+    {"signature", "signer_name", "contact", "contact_email", "contact_address", "contact_phone"}
+    | {"requester_type", "designation"}
+)
 Number = Annotated[
     str, PathParam(max_length=64, description="Notice number, e.g. IG-2026-0001-N01")
 ]
@@ -66,6 +82,28 @@ class DraftRequest(BaseModel):
     copyrighted_work: str | None = Field(default=None, max_length=2000)
     explanation: str | None = Field(default=None, max_length=10000)
     language: Literal["ko", "en", "ko+en"] | None = None
+    sender: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=len(SENDER_FIELDS),
+        description="This notice's own sender values over the agency's: "
+        + ", ".join(SENDER_FIELDS),
+    )
+
+
+class SenderSettingsRequest(BaseModel):
+    """The agency's sender settings; an empty value clears one (the [notices] fallback shows)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=MAX_VALUE)
+    title: str | None = Field(default=None, max_length=MAX_VALUE)
+    organisation: str | None = Field(default=None, max_length=MAX_VALUE)
+    email: str | None = Field(default=None, max_length=MAX_VALUE)
+    phone: str | None = Field(default=None, max_length=MAX_VALUE)
+    address: str | None = Field(default=None, max_length=MAX_VALUE)
+    signature: str | None = Field(default=None, max_length=MAX_VALUE)
+    requester_type: Literal["victim", "representative", "designated_org", ""] | None = None
+    designation: str | None = Field(default=None, max_length=MAX_VALUE)
 
 
 class StatusRequest(BaseModel):
@@ -76,6 +114,14 @@ class StatusRequest(BaseModel):
     status: str = Field(min_length=1, max_length=40, description=", ".join(STATUSES))
     note: str | None = Field(default=None, max_length=2000)
     reference: str | None = Field(default=None, max_length=200)
+
+
+class RecipientRequest(BaseModel):
+    """Who a draft goes to: an e-mail address or a web-form URL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipient: str = Field(min_length=1, max_length=500)
 
 
 def _now(caller: Caller) -> datetime:
@@ -90,6 +136,19 @@ def _detail(caller: Caller, view: NoticeView) -> dict[str, Any]:
     return data
 
 
+def _missing_message(lang: str, error: NoticeFieldsMissing) -> str:
+    """The missing fields in the page's language, and where a person supplies them."""
+    regime = error.regime.name_ko if lang == "ko" else error.regime.name_en
+    parts = [translate(lang, "notices.missing.intro", regime=regime)]
+    for spec in error.missing:
+        label = spec.label_ko if lang == "ko" else spec.label_en
+        where = "settings" if spec.key in SENDER_KEYS else spec.key
+        hint_key = f"notices.missing.hint.{where}"
+        hint = translate(lang, hint_key, page=SETTINGS_PAGE) if hint_key in CATALOG else ""
+        parts.append(f"{label}" + (f" ({hint})" if hint else ""))
+    return f"{parts[0]} " + "; ".join(parts[1:]) + "."
+
+
 def _blank(value: str | None) -> str | None:
     return value.strip() or None if value is not None else None
 
@@ -102,11 +161,17 @@ def list_notices(
     case: Annotated[str | None, Query(max_length=64)] = None,
     platform: Annotated[str | None, Query(max_length=100)] = None,
     overdue: bool = False,
+    needs_recipient: bool = False,
 ) -> list[dict[str, Any]]:
-    """Notices, newest first, without their text; filter by status, case, platform, overdue."""
+    """Notices, newest first, without their text; filter by status, case, platform, overdue,
+    or drafts that need a recipient (automatic follow-ups the directory has no contact for)."""
     now = _now(caller)
     views = caller.app.notices.list_notices(
-        status=_blank(status), case=_blank(case), platform=_blank(platform), overdue=overdue
+        status=_blank(status),
+        case=_blank(case),
+        platform=_blank(platform),
+        overdue=overdue,
+        needs_recipient=needs_recipient,
     )
     return [view.to_json(now, body=False) for view in views]
 
@@ -134,25 +199,30 @@ def get_notice(caller: Read, number: Number) -> dict[str, Any]:
 
 
 @router.post("/api/v1/notices", tags=["notices"], status_code=201)
-def draft_notices(caller: Write, body: DraftRequest) -> dict[str, Any]:
+def draft_notices(request: Request, caller: Write, body: DraftRequest) -> dict[str, Any]:
     """Draft notices for a case's confirmed items: one per platform, every field checked.
 
     Nothing is stored when any notice lacks a field its regime requires; the
-    error says which field and how to supply it.
+    error names the fields in the page's language and points to the agency's
+    sender settings (``/settings/sender``) for those that come from there.
     """
-    drafts = caller.app.notices.draft(
-        body.case.strip(),
-        actor=caller.actor,
-        regime=body.regime,
-        platform=_blank(body.platform),
-        item_ids=body.item_ids,
-        recipient=_blank(body.recipient),
-        category=body.category,
-        owns_copyright=body.owns_copyright,
-        copyrighted_work=_blank(body.copyrighted_work),
-        explanation=_blank(body.explanation),
-        language=body.language,
-    )
+    try:
+        drafts = caller.app.notices.draft(
+            body.case.strip(),
+            actor=caller.actor,
+            regime=body.regime,
+            platform=_blank(body.platform),
+            item_ids=body.item_ids,
+            recipient=_blank(body.recipient),
+            category=body.category,
+            owns_copyright=body.owns_copyright,
+            copyrighted_work=_blank(body.copyrighted_work),
+            explanation=_blank(body.explanation),
+            language=body.language,
+            sender_fields=body.sender,
+        )
+    except NoticeFieldsMissing as exc:
+        raise NoticeError(_missing_message(language(request), exc)) from exc
     now = _now(caller)
     return {"notices": [view.to_json(now) for view in drafts]}
 
@@ -185,6 +255,14 @@ def mark_notice(caller: Write, number: Number, body: StatusRequest) -> dict[str,
         note=_blank(body.note),
         reference=_blank(body.reference),
     )
+    return _detail(caller, view)
+
+
+@router.post("/api/v1/notices/{number}/recipient", tags=["notices"])
+def set_recipient(caller: Write, number: Number, body: RecipientRequest) -> dict[str, Any]:
+    """Name the recipient of a draft (e.g. an automatic follow-up that needs one)."""
+    found(caller.app.notices.get, number)
+    view = caller.app.notices.set_recipient(number, body.recipient, actor=caller.actor)
     return _detail(caller, view)
 
 
@@ -248,7 +326,7 @@ def _time_left(view: NoticeView, now: datetime) -> dict[str, Any] | None:
     if view.due_at is None or view.status not in ("sent", "acknowledged"):
         return None
     hours = (view.due_at - now).total_seconds() / 3600
-    return {"overdue": hours < 0, "hours": round(abs(hours), 1)}
+    return {"overdue": hours < 0, "hours": abs(hours)}
 
 
 @router.get("/notices", include_in_schema=False)
@@ -257,9 +335,13 @@ def notices_page(
     caller: Read,
     status: Annotated[str | None, Query(max_length=40)] = None,
     overdue: bool = False,
+    needs_recipient: bool = False,
 ) -> Response:
     chosen = status if status in STATUSES else None
-    views = caller.app.notices.list_notices(status=chosen, overdue=overdue)
+    views = caller.app.notices.list_notices(
+        status=chosen, overdue=overdue, needs_recipient=needs_recipient
+    )
+    waiting = len(caller.app.notices.list_notices(needs_recipient=True))
     late, soon = caller.app.notices.deadlines(within_hours=24)
     return render(
         request,
@@ -272,6 +354,8 @@ def notices_page(
         statuses=STATUSES,
         status=chosen or "",
         overdue_only=overdue,
+        needs_recipient_only=needs_recipient,
+        waiting=waiting,
         regimes=REGIMES,
     )
 
@@ -299,6 +383,9 @@ def new_notice_page(
         languages=LANGUAGES,
         default_language=caller.app.settings.notices.language,
         owns_copyright=caller.app.settings.notices.owns_copyright,
+        sender=caller.app.senders.sender(),
+        sender_keys=[key for key in SENDER_FIELDS if key != "requester_type"],
+        settings_page=SETTINGS_PAGE,
     )
 
 
@@ -319,4 +406,37 @@ def notice_page(request: Request, caller: Read, number: Number) -> Response:
         escalations={"en": en, "ko": ko},
         next_statuses=sorted(NOTICE_TRANSITIONS[view.status]),
         fields=view.package.get("fields", []),
+    )
+
+
+# ------------------------------------------------------------------ sender settings
+@router.get("/api/v1/settings/sender", tags=["notices"])
+def sender_settings(caller: Read) -> dict[str, Any]:
+    """Who signs the agency's notices: each field's value and whether it is the agency's own
+    (``agency``), the installation's ``[notices]`` fallback (``installation``) or ``unset``."""
+    return caller.app.senders.view().to_json()
+
+
+@router.put("/api/v1/settings/sender", tags=["notices"])
+def set_sender_settings(caller: Admin, body: SenderSettingsRequest) -> dict[str, Any]:
+    """Set the agency's sender fields (admins); omitted fields stay, empty ones are cleared.
+
+    Every change is written to the agency's custody chain with the old and new values'
+    hashes.
+    """
+    values = {key: value for key, value in body.model_dump().items() if value is not None}
+    return caller.app.senders.update(values, actor=caller.actor).to_json()
+
+
+@router.get(SETTINGS_PAGE, include_in_schema=False)
+def sender_settings_page(request: Request, caller: Read) -> Response:
+    view = caller.app.senders.view()
+    return render(
+        request,
+        "notices_sender.html",
+        caller=caller,
+        settings=view,
+        keys=list(SENDER_FIELDS),
+        requester_types=REQUESTER_TYPES,
+        editable=caller.can("users.manage"),
     )

@@ -24,7 +24,7 @@ from idolguard.domain.review import (
 )
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
-from idolguard.interfaces.web.ids import Id
+from idolguard.interfaces.web.ids import Id, parse_id
 from idolguard.interfaces.web.templating import render
 from idolguard.sources.web import FetchErrorCode
 
@@ -57,7 +57,6 @@ def _event_json(event: EventView) -> dict[str, Any]:
     }
 
 
-MAX_ID = 2**63 - 1
 FILTER_STATES = (*QUEUE_STATES, AWAITING_CAPTURE)
 FILTER_ORIGINS = ("fan", "scan", "monitor", "capture", "manual", "retro-match", "report")
 Filter = Annotated[str | None, Query(max_length=200)]
@@ -77,10 +76,8 @@ def _queue_filters(
     artist_id: int | None = None
     text = (artist or "").strip()
     if text:
-        if text.isdigit() and 1 <= int(text) <= MAX_ID:
-            artist_id = int(text)
-        else:
-            bad = True
+        artist_id = parse_id(text)
+        bad = artist_id is None
 
     def pick(value: str | None, allowed: tuple[str, ...] | None) -> str | None:
         nonlocal bad

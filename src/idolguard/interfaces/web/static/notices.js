@@ -7,6 +7,13 @@
     var body = {};
     new FormData(form).forEach(function (value, key) {
       if (key === "item_ids" || key === "owns_copyright" || key === "csrf_token") { return; }
+      if (key.indexOf("sender.") === 0) {
+        if (typeof value === "string" && value.trim() !== "") {
+          body.sender = body.sender || {};
+          body.sender[key.slice(7)] = value;
+        }
+        return;
+      }
       if (typeof value === "string" && value.trim() !== "") { body[key] = value; }
     });
     var items = [];
@@ -18,6 +25,26 @@
     if (owns) { body.owns_copyright = owns.checked; }
     return body;
   }
+
+  // The sender settings form sends every field, empty ones too: empty clears the agency's own.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-sender-settings")) { return; }
+    event.preventDefault();
+    var body = {};
+    new FormData(form).forEach(function (value, key) {
+      if (key !== "csrf_token" && typeof value === "string") { body[key] = value; }
+    });
+    var slot = form.querySelector("[data-error]");
+    var done = form.querySelector("[data-done]");
+    if (slot) { slot.hidden = true; }
+    if (done) { done.hidden = true; }
+    window.IG.api("PUT", form.getAttribute("data-sender-settings"), body)
+      .then(function () { window.location.reload(); })
+      .catch(function (error) {
+        if (slot) { slot.textContent = error.message; slot.hidden = false; }
+      });
+  });
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
