@@ -41,6 +41,7 @@ from protego import Protego
 
 from idolguard.config import MonitorSettings
 from idolguard.media.types import MediaLimits
+from idolguard.platforms import host_of
 from idolguard.sources.connectors.base import Document
 from idolguard.sources.web import (
     DEFAULT_USER_AGENT,
@@ -50,7 +51,6 @@ from idolguard.sources.web import (
     FetchErrorCode,
     capture_url,
     fetch,
-    host_of,
 )
 
 __all__ = ["ROBOTS_AGENT", "CredentialsError", "HostGate", "PoliteWeb", "load_credentials"]

@@ -302,7 +302,7 @@ def item_add(
     ] = None,
 ) -> None:
     """Bring in a file by hand, with where it was seen; it is analysed and opened as an item."""
-    from idolguard.sources.web import platform_for
+    from idolguard.platforms import platform_for
 
     cli = state(ctx)
     source = {

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from idolguard.platforms import host_of, platform_for
 from idolguard.sources.connectors.base import (
     Connector,
     Document,
@@ -50,7 +51,7 @@ from idolguard.sources.connectors.common import (
     require_http_url,
     same_site,
 )
-from idolguard.sources.web import FetchError, decode_html, host_of, platform_for
+from idolguard.sources.web import FetchError, decode_html
 
 __all__ = ["PAGE_TYPES", "HtmlPagesConnector"]
 
