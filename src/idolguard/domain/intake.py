@@ -20,7 +20,8 @@ from idolguard.domain.triage import Opened, Triage
 from idolguard.evidence.canonical import utc_iso
 from idolguard.pipeline.scan import ScanInput, Scanner
 from idolguard.platforms import platform_for
-from idolguard.sources.web import Capture, Fetched, capture_url
+from idolguard.sources.capture import Capture, capture_url
+from idolguard.sources.fetch import Fetched
 from idolguard.storage.blobs import BlobStore
 
 

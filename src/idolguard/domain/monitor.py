@@ -48,8 +48,8 @@ from idolguard.pipeline.scan import ScanInput, Scanner
 from idolguard.platforms import platform_for
 from idolguard.sources.connectors.base import Found, Poll, SourceError
 from idolguard.sources.connectors.registry import make_connector
+from idolguard.sources.fetch import FetchError, FetchErrorCode
 from idolguard.sources.polite import MEDIA_TYPES, PoliteWeb, load_credentials
-from idolguard.sources.web import FetchError, FetchErrorCode
 from idolguard.storage.analysis_store import FileRecord
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database

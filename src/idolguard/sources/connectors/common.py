@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from idolguard.platforms import host_of, platform_for
 from idolguard.sources.connectors.base import SourceError
-from idolguard.sources.web import BoundedHTMLParser
+from idolguard.sources.pages import BoundedHTMLParser
 
 __all__ = [
     "MAX_CAPTION_CHARS",

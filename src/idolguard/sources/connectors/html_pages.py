@@ -51,7 +51,8 @@ from idolguard.sources.connectors.common import (
     require_http_url,
     same_site,
 )
-from idolguard.sources.web import FetchError, decode_html
+from idolguard.sources.fetch import FetchError
+from idolguard.sources.pages import decode_html
 
 __all__ = ["PAGE_TYPES", "HtmlPagesConnector"]
 

@@ -46,7 +46,7 @@ from idolguard.sources.connectors.common import (
     posted_at,
     require_http_url,
 )
-from idolguard.sources.web import FetchError
+from idolguard.sources.fetch import FetchError
 
 __all__ = ["LISTING_TYPES", "RedditListingConnector"]
 

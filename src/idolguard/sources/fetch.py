@@ -1,12 +1,12 @@
-"""Capture a URL seen online as evidence: the bytes, and exactly where they came from.
+"""Fetch a URL as evidence: the bytes, exactly where they came from, and nothing unsafe.
 
 A takedown notice or a court needs more than a file: it needs to know which URL
 was asked for, every redirect the server answered with, the address that finally
 served the bytes, the HTTP status and headers, and when this happened. So
 ``fetch`` follows redirects itself and records each hop, streams the body to a
 file while hashing it (the SHA-256 ties the file to this record), and stamps the
-time in UTC. ``capture_url`` adds what a person would see on a page: its title,
-who uploaded it, and the image or video it shows, which is then fetched too.
+time in UTC. ``sources.capture`` builds on it to capture what a page shows;
+``sources.pages`` reads the pages.
 
 The URLs come from fans, and a server will fetch them later, so fetching is
 also an attack surface:
@@ -23,51 +23,41 @@ also an attack surface:
   records), cookies are kept only for one capture, and the recorded headers
   are a short allow-list that never includes cookies.
 
-Pages are parsed with the standard library's forgiving ``html.parser`` and any
-problem in hostile markup only means less is found, never an exception.
+One concept, kept in one module although it is longer than most: the session,
+the per-hop address check and the error type are a single guarded transfer,
+and splitting them would put the SSRF guard out of sight of the code it guards.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import ipaddress
-import json
 import os
 import re
 import socket
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from html.parser import HTMLParser
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from idolguard.media.sniff import sniff
-from idolguard.media.types import MediaError, MediaLimits
 from idolguard.platforms import platform_for
 
 __all__ = [
     "DEFAULT_USER_AGENT",
-    "BoundedHTMLParser",
-    "Capture",
     "FetchError",
     "FetchErrorCode",
     "Fetched",
     "Hop",
-    "PageInfo",
-    "capture_url",
-    "decode_html",
+    "Session",
     "fetch",
-    "parse_page",
 ]
 
 DEFAULT_USER_AGENT = "IdolGuard-evidence/0.1 (+https://github.com/idolguard)"
@@ -77,8 +67,6 @@ _MAX_URL_CHARS = 8192
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # A host with many addresses is tried on a few of them only: each try can cost a timeout.
 _MAX_ADDRESSES_TRIED = 4
-# A page can list hundreds of <img>; the first ones are the ones that matter.
-_MAX_MEDIA_ATTEMPTS = 20
 _MAX_HEADER_VALUE_CHARS = 1024
 _MAX_EXTRA_HEADERS = 32
 
@@ -175,28 +163,6 @@ class Fetched:
     fetched_at: datetime  # aware UTC, when the final response's headers arrived
 
 
-@dataclass(frozen=True)
-class PageInfo:
-    """What a person would see on the page: who posted what, and which media it shows."""
-
-    title: str | None
-    canonical_url: str | None
-    site_name: str | None
-    uploader: str | None
-    published_at: str | None  # as written on the page; formats vary too much to normalise
-    media_urls: list[str]  # absolute, de-duplicated, best first (video before image)
-
-
-@dataclass(frozen=True)
-class Capture:
-    """A captured URL: the page (when it was one) and the media bytes it led to."""
-
-    page: Fetched | None
-    page_info: PageInfo | None
-    media: Fetched
-    media_url: str
-
-
 # --------------------------------------------------------------------------- fetching
 
 
@@ -242,7 +208,7 @@ def fetch(
             )
         return max_bytes
 
-    with _Session(
+    with Session(
         client,
         timeout=timeout,
         user_agent=user_agent,
@@ -259,134 +225,7 @@ def _type_accepted(content_type: str, accept: tuple[str, ...]) -> bool:
     return any(declared.startswith(prefix.lower()) for prefix in accept)
 
 
-def capture_url(
-    url: str,
-    dest_dir: Path,
-    *,
-    limits: MediaLimits,
-    timeout: float = 20.0,
-    allow_private_addresses: bool = False,
-    max_page_bytes: int = 5_000_000,
-    user_agent: str = DEFAULT_USER_AGENT,
-) -> Capture:
-    """Capture the image or video at ``url``, or the one shown by the page at ``url``.
-
-    The bytes decide (``sniff``), not the server's Content-Type. For a page, its
-    media URLs are tried best first (at most 20) until one really is an image
-    or a video; each failure is listed in the ``not_media`` error. A response
-    labelled HTML may be at most ``max_page_bytes``; media at most
-    ``limits.max_file_bytes``. On any failure no file is left in ``dest_dir``:
-    a half capture without its record would be an orphan nobody can vouch for.
-    """
-    created: list[Path] = []
-    succeeded = False
-    with _Session(
-        None, timeout=timeout, user_agent=user_agent, allow_private=allow_private_addresses
-    ) as session:
-        try:
-            first = session.fetch(
-                url,
-                dest_dir,
-                cap_for=lambda ct: max_page_bytes if _is_html_type(ct) else limits.max_file_bytes,
-                max_redirects=10,
-            )
-            created.append(first.path)
-            reason = _not_media_reason(first.path, limits)
-            if reason is None:
-                succeeded = True
-                return Capture(page=None, page_info=None, media=first, media_url=url)
-            if not _is_html(first):
-                raise FetchError(
-                    FetchErrorCode.NOT_MEDIA,
-                    f"{url} is neither an image, a video nor a web page ({reason})",
-                    url=url,
-                    status=first.status,
-                    hops=first.hops,
-                )
-            with first.path.open("rb") as fp:
-                html = fp.read(max_page_bytes)
-            info = parse_page(
-                html, first.final_url, max_bytes=max_page_bytes, content_type=first.content_type
-            )
-            tried: list[str] = []
-            for candidate in info.media_urls[:_MAX_MEDIA_ATTEMPTS]:
-                if candidate == first.final_url:
-                    continue
-                try:
-                    media = session.fetch(
-                        candidate,
-                        dest_dir,
-                        cap_for=lambda _ct: limits.max_file_bytes,
-                        max_redirects=10,
-                        referer=first.final_url,
-                    )
-                except FetchError as exc:
-                    tried.append(f"{candidate} ({exc.code.value}: {exc.message})")
-                    continue
-                created.append(media.path)
-                reason = _not_media_reason(media.path, limits)
-                if reason is None:
-                    succeeded = True
-                    return Capture(page=first, page_info=info, media=media, media_url=candidate)
-                media.path.unlink(missing_ok=True)
-                tried.append(f"{candidate} (not media: {reason})")
-            raise FetchError(
-                FetchErrorCode.NOT_MEDIA,
-                _no_media_message(first.final_url, info, tried),
-                url=url,
-                status=first.status,
-                hops=first.hops,
-            )
-        finally:
-            if not succeeded:
-                for path in created:
-                    path.unlink(missing_ok=True)
-
-
-def _no_media_message(page_url: str, info: PageInfo, tried: list[str]) -> str:
-    if not tried:
-        return f"the page {page_url} shows no image or video URL that could be captured"
-    shown = tried[:10]
-    more = f"; and {len(tried) - len(shown)} more" if len(tried) > len(shown) else ""
-    skipped = len(info.media_urls) - _MAX_MEDIA_ATTEMPTS
-    rest = f" ({skipped} further URLs were not tried)" if skipped > 0 else ""
-    return (
-        f"no image or video could be captured from the page {page_url}{rest}; tried: "
-        + "; ".join(shown)
-        + more
-    )
-
-
-def _not_media_reason(path: Path, limits: MediaLimits) -> str | None:
-    """``None`` when the file is a supported image or video, else why not (from ``sniff``)."""
-    try:
-        sniff(path, limits)
-    except MediaError as exc:
-        return exc.message
-    return None
-
-
-def _is_html_type(content_type: str | None) -> bool:
-    if not content_type:
-        return False
-    main = content_type.split(";", 1)[0].strip().lower()
-    return main in ("text/html", "application/xhtml+xml")
-
-
-_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title")
-
-
-def _is_html(fetched: Fetched) -> bool:
-    """Trust an HTML Content-Type, or markup that plainly is HTML (servers often omit the type)."""
-    if _is_html_type(fetched.content_type):
-        return True
-    with fetched.path.open("rb") as fp:
-        head = fp.read(1024)
-    head = head.removeprefix(codecs.BOM_UTF8).lstrip().lower()
-    return head.startswith(b"<") and any(marker in head for marker in _HTML_MARKERS)
-
-
-class _Session:
+class Session:
     """One HTTP client and one cookie jar shared by the fetches of a capture.
 
     Connections go to the checked IP address, so the client's own cookie jar
@@ -421,7 +260,7 @@ class _Session:
         self.extra_headers = _checked_headers(extra_headers or {})
         self.first_host: str | None = None
 
-    def __enter__(self) -> _Session:
+    def __enter__(self) -> Session:
         return self
 
     def __exit__(
@@ -918,462 +757,3 @@ def _suffix_for(content_type: str | None) -> str:
 def _safe_name(text: str) -> str:
     cleaned = re.sub(r"[^a-z0-9.-]+", "-", text.lower()).strip(".-")
     return cleaned[:40] or "web"
-
-
-# --------------------------------------------------------------------------- pages
-
-
-def parse_page(
-    html: bytes,
-    base_url: str,
-    *,
-    max_bytes: int = 5_000_000,
-    content_type: str | None = None,
-) -> PageInfo:
-    """Read title, uploader, dates and media URLs from a page; never raises on bad markup.
-
-    The time a hostile page can cost is bounded: only the first ``max_bytes``
-    are read; the text goes to ``html.parser`` in one ``feed`` (it rescans an
-    unfinished construct on every call, so many small calls are quadratic);
-    whatever it could not finish is cut short before ``close()``, which
-    handles leftovers such as ``<?<?<?...`` in quadratic time; and parsing stops
-    after a fixed number of tags and text runs (what evidence needs sits near
-    the top of a page). A 5 MB hostile page takes a few seconds at most.
-
-    The charset comes from a byte-order mark, then ``content_type`` (the HTTP
-    header, when known), then a ``<meta>`` declaration, then UTF-8; bytes that
-    do not decode become U+FFFD rather than errors.
-    """
-    data = bytes(html[: max(0, max_bytes)])
-    parser = _PageParser()
-    parser.run(_decode_html(data, content_type))
-    return parser.result(base_url)
-
-
-class BoundedHTMLParser(HTMLParser):
-    """``html.parser`` with a bounded cost, for parsing hostile markup.
-
-    Subclasses call ``tick()`` at the top of every handler they define; after
-    a fixed number of events parsing stops (what matters sits near the top).
-    ``run`` feeds the text in one call (``html.parser`` rescans an unfinished
-    construct on every ``feed``, so many small calls are quadratic) and cuts
-    any unfinished leftover short before ``close()``, which is quadratic on
-    input such as ``<?<?<?...``. Any exception inside the parser only ends
-    parsing early: whatever was found so far is kept.
-    """
-
-    max_events = 250_000
-    max_leftover = 8 * 1024
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.events = 0
-
-    def tick(self) -> None:
-        self.events += 1
-        if self.events > self.max_events:
-            raise _EnoughParsing
-
-    def handle_comment(self, data: str) -> None:
-        self.tick()
-
-    def handle_decl(self, decl: str) -> None:
-        self.tick()
-
-    def handle_pi(self, data: str) -> None:
-        self.tick()
-
-    def unknown_decl(self, data: str) -> None:
-        self.tick()
-
-    def run(self, text: str) -> None:
-        try:
-            self.feed(text)
-            self.rawdata = self.rawdata[: self.max_leftover]
-            self.close()
-        except _EnoughParsing:
-            pass
-        except Exception:
-            pass  # html.parser has raised on odd markup before; keep what was found
-
-
-class _EnoughParsing(Exception):
-    """Raised inside a parser to stop it once its event budget is spent."""
-
-
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-_META_CHARSET = re.compile(
-    rb"<meta[^>]{0,512}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]{1,40})", re.I
-)
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]{1,40})", re.I)
-# What browsers actually use for these labels (WHATWG Encoding): EUC-KR pages are
-# decoded as Windows-949, Latin-1 as Windows-1252, and so on.
-_CHARSET_ALIASES = {
-    "euc-kr": "cp949",
-    "euc_kr": "cp949",
-    "ks_c_5601-1987": "cp949",
-    "ks_c_5601": "cp949",
-    "ksc5601": "cp949",
-    "korean": "cp949",
-    "windows-949": "cp949",
-    "x-windows-949": "cp949",
-    "iso-8859-1": "cp1252",
-    "iso8859-1": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "shift_jis": "cp932",
-    "shift-jis": "cp932",
-    "sjis": "cp932",
-    "x-sjis": "cp932",
-}
-# Python codecs that are not web text encodings (or are dangerous ones, like UTF-7).
-_REFUSED_CODECS = frozenset(
-    {"utf-7", "undefined", "unicode-escape", "raw-unicode-escape", "idna", "punycode", "mbcs"}
-)
-
-
-def decode_html(data: bytes, content_type: str | None = None) -> str:
-    """A page's bytes as text, by the rules ``parse_page`` uses (BOM, header, ``<meta>``, UTF-8).
-
-    Public so that source connectors with their own page parsers decode
-    exactly as evidence capture does; never raises on bad bytes.
-    """
-    return _decode_html(data, content_type)
-
-
-def _decode_html(data: bytes, content_type: str | None) -> str:
-    for bom, bom_encoding in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(bom_encoding, errors="replace")
-    declared: list[str] = []
-    if content_type:
-        match = _HEADER_CHARSET.search(content_type)
-        if match:
-            declared.append(match.group(1))
-    meta = _META_CHARSET.search(data[:4096])
-    if meta:
-        label = meta.group(1).decode("ascii", errors="replace")
-        # A page cannot be declared UTF-16 from inside itself (it would not have
-        # been readable as ASCII to find the declaration).
-        declared.append("utf-8" if label.lower().startswith("utf-16") else label)
-    for label in declared:
-        encoding = _usable_encoding(label)
-        if encoding is None:
-            continue
-        try:
-            return data.decode(encoding, errors="replace")
-        except Exception:
-            continue  # an exotic codec misbehaving must not stop parsing
-    return data.decode("utf-8", errors="replace")
-
-
-def _usable_encoding(label: str) -> str | None:
-    name = label.strip().lower()
-    name = _CHARSET_ALIASES.get(name, name)
-    try:
-        info = codecs.lookup(name)
-    except LookupError:
-        return None
-    if info.name in _REFUSED_CODECS:
-        return None
-    return info.name
-
-
-_MAX_TEXT_CHARS = 1000
-_MAX_VALUES_PER_KEY = 50
-_MAX_MEDIA_CANDIDATES = 500
-_MAX_JSONLD_CHARS = 256 * 1024
-_MAX_JSONLD_BLOCKS = 10
-
-
-class _PageParser(BoundedHTMLParser):
-    """Collects the few things evidence needs in one pass, without building a tree.
-
-    No tree means no recursion, so a million nested ``<div>`` cost nothing more
-    than their length.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.meta: dict[str, list[str]] = {}
-        self.title_parts: list[str] = []
-        self.title_chars = 0
-        self.in_title = False
-        self.title_seen = False
-        self.svg_depth = 0
-        self.video_depth = 0
-        self.canonical: str | None = None
-        self.base_href: str | None = None
-        self.video_srcs: list[str] = []
-        self.img_srcs: list[str] = []
-        self.jsonld_blocks: list[str] = []
-        self.jsonld_parts: list[str] | None = None
-        self.jsonld_chars = 0
-        self.author_parts: list[str] | None = None
-        self.author_chars = 0
-        self.author_text: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tick()
-        attributes: dict[str, str] = {}
-        for name, value in attrs:
-            attributes.setdefault(name.lower(), value or "")
-        if tag == "svg":
-            self.svg_depth += 1
-        elif tag == "title":
-            self.in_title = self.svg_depth == 0 and not self.title_seen
-        elif tag == "meta":
-            self._meta(attributes)
-        elif tag == "link":
-            rel = attributes.get("rel", "").lower().split()
-            if "canonical" in rel and self.canonical is None and attributes.get("href"):
-                self.canonical = attributes["href"]
-        elif tag == "base":
-            if self.base_href is None and attributes.get("href"):
-                self.base_href = attributes["href"]
-        elif tag == "video":
-            self.video_depth += 1
-            self._add(self.video_srcs, attributes.get("src"))
-        elif tag == "source":
-            if self.video_depth > 0:
-                self._add(self.video_srcs, attributes.get("src"))
-        elif tag == "img":
-            self._img(attributes)
-        elif (
-            tag == "script"
-            and attributes.get("type", "").strip().lower() == "application/ld+json"
-            and len(self.jsonld_blocks) < _MAX_JSONLD_BLOCKS
-        ):
-            self.jsonld_parts = []
-            self.jsonld_chars = 0
-        itemprop = attributes.get("itemprop", "").strip().lower()
-        if itemprop and tag != "meta":
-            value = attributes.get("content") or attributes.get("datetime")
-            if value:
-                self._store(itemprop, value)
-            elif itemprop == "author" and self.author_text is None:
-                self.author_parts = []
-                self.author_chars = 0
-
-    def handle_endtag(self, tag: str) -> None:
-        self.tick()
-        if tag == "svg":
-            self.svg_depth = max(0, self.svg_depth - 1)
-        elif tag == "title" and self.in_title:
-            self.in_title = False
-            self.title_seen = bool(_clean("".join(self.title_parts)))
-        elif tag == "video":
-            self.video_depth = max(0, self.video_depth - 1)
-        elif tag == "script" and self.jsonld_parts is not None:
-            self.jsonld_blocks.append("".join(self.jsonld_parts))
-            self.jsonld_parts = None
-        if self.author_parts is not None:
-            # The first closing tag ends the author element, or its innermost child
-            # (<span itemprop="author"><span itemprop="name">...</span></span>).
-            self.author_text = _clean("".join(self.author_parts))
-            self.author_parts = None
-
-    def handle_data(self, data: str) -> None:
-        self.tick()
-        # Running counts, not sums over the parts: hostile pages send data in tiny pieces.
-        if self.in_title and self.title_chars < _MAX_TEXT_CHARS * 4:
-            self.title_parts.append(data)
-            self.title_chars += len(data)
-        if self.jsonld_parts is not None and self.jsonld_chars < _MAX_JSONLD_CHARS:
-            self.jsonld_parts.append(data)
-            self.jsonld_chars += len(data)
-        if self.author_parts is not None and self.author_chars < _MAX_TEXT_CHARS:
-            self.author_parts.append(data)
-            self.author_chars += len(data)
-
-    def _meta(self, attributes: dict[str, str]) -> None:
-        content = attributes.get("content")
-        if content is None:
-            return
-        for key_attr in ("property", "name", "itemprop"):
-            key = attributes.get(key_attr, "").strip().lower()
-            if key:
-                self._store(key, content)
-
-    def _store(self, key: str, value: str) -> None:
-        values = self.meta.setdefault(key, [])
-        if len(values) < _MAX_VALUES_PER_KEY:
-            values.append(value)
-
-    def _img(self, attributes: dict[str, str]) -> None:
-        for dimension in ("width", "height"):
-            size = _declared_size(attributes.get(dimension))
-            if size is not None and size <= 2:
-                return  # a tracking pixel, not something a person sees
-        src = attributes.get("src", "").strip()
-        if not src or src.lower().startswith("data:"):
-            # Lazy-loading pages keep the real URL aside and show a placeholder.
-            for lazy in ("data-src", "data-original", "data-lazy-src"):
-                if attributes.get(lazy, "").strip():
-                    src = attributes[lazy]
-                    break
-        self._add(self.img_srcs, src)
-
-    @staticmethod
-    def _add(target: list[str], value: str | None) -> None:
-        if value and len(target) < _MAX_MEDIA_CANDIDATES:
-            target.append(value)
-
-    def first(self, *keys: str) -> str | None:
-        for key in keys:
-            for value in self.meta.get(key, []):
-                cleaned = _clean(value)
-                if cleaned:
-                    return cleaned
-        return None
-
-    def result(self, base_url: str) -> PageInfo:
-        if self.in_title:  # unclosed <title>
-            self.title_seen = True
-        base = base_url
-        if self.base_href:
-            candidate = _absolute(base_url, self.base_href)
-            if candidate:
-                base = candidate
-        jsonld = _jsonld_facts(self.jsonld_blocks)
-        title = _clean("".join(self.title_parts)) or self.first("og:title", "twitter:title")
-        canonical = None
-        for raw in (self.canonical, self.first("og:url")):
-            if raw:
-                canonical = _absolute(base, raw)
-                if canonical:
-                    break
-        uploader = (
-            self.first("author", "article:author", "twitter:creator")
-            or self.author_text
-            or jsonld.get("author")
-        )
-        published = self.first(
-            "article:published_time",
-            "og:video:release_date",
-            "video:release_date",
-            "datepublished",
-            "uploaddate",
-            "date",
-            "pubdate",
-            "publish-date",
-            "dc.date",
-        ) or jsonld.get("published")
-        raw_media: list[str] = []
-        for key in ("og:video:secure_url", "og:video", "og:video:url", "twitter:player:stream"):
-            raw_media.extend(self.meta.get(key, []))
-        raw_media.extend(self.video_srcs)
-        for key in (
-            "og:image:secure_url",
-            "og:image",
-            "og:image:url",
-            "twitter:image",
-            "twitter:image:src",
-        ):
-            raw_media.extend(self.meta.get(key, []))
-        raw_media.extend(self.img_srcs)
-        media: list[str] = []
-        for raw in raw_media:
-            url = _absolute(base, raw)
-            if url and url not in media:
-                media.append(url)
-        return PageInfo(
-            title=_truncate(title),
-            canonical_url=canonical,
-            site_name=_truncate(self.first("og:site_name", "application-name")),
-            uploader=_truncate(uploader),
-            published_at=_truncate(published),
-            media_urls=media,
-        )
-
-
-def _declared_size(value: str | None) -> int | None:
-    if value is None:
-        return None
-    match = re.match(r"\s*(\d{1,6})", value)
-    return int(match.group(1)) if match else None
-
-
-def _clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    cleaned = " ".join(text.replace("\x00", " ").split())
-    return cleaned or None
-
-
-def _truncate(text: str | None) -> str | None:
-    if text is None:
-        return None
-    return text if len(text) <= _MAX_TEXT_CHARS else text[: _MAX_TEXT_CHARS - 1] + "…"
-
-
-def _absolute(base: str, raw: str) -> str | None:
-    """An absolute http(s) URL without fragment, or ``None`` for anything else."""
-    value = re.sub(r"[\t\n\r]", "", raw).strip()
-    if not value or len(value) > _MAX_URL_CHARS or value.lower().startswith("data:"):
-        return None
-    try:
-        joined = urljoin(base, value)
-        parts = urlsplit(joined)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path, parts.query, ""))
-
-
-def _jsonld_facts(blocks: list[str]) -> dict[str, str]:
-    """The author's name and publication date from JSON-LD, when they are plainly there."""
-    facts: dict[str, str] = {}
-    for block in blocks:
-        text = block.strip().removeprefix("<!--").removesuffix("-->").strip()
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError):
-            continue
-        for node in _jsonld_nodes(data):
-            if "author" not in facts:
-                name = _author_name(node.get("author"))
-                if name:
-                    facts["author"] = name
-            if "published" not in facts:
-                for key in ("datePublished", "uploadDate"):
-                    value = node.get(key)
-                    if isinstance(value, str) and _clean(value):
-                        facts["published"] = value.strip()
-                        break
-            if len(facts) == 2:
-                return facts
-    return facts
-
-
-def _jsonld_nodes(data: object, depth: int = 0) -> Iterator[dict[str, Any]]:
-    """Objects at the top of a JSON-LD document and in its ``@graph``, shallowly."""
-    if depth > 3:
-        return
-    if isinstance(data, list):
-        for item in data[:50]:
-            yield from _jsonld_nodes(item, depth + 1)
-    elif isinstance(data, dict):
-        yield data
-        graph = data.get("@graph")
-        if isinstance(graph, list):
-            yield from _jsonld_nodes(graph, depth + 1)
-
-
-def _author_name(value: object) -> str | None:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if isinstance(value, dict):
-        value = value.get("name")
-    if isinstance(value, str):
-        return _clean(value)
-    return None
