@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from idolguard.domain.monitor import MonitorError, RunReport, SourceView
+from idolguard.domain.monitoring import MonitorError, RunReport, SourceView
 from idolguard.evidence.canonical import utc_iso
 from idolguard.interfaces.cli.context import console, fail, state, styled
 from idolguard.interfaces.cli.notices import print_watch_result
