@@ -212,7 +212,9 @@ class PageParser(BoundedHTMLParser):
     """Collects the few things evidence needs in one pass, without building a tree.
 
     No tree means no recursion, so a million nested ``<div>`` cost nothing more
-    than their length.
+    than their length. The one page parser: a reader that needs more from a
+    page (the ``html`` source connector) subclasses it, calling ``super()`` in
+    the handlers and in ``_meta``/``_img``, rather than parsing the page again.
     """
 
     def __init__(self) -> None:
