@@ -20,7 +20,7 @@ from idolguard.domain.custody import CustodyLog
 from idolguard.domain.dashboard import DashboardService
 from idolguard.domain.evidence import EvidenceService
 from idolguard.domain.intake import IntakeService
-from idolguard.domain.monitor import MonitorService
+from idolguard.domain.monitoring import MonitorService
 from idolguard.domain.portal import PortalService
 from idolguard.domain.reports import FanReportService
 from idolguard.domain.retention import RetentionService

@@ -13,6 +13,7 @@ import pluggy
 if TYPE_CHECKING:
     from idolguard.signals.base import Signal
     from idolguard.signals.registry import SignalContext
+    from idolguard.sources.connectors.base import Connector
 
 PROJECT = "idolguard"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -22,3 +23,15 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 @hookspec
 def idolguard_signals(context: SignalContext) -> list[Signal]:  # type: ignore[empty-body]
     """Return signal instances to offer the pipeline, built from ``context``."""
+
+
+@hookspec
+def idolguard_connectors() -> list[type[Connector]]:  # type: ignore[empty-body]
+    """Return the source connector classes this plugin offers (``Connector`` subclasses).
+
+    Classes, not instances: a source is configured later, once per source,
+    with the options the user gave (``cls(options)``). Each class's ``kind``
+    is the name users type (``idolguard sources add <kind> ...``); two
+    plugins offering the same kind is an error, never a silent override.
+    The built-in ones are in ``idolguard.sources.connectors.builtin``.
+    """

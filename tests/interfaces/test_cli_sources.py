@@ -17,7 +17,7 @@ from idolguard.interfaces.cli.sources import _outcome
 from idolguard.media.types import MediaLimits
 from idolguard.notices.liveness import Comparison, check_url
 from idolguard.sources.connectors.feed import FeedConnector
-from tests.domain.test_monitor import serve_feed, serve_gallery
+from tests.domain.monitoring.test_monitor import serve_feed, serve_gallery
 from tests.helpers import face_photo, sample
 from tests.interfaces.test_cli import jsonl, run
 from tests.website import ChangingSite

@@ -18,7 +18,7 @@ from idolguard.notices.directory import (
     PlatformDirectory,
 )
 from idolguard.notices.regimes import REGIME_KEYS
-from idolguard.sources.web import platform_for
+from idolguard.platforms import platform_for
 
 PLATFORM_KEYS = (
     "youtube",

@@ -26,7 +26,7 @@ from idolguard.notices.liveness import (
     UrlCheck,
     check_url,
 )
-from idolguard.sources.web import Hop
+from idolguard.sources.fetch import Hop
 
 LIMITS = MediaLimits()
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from idolguard.config import MonitorSettings
+from idolguard.sources.fetch import FetchError, FetchErrorCode
 from idolguard.sources.polite import (
     CredentialsError,
     HostGate,
     PoliteWeb,
     load_credentials,
 )
-from idolguard.sources.web import FetchError, FetchErrorCode
 from tests.website import Answer, ChangingSite
 
 FAST = MonitorSettings(

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from idolguard.domain.cases import QUEUE_STATES
 from idolguard.domain.notice_views import OPEN_STATUSES, percentile
 from idolguard.evidence.canonical import utc_iso
-from idolguard.sources.web import is_web_url, platform_for
+from idolguard.platforms import is_web_url, platform_for
 from idolguard.storage.database import Database
 from idolguard.storage.models import Artist, Case, Item, ItemEvent, Notice, NoticeItem, utcnow
 

@@ -19,7 +19,9 @@ from idolguard.config import Settings
 from idolguard.domain.triage import Opened, Triage
 from idolguard.evidence.canonical import utc_iso
 from idolguard.pipeline.scan import ScanInput, Scanner
-from idolguard.sources.web import Capture, Fetched, capture_url, platform_for
+from idolguard.platforms import platform_for
+from idolguard.sources.capture import Capture, capture_url
+from idolguard.sources.fetch import Fetched
 from idolguard.storage.blobs import BlobStore
 
 

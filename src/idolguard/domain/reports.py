@@ -60,7 +60,7 @@ from idolguard.domain.intake import IntakeError, IntakeService
 from idolguard.domain.roster import RosterError, RosterService
 from idolguard.evidence.canonical import utc_iso
 from idolguard.media import MediaError
-from idolguard.sources.web import FetchError
+from idolguard.sources.fetch import FetchError
 from idolguard.storage.database import Database
 from idolguard.storage.models import Artist, FanReport, Item, utcnow
 

@@ -27,7 +27,7 @@ from idolguard.domain.custody import CustodyLog
 from idolguard.domain.findings import item_findings
 from idolguard.domain.reports import ReportView
 from idolguard.evidence.previews import first_picture, render_preview
-from idolguard.sources.web import platform_for
+from idolguard.platforms import platform_for
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database

@@ -65,7 +65,7 @@ from idolguard.notices.regimes import (
     suggest_regimes,
     unsuitable_reason,
 )
-from idolguard.sources.web import is_web_url, platform_for
+from idolguard.platforms import is_web_url, platform_for
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database

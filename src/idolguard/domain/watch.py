@@ -29,7 +29,7 @@ from idolguard.evidence.canonical import utc_iso
 from idolguard.matching.codes import hamming
 from idolguard.notices.liveness import Comparison, HostPacer, Outcome, UrlCheck, check_url
 from idolguard.pipeline.scan import Scanner
-from idolguard.sources.web import is_web_url
+from idolguard.platforms import is_web_url
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import Item, utcnow

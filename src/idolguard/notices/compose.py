@@ -18,7 +18,7 @@ from typing import Any
 from idolguard.config import NoticeSettings
 from idolguard.evidence.canonical import utc_iso
 from idolguard.notices.regimes import FIELDS, FieldSpec, Regime, get_regime
-from idolguard.sources.web import is_web_url
+from idolguard.platforms import is_web_url
 
 LANGUAGES = ("ko", "en")
 DIVIDER = "─" * 60  # the line between the Korean and the English text

@@ -7,7 +7,7 @@ the authorities to turn to when it does not act. A built-in copy ships with the
 package; ``[notices] directory_file`` points at an edited copy, which replaces
 the built-in one entirely.
 
-Entries are keyed by the names :func:`idolguard.sources.web.platform_for`
+Entries are keyed by the names :func:`idolguard.platforms.platform_for`
 returns ("youtube", "dcinside", "example.co.kr"), so a captured URL finds its
 platform directly; ``domains`` catch the hosts that function does not name.
 
@@ -34,6 +34,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from idolguard.notices.regimes import REGIME_KEYS
+from idolguard.platforms import host_of, platform_for
 
 __all__ = [
     "BUILTIN_SOURCE",
@@ -274,9 +275,6 @@ class PlatformDirectory:
         Domains match the host or any subdomain of it; the longest matching
         domain wins. ``None`` when no entry claims the URL.
         """
-        # web.py brings in httpx and Pillow; loading a directory should not need them.
-        from idolguard.sources.web import host_of, platform_for
-
         name = platform_for(url)
         if name != "unknown" and name in self._platforms:
             return self._platforms[name]

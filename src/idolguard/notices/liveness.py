@@ -24,7 +24,7 @@ downloaded file and its SHA-256 and says whether it is the reported content.
 Downloads are temporary: the page file is always deleted and the media file is
 kept only on request (``keep_media``), so a check never leaves files behind.
 
-Fetching goes through :func:`idolguard.sources.web.capture_url` and inherits
+Fetching goes through :func:`idolguard.sources.capture.capture_url` and inherits
 its SSRF protection: a URL that resolves to a private address is not fetched
 (``blocked_address``, inconclusive). That layer does not expose response
 headers of failed requests, so ``Retry-After`` cannot be read; a 429 is given
@@ -51,8 +51,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from idolguard.media.types import MediaLimits
-from idolguard.sources import web
-from idolguard.sources.web import Capture, FetchError, FetchErrorCode, Hop
+from idolguard.sources.capture import Capture, capture_url
+from idolguard.sources.fetch import DEFAULT_USER_AGENT, FetchError, FetchErrorCode, Hop
 
 __all__ = [
     "RATE_LIMIT_DEFAULT_RETRY_SECONDS",
@@ -151,7 +151,7 @@ def check_url(
     limits: MediaLimits,
     timeout: float = 20.0,
     allow_private_addresses: bool = False,
-    user_agent: str = web.DEFAULT_USER_AGENT,
+    user_agent: str = DEFAULT_USER_AGENT,
     keep_media: bool = False,
     clock: Callable[[], datetime] = _utc_now,
 ) -> UrlCheck:
@@ -172,7 +172,7 @@ def check_url(
         return max(0, round((time.monotonic() - started) * 1000))
 
     try:
-        capture = web.capture_url(
+        capture = capture_url(
             url,
             dest_dir,
             limits=limits,
@@ -323,7 +323,7 @@ def _judge_http_status(status: int | None) -> _Verdict:
     return _Verdict(Outcome.INCONCLUSIVE, "http_error", f"The URL answers {shown}.")
 
 
-# The exact wording comes from web.capture_url; a change there makes these checks fail
+# The exact wording comes from capture.capture_url; a change there makes these checks fail
 # towards INCONCLUSIVE, never towards REMOVED.
 _NO_MEDIA_LISTED = "shows no image or video URL that could be captured"
 _NEITHER = "is neither an image, a video nor a web page"

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pluggy
 
-from idolguard import hookspecs
 from idolguard.config import FaceSettings, ManipulationSettings, MatchingSettings
 from idolguard.media import MediaLimits
 from idolguard.signals.bank_match import BankMatcher
@@ -40,14 +39,10 @@ class SignalContext:
 
 
 def plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:
-    from idolguard.signals import builtin
+    """The shared plugin manager (``idolguard.plugins``), for callers that only need signals."""
+    from idolguard.plugins import plugin_manager as shared
 
-    manager = pluggy.PluginManager(hookspecs.PROJECT)
-    manager.add_hookspecs(hookspecs)
-    manager.register(builtin, name="idolguard.builtin")
-    if load_entry_points:
-        manager.load_setuptools_entrypoints(hookspecs.PROJECT)
-    return manager
+    return shared(load_entry_points=load_entry_points)
 
 
 def discover_signals(context: SignalContext, manager: pluggy.PluginManager) -> list[Signal]:

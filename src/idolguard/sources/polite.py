@@ -18,7 +18,7 @@ rude. Every request the monitor makes goes through ``PoliteWeb``:
   backoff; ``Retry-After`` is honoured up to a cap, beyond which the host is
   left alone until the next run rather than holding up every other source.
 * Sizes and Content-Types are checked before bodies are read, redirects are
-  bounded, private networks are refused (``sources.web`` does this per hop).
+  bounded, private networks are refused (``sources.fetch`` does this per hop).
 * Cookies and tokens come only from the configured credentials file, are sent
   only over HTTPS to the host they were configured for, and are never stored.
 """
@@ -41,17 +41,10 @@ from protego import Protego
 
 from idolguard.config import MonitorSettings
 from idolguard.media.types import MediaLimits
+from idolguard.platforms import host_of
+from idolguard.sources.capture import Capture, capture_url
 from idolguard.sources.connectors.base import Document
-from idolguard.sources.web import (
-    DEFAULT_USER_AGENT,
-    Capture,
-    Fetched,
-    FetchError,
-    FetchErrorCode,
-    capture_url,
-    fetch,
-    host_of,
-)
+from idolguard.sources.fetch import DEFAULT_USER_AGENT, Fetched, FetchError, FetchErrorCode, fetch
 
 __all__ = ["ROBOTS_AGENT", "CredentialsError", "HostGate", "PoliteWeb", "load_credentials"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from idolguard.sources.connectors.base import Document
-from idolguard.sources.web import FetchError, FetchErrorCode
+from idolguard.sources.fetch import FetchError, FetchErrorCode
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 from idolguard.sources.connectors.base import Document, Found, SourceError
 from idolguard.sources.connectors.common import absolute_http_url, clip, hashtags, iso_utc
 from idolguard.sources.connectors.feed import FEED_TYPES, FeedConnector
-from idolguard.sources.web import FetchError
+from idolguard.sources.fetch import FetchError
 from tests.sources.connectors.fakeweb import FakeWeb
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -10,7 +10,7 @@ import pytest
 
 from idolguard.sources.connectors.base import Document, SourceError
 from idolguard.sources.connectors.html_pages import PAGE_TYPES, HtmlPagesConnector
-from idolguard.sources.web import FetchError
+from idolguard.sources.fetch import FetchError
 from tests.sources.connectors.fakeweb import FakeWeb
 
 FIXTURES = Path(__file__).parent / "fixtures"

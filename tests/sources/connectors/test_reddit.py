@@ -14,7 +14,7 @@ from idolguard.sources.connectors.reddit import (
     MAX_LISTING_BYTES,
     RedditListingConnector,
 )
-from idolguard.sources.web import FetchError
+from idolguard.sources.fetch import FetchError
 from tests.sources.connectors.fakeweb import FakeWeb
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -12,7 +12,7 @@ import pytest
 from idolguard.sources.connectors import url_list
 from idolguard.sources.connectors.base import Found, SourceError
 from idolguard.sources.connectors.url_list import MAX_WEB_BYTES, UrlListConnector
-from idolguard.sources.web import FetchError
+from idolguard.sources.fetch import FetchError
 from tests.sources.connectors.fakeweb import FakeWeb
 
 LIST = """# reported by fans, 2026-11-25

@@ -16,7 +16,7 @@ from idolguard.domain.review import ReviewError
 from idolguard.domain.roster import RosterError
 from idolguard.interfaces.cli.context import console, fail, state
 from idolguard.media import MediaError
-from idolguard.sources.web import FetchError
+from idolguard.sources.fetch import FetchError
 
 review_app = typer.Typer(help="Work the review queue: worst first, previews blurred by default.")
 item_app = typer.Typer(help="Items: content seen at a location, with its history and evidence.")
@@ -302,7 +302,7 @@ def item_add(
     ] = None,
 ) -> None:
     """Bring in a file by hand, with where it was seen; it is analysed and opened as an item."""
-    from idolguard.sources.web import platform_for
+    from idolguard.platforms import platform_for
 
     cli = state(ctx)
     source = {

@@ -15,12 +15,12 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from idolguard.domain.monitor import MonitorError, RunReport, SourceView
+from idolguard.domain.monitoring import MonitorError, RunReport, SourceView
 from idolguard.evidence.canonical import utc_iso
 from idolguard.interfaces.cli.context import console, fail, state, styled
 from idolguard.interfaces.cli.notices import print_watch_result
 from idolguard.sources.connectors.base import SourceError
-from idolguard.sources.connectors.registry import CONNECTORS
+from idolguard.sources.connectors.registry import connectors
 from idolguard.sources.polite import CredentialsError
 from idolguard.storage.models import utcnow
 
@@ -68,7 +68,7 @@ def _print_json(data: Any) -> None:
 @sources_app.command("kinds")
 def kinds() -> None:
     """List the kinds of source and the options each takes."""
-    for kind, cls in sorted(CONNECTORS.items()):
+    for kind, cls in sorted(connectors().items()):
         print(f"{kind}: {cls.description}")
         for option in cls.options:
             need = "required" if option.required else f"default {option.default!r}"

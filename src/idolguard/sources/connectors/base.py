@@ -113,7 +113,7 @@ class Document:
 class WebAccess(Protocol):
     """The polite HTTP reader connectors get (see ``idolguard.sources.polite``).
 
-    ``get`` raises ``idolguard.sources.web.FetchError`` for anything that is
+    ``get`` raises ``idolguard.sources.fetch.FetchError`` for anything that is
     not a usable answer (robots.txt refusal, HTTP errors after retries,
     timeouts, too large, wrong type).
     """

@@ -21,8 +21,9 @@ from email.utils import parsedate_tz
 from typing import Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from idolguard.platforms import host_of, platform_for
 from idolguard.sources.connectors.base import SourceError
-from idolguard.sources.web import BoundedHTMLParser, host_of, platform_for
+from idolguard.sources.pages import BoundedHTMLParser
 
 __all__ = [
     "MAX_CAPTION_CHARS",

@@ -30,6 +30,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from idolguard.platforms import platform_for
 from idolguard.sources.connectors.base import (
     Connector,
     Document,
@@ -53,7 +54,6 @@ from idolguard.sources.connectors.common import (
     posted_at,
     require_http_url,
 )
-from idolguard.sources.web import platform_for
 
 __all__ = ["FEED_TYPES", "FeedConnector"]
 

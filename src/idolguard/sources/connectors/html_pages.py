@@ -7,11 +7,10 @@ page's own "next" link) and lists every image and video a visitor would see:
 ``<source>``, links straight to media files, and the ``og:image``/``og:video``
 a page advertises for itself.
 
-Pages are read with a small parser of its own rather than
-``idolguard.sources.web.parse_page``: evidence capture needs one best media
-URL per page, while monitoring needs every media URL with its own caption
-(the alt text) and the page's pagination link. The charset is decoded by the
-same rules (``web.decode_html``) so both read a page identically.
+Pages are read with the one page parser, ``idolguard.sources.pages.PageParser``
+(title, ``<base>``, nesting, charset by ``decode_html``), extended here with
+what monitoring needs beyond evidence capture's one best media URL: every
+media URL with its own caption (the alt text) and the page's pagination link.
 
 Pagination is bounded three ways: at most ``max_pages`` links are followed
 (so at most ``max_pages + 1`` documents per poll), only on the starting host,
@@ -28,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from idolguard.platforms import host_of, platform_for
 from idolguard.sources.connectors.base import (
     Connector,
     Document,
@@ -39,7 +39,6 @@ from idolguard.sources.connectors.base import (
 )
 from idolguard.sources.connectors.common import (
     MAX_ENTRIES_PER_POLL,
-    BoundedHTMLParser,
     absolute_http_url,
     clip,
     hashtags,
@@ -50,7 +49,8 @@ from idolguard.sources.connectors.common import (
     require_http_url,
     same_site,
 )
-from idolguard.sources.web import FetchError, decode_html, host_of, platform_for
+from idolguard.sources.fetch import FetchError
+from idolguard.sources.pages import PageParser, decode_html
 
 __all__ = ["PAGE_TYPES", "HtmlPagesConnector"]
 
@@ -203,7 +203,7 @@ class _Page:
 
 
 def _read_page(document: Document) -> _Page:
-    parser = _PageParser()
+    parser = _ListingParser()
     parser.run(decode_html(document.body, document.content_type))
     return parser.page(document.final_url)
 
@@ -256,69 +256,48 @@ def _next_rank(label: str) -> int | None:
     return None
 
 
-class _PageParser(BoundedHTMLParser):
-    """Title, description, author, media candidates and the best "next page" link of a page."""
+class _ListingParser(PageParser):
+    """The page parser, plus media candidates with their captions and the best "next" link.
+
+    ``PageParser`` already follows the title, ``<base>``, ``<svg>`` and ``<video>``
+    nesting and counts every event against its budget; this adds only what a
+    listing needs, from the same single pass.
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self.svg_depth = 0
-        self.video_depth = 0
-        self.in_title = False
-        self.title_parts: list[str] = []
-        self.title_chars = 0
-        self.title_done = False
-        self.meta: dict[str, list[str]] = {}
-        self.base_href: str | None = None
+        # <meta> content by the key the tag declares itself as (property, else name).
+        self.declared: dict[str, list[str]] = {}
         self.candidates: list[_Candidate] = []
         self.link: _OpenLink | None = None
         self.next_links: list[tuple[int, str]] = []
 
-    # -- parser events
+    # -- parser events (<meta> and <img> come back through _meta and _img)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tick()
+        super().handle_starttag(tag, attrs)
+        if tag not in ("link", "a", "video", "source"):
+            return
         attributes: dict[str, str] = {}
         for name, value in attrs:
             attributes.setdefault(name.lower(), value or "")
-        if tag == "svg":
-            self.svg_depth += 1
-        elif tag == "title":
-            self.in_title = self.svg_depth == 0 and not self.title_done
-        elif tag == "meta":
-            self._meta(attributes)
-        elif tag == "base":
-            if self.base_href is None and attributes.get("href"):
-                self.base_href = attributes["href"]
-        elif tag == "link":
+        if tag == "link":
             if "next" in attributes.get("rel", "").lower().split() and attributes.get("href"):
                 self.next_links.append((_RANK_LINK_REL, attributes["href"]))
         elif tag == "a":
             self._open_link(attributes)
-        elif tag == "img":
-            self._img(attributes)
         elif tag == "video":
-            self.video_depth += 1
             self._video(attributes, "video")
         elif tag == "source":
             self._source(attributes)
 
     def handle_endtag(self, tag: str) -> None:
-        self.tick()
-        if tag == "svg":
-            self.svg_depth = max(0, self.svg_depth - 1)
-        elif tag == "title" and self.in_title:
-            self.in_title = False
-            self.title_done = bool("".join(self.title_parts).strip())
-        elif tag == "video":
-            self.video_depth = max(0, self.video_depth - 1)
-        elif tag == "a":
+        super().handle_endtag(tag)
+        if tag == "a":
             self._close_link()
 
     def handle_data(self, data: str) -> None:
-        self.tick()
-        if self.in_title and self.title_chars < _MAX_TITLE_CHARS:
-            self.title_parts.append(data)
-            self.title_chars += len(data)
+        super().handle_data(data)
         link = self.link
         if link is not None and link.chars < _MAX_LINK_TEXT_CHARS:
             link.text.append(data)
@@ -327,17 +306,18 @@ class _PageParser(BoundedHTMLParser):
     # -- elements
 
     def _meta(self, attributes: dict[str, str]) -> None:
+        super()._meta(attributes)
         content = attributes.get("content")
         if content is None:
             return
         key = (attributes.get("property") or attributes.get("name") or "").strip().lower()
         if not key:
             return
-        values = self.meta.setdefault(key, [])
+        values = self.declared.setdefault(key, [])
         if len(values) < 50:
             values.append(content)
         if key in ("og:image", "og:image:url", "og:image:secure_url"):
-            self._add(_Candidate(content, "og:image"))
+            self._candidate(_Candidate(content, "og:image"))
         elif key == "og:image:alt":
             # Open Graph structure: an og:image:* property describes the og:image before it.
             last = self._last("og:image")
@@ -350,16 +330,17 @@ class _PageParser(BoundedHTMLParser):
             elif last is not None:
                 last.height = content
         elif key in ("og:video", "og:video:url", "og:video:secure_url"):
-            self._add(_Candidate(content, "og:video"))
+            self._candidate(_Candidate(content, "og:video"))
 
     def _img(self, attributes: dict[str, str]) -> None:
+        super()._img(attributes)
         source = img_source(attributes)
         if not source:
             return
         caption = attributes.get("alt", "").strip() or attributes.get("title", "").strip()
         if self.link is not None and caption and self.link.inner_alt is None:
             self.link.inner_alt = caption
-        self._add(
+        self._candidate(
             _Candidate(
                 source,
                 "img",
@@ -373,7 +354,7 @@ class _PageParser(BoundedHTMLParser):
         source = attributes.get("src", "").strip()
         if source:
             caption = attributes.get("title", "").strip() or attributes.get("aria-label", "")
-            self._add(
+            self._candidate(
                 _Candidate(
                     source,
                     found_in,
@@ -398,7 +379,7 @@ class _PageParser(BoundedHTMLParser):
         media: _Candidate | None = None
         if href and media_kind(href) is not None:
             media = _Candidate(href, "link", attributes.get("title", "").strip() or None)
-            self._add(media)
+            self._candidate(media)
         self.link = _OpenLink(attributes, media)
 
     def _close_link(self) -> None:
@@ -419,7 +400,7 @@ class _PageParser(BoundedHTMLParser):
         if ranks:
             self.next_links.append((min(ranks), href))
 
-    def _add(self, candidate: _Candidate) -> None:
+    def _candidate(self, candidate: _Candidate) -> None:
         if len(self.candidates) < _MAX_MEDIA_PER_PAGE * 2:
             self.candidates.append(candidate)
 
@@ -431,7 +412,7 @@ class _PageParser(BoundedHTMLParser):
 
     def _first_meta(self, *keys: str) -> str | None:
         for key in keys:
-            for value in self.meta.get(key, []):
+            for value in self.declared.get(key, []):
                 cleaned = " ".join(value.split())
                 if cleaned:
                     return cleaned
@@ -446,7 +427,7 @@ class _PageParser(BoundedHTMLParser):
             base = absolute_http_url(url, self.base_href) or url
         title = " ".join("".join(self.title_parts).split()) or self._first_meta("og:title")
         video_declared = any(
-            t.strip().lower().startswith("video/") for t in self.meta.get("og:video:type", [])
+            t.strip().lower().startswith("video/") for t in self.declared.get("og:video:type", [])
         )
         media: list[_PageMedia] = []
         seen: set[str] = set()

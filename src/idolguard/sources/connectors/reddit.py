@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from idolguard.platforms import host_of, platform_for
 from idolguard.sources.connectors.base import (
     Connector,
     Document,
@@ -45,7 +46,7 @@ from idolguard.sources.connectors.common import (
     posted_at,
     require_http_url,
 )
-from idolguard.sources.web import FetchError, host_of, platform_for
+from idolguard.sources.fetch import FetchError
 
 __all__ = ["LISTING_TYPES", "RedditListingConnector"]
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from idolguard.platforms import platform_for
 from idolguard.sources.connectors.base import (
     Connector,
     Found,
@@ -38,7 +39,6 @@ from idolguard.sources.connectors.common import (
     require_http_url,
 )
 from idolguard.sources.connectors.local_files import WarningLog, read_capped
-from idolguard.sources.web import platform_for
 
 __all__ = ["MAX_FILE_BYTES", "MAX_LINES", "MAX_WEB_BYTES", "UrlListConnector"]
 

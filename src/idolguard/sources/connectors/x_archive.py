@@ -11,6 +11,12 @@ The archive comes from the account holder, so it is not trusted: the file
 names it leads to are checked to stay inside ``data/``, sizes are checked
 before anything is read, and a zip is never extracted as a whole (a zip
 bomb, or a member named ``../../.bashrc``, gets nowhere).
+
+One concept, kept in one module although it is a little over the usual size:
+the archive's layout (where ``data/`` is, how media files are named), its
+untrusted-input limits and the reading of its tweets are one format, and the
+limits (``MAX_*``) are read where the archive is opened and where tweets
+point into it alike.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
 from idolguard.interfaces.web.ids import Id, parse_id
 from idolguard.interfaces.web.templating import render
-from idolguard.sources.web import FetchErrorCode
+from idolguard.sources.fetch import FetchErrorCode
 
 router = APIRouter()
 

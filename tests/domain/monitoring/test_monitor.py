@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from idolguard.app import IdolGuard
 from idolguard.config import MonitorSettings, ReviewSettings, Settings
-from idolguard.domain.monitor import MAX_ATTEMPTS, MonitorError
+from idolguard.domain.monitoring import MAX_ATTEMPTS, MonitorError
 from idolguard.sources.connectors.base import SourceError
 from idolguard.sources.connectors.feed import FeedConnector
 from idolguard.storage.analysis_store import AnalysisStore

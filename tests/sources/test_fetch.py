@@ -20,16 +20,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from idolguard.media import MediaLimits, MediaType, sniff
-from idolguard.sources import web
-from idolguard.sources.web import (
-    FetchError,
-    FetchErrorCode,
-    Hop,
-    capture_url,
-    fetch,
-    parse_page,
-    platform_for,
-)
+from idolguard.sources import fetch as fetch_module
+from idolguard.sources.capture import Capture, capture_url
+from idolguard.sources.fetch import Fetched, FetchError, FetchErrorCode, Hop, fetch
 
 LIMITS = MediaLimits()
 
@@ -270,13 +263,13 @@ def server() -> Iterator[Server]:
         httpd.server_close()
 
 
-def _fetch(url: str, dest: Path, **kwargs: object) -> web.Fetched:
+def _fetch(url: str, dest: Path, **kwargs: object) -> Fetched:
     options: dict[str, object] = {"max_bytes": 10_000_000, "allow_private_addresses": True}
     options.update(kwargs)
     return fetch(url, dest, **options)  # type: ignore[arg-type]
 
 
-def _capture(url: str, dest: Path, **kwargs: object) -> web.Capture:
+def _capture(url: str, dest: Path, **kwargs: object) -> Capture:
     options: dict[str, object] = {"limits": LIMITS, "allow_private_addresses": True}
     options.update(kwargs)
     return capture_url(url, dest, **options)  # type: ignore[arg-type]
@@ -487,9 +480,9 @@ def test_each_redirect_hop_is_checked(
     server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Pretend only the test server's loopback address is public, so the check is on.
-    original = web._blocked_reason
+    original = fetch_module._blocked_reason
     monkeypatch.setattr(
-        web, "_blocked_reason", lambda ip: None if str(ip) == "127.0.0.1" else original(ip)
+        fetch_module, "_blocked_reason", lambda ip: None if str(ip) == "127.0.0.1" else original(ip)
     )
     with pytest.raises(FetchError) as info:
         fetch(server.url("/to-metadata"), tmp_path, max_bytes=1000)
@@ -611,182 +604,3 @@ def test_capture_refuses_loopback_by_default(server: Server, tmp_path: Path) -> 
     with pytest.raises(FetchError) as info:
         capture_url(server.url("/page"), tmp_path, limits=LIMITS)
     assert info.value.code == "blocked_address"
-
-
-# --------------------------------------------------------------------------- parse_page
-
-BASE = "https://fans.example.com/board/view?id=7"
-
-
-def test_parse_page_orders_and_filters_media() -> None:
-    html = b"""<html><head>
-      <base href="https://cdn.example.net/assets/">
-      <meta property="og:image" content="poster.jpg">
-      <meta property="og:image:secure_url" content="https://cdn.example.net/assets/poster.jpg">
-      <meta name="twitter:image" content="//img.example.org/card.png#frag">
-      <meta property="og:video" content="/v/clip.mp4">
-      <meta name="twitter:player:stream" content="stream.mp4">
-    </head><body>
-      <video src="inline.webm"><source src="alt.mp4"></video>
-      <picture><source srcset="x.webp"><img src="pic.jpg"></picture>
-      <img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
-      <img src="data:image/gif;base64,AAAA" data-src="lazy.jpg">
-      <img src="track.gif" width="1" height="1">
-      <img src="spacer.gif" height="2px">
-      <img src="javascript:alert(1)">
-      <img src="mailto:a@b.c">
-      <img src="poster.jpg">
-      <img src="  wide.png  " width="640">
-    </body></html>"""
-    info = parse_page(html, BASE)
-    cdn = "https://cdn.example.net"
-    assert info.media_urls == [
-        f"{cdn}/v/clip.mp4",
-        f"{cdn}/assets/stream.mp4",
-        f"{cdn}/assets/inline.webm",
-        f"{cdn}/assets/alt.mp4",
-        f"{cdn}/assets/poster.jpg",
-        "https://img.example.org/card.png",
-        f"{cdn}/assets/pic.jpg",
-        f"{cdn}/assets/lazy.jpg",
-        f"{cdn}/assets/wide.png",
-    ]
-
-
-def test_parse_page_uploader_fallbacks() -> None:
-    twitter = b'<meta name="twitter:creator" content="@fan_account">'
-    assert parse_page(twitter, BASE).uploader == "@fan_account"
-    itemprop = b'<div><span itemprop="author" itemscope><span itemprop="name"> Lee </span></span>'
-    assert parse_page(itemprop, BASE).uploader == "Lee"
-    jsonld = b"""<script type="application/ld+json">
-      {"@context": "https://schema.org", "@type": "VideoObject",
-       "author": [{"@type": "Person", "name": "Channel Park"}], "uploadDate": "2025-02-03"}
-    </script>"""
-    info = parse_page(jsonld, BASE)
-    assert (info.uploader, info.published_at) == ("Channel Park", "2025-02-03")
-    graph = b'<script type="application/ld+json">{"@graph": [{"@type": "WebPage"},'
-    graph += b' {"@type": "Article", "author": "Choi"}]}</script>'
-    assert parse_page(graph, BASE).uploader == "Choi"
-    first = b'<meta name="author" content="A"><meta property="article:author" content="B">'
-    assert parse_page(first, BASE).uploader == "A"
-
-
-def test_parse_page_title_and_canonical_fallbacks() -> None:
-    html = b"""<svg><title>icon</title></svg>
-      <meta property="og:title" content="OG title">
-      <meta property="og:url" content="/canon">"""
-    info = parse_page(html, BASE)
-    assert info.title == "OG title"
-    assert info.canonical_url == "https://fans.example.com/canon"
-    assert parse_page(b"<p>nothing</p>", BASE) == web.PageInfo(None, None, None, None, None, [])
-
-
-def test_parse_page_charsets() -> None:
-    title = "아이돌 직캠"
-    euc = f'<meta charset="euc-kr"><title>{title}</title>'.encode("cp949")
-    assert parse_page(euc, BASE).title == title
-    header_only = f"<title>{title}</title>".encode("cp949")
-    assert parse_page(header_only, BASE, content_type="text/html; charset=EUC-KR").title == title
-    http_equiv = (
-        '<meta http-equiv="Content-Type" content="text/html; charset=ks_c_5601-1987">'
-        f"<title>{title}</title>"
-    ).encode("cp949")
-    assert parse_page(http_equiv, BASE).title == title
-    bom = "\ufeff<title>제목</title>".encode("utf-16-le")
-    assert parse_page(bom, BASE).title == "제목"
-    assert parse_page(f"<title>{title}</title>".encode(), BASE).title == title
-
-
-@pytest.mark.parametrize(
-    "html",
-    [
-        b"<html><head><title>unclosed <meta property='og:image' content='/a.png'",
-        b"<div>" * 200_000 + b"<title>deep</title>",  # 1 MB of nested divs
-        b"<title>\xff\xfe\x80\x81 bad bytes \xc3</title><img src='/\xff.png'>",
-        b'<meta charset="x-bogus-charset"><title>\x80\x81</title>',
-        b'<meta charset="rot13"><title>t</title>',
-        b'<meta charset="utf-7"><title>+ADw-script+AD4-</title>',
-        b'<meta charset="zlib"><meta charset="base64"><title>t</title>',
-        b'<script type="application/ld+json">' + b"[" * 100_000 + b"</script>",
-        b'<script type="application/ld+json">{"author": {"name": 5}}</script>',
-        b"<![CDATA[ <!-- <? <!x </ <a b='",
-        b'<img src="http://[::1/x.png"><img width="99999999999999999999" src="/a.png">',
-        b"\x00" * 1000 + b"<title>\x00nul\x00</title>",
-        b"",
-    ],
-)
-def test_hostile_html_never_raises(html: bytes) -> None:
-    info = parse_page(html, BASE)
-    assert isinstance(info, web.PageInfo)
-    assert all(u.startswith(("http://", "https://")) for u in info.media_urls)
-
-
-def test_nested_divs_do_not_hide_the_head() -> None:
-    html = b"<title>top</title><meta property='og:image' content='/a.png'>" + b"<div>" * 200_000
-    info = parse_page(html, BASE)
-    assert (info.title, info.media_urls) == ("top", ["https://fans.example.com/a.png"])
-
-
-def test_pathological_markup_is_bounded_in_time() -> None:
-    # html.parser handles an unfinished "<?" at the end in quadratic time.
-    started = time.monotonic()
-    parse_page(b"<title>x</title>" + b"<?" * 500_000, BASE)
-    parse_page(b"<img " + b"a=b " * 250_000, BASE)
-    assert time.monotonic() - started < 5
-
-
-def test_only_max_bytes_are_parsed() -> None:
-    html = (
-        b"<title>early</title>" + b" " * 10_000 + b'<meta property="og:image" content="/late.png">'
-    )
-    info = parse_page(html, BASE, max_bytes=5_000)
-    assert info.title == "early"
-    assert info.media_urls == []
-    assert parse_page(html, BASE).media_urls == ["https://fans.example.com/late.png"]
-
-
-# --------------------------------------------------------------------------- platform_for
-
-
-@pytest.mark.parametrize(
-    ("url", "platform"),
-    [
-        ("https://www.youtube.com/watch?v=abc", "youtube"),
-        ("https://m.youtube.com/shorts/abc", "youtube"),
-        ("https://youtu.be/abc", "youtube"),
-        ("https://i.ytimg.com/vi/abc/hqdefault.jpg", "youtube"),
-        ("https://twitter.com/user/status/1", "x"),
-        ("https://x.com/user/status/1", "x"),
-        ("https://pbs.twimg.com/media/abc.jpg", "x"),
-        ("https://www.instagram.com/p/abc/", "instagram"),
-        ("https://www.tiktok.com/@user/video/1", "tiktok"),
-        ("https://m.facebook.com/story", "facebook"),
-        ("https://old.reddit.com/r/kpop", "reddit"),
-        ("https://t.me/channel/5", "telegram"),
-        ("https://blog.naver.com/user/1", "naver"),
-        ("https://cafe.daum.net/x", "daum"),
-        ("https://gall.dcinside.com/board/view/?id=x", "dcinside"),
-        ("https://theqoo.net/square/1", "theqoo"),
-        ("https://pann.nate.com/talk/123", "pann"),
-        ("https://news.nate.com/view/1", "nate.com"),
-        ("https://www.fmkorea.com/123", "fmkorea"),
-        ("https://weibo.com/u/1", "weibo"),
-        ("https://www.bilibili.com/video/BV1", "bilibili"),
-        ("https://sub.example.co.kr/page", "example.co.kr"),
-        ("http://www.example.co.kr:8080/", "example.co.kr"),
-        ("https://news.bbc.co.uk/x", "bbc.co.uk"),
-        ("https://www.abc.net.au/", "abc.net.au"),
-        ("https://www.example.co.jp/", "example.co.jp"),
-        ("https://a.b.example.com/", "example.com"),
-        ("https://EXAMPLE.COM./x", "example.com"),
-        ("https://notyoutube.com/", "notyoutube.com"),
-        ("www.youtube.com/watch?v=1", "youtube"),
-        ("http://192.0.2.7/x", "192.0.2.7"),
-        ("http://localhost:8000/", "localhost"),
-        ("", "unknown"),
-        ("not a url", "unknown"),
-        ("http://[::1/", "unknown"),
-    ],
-)
-def test_platform_for(url: str, platform: str) -> None:
-    assert platform_for(url) == platform
