@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from idolguard.notices.regimes.base import Regime
     from idolguard.signals.base import Signal
     from idolguard.signals.registry import SignalContext
 
@@ -22,3 +23,17 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 @hookspec
 def idolguard_signals(context: SignalContext) -> list[Signal]:  # type: ignore[empty-body]
     """Return signal instances to offer the pipeline, built from ``context``."""
+
+
+@hookspec
+def idolguard_regimes() -> list[Regime]:  # type: ignore[empty-body]
+    """Return the legal regimes a takedown notice may be drafted under.
+
+    Each is a ``idolguard.notices.regimes.base.Regime`` (subclass it where the
+    regime's statements need code): its key, names and law, the fields it
+    requires, its statements, intro and closing in Korean and English, its
+    short names, when it fits (``intimate_only``, ``needs_copyright``) and its
+    rank among automatic suggestions. Keys must be unique across plug-ins. The
+    regime is then offered by ``idolguard notice regimes`` and ``/api/v1/regimes``,
+    accepted by the CLI and the web API, and may be named in ``platforms.toml``.
+    """

@@ -16,7 +16,10 @@ import pluggy
 from idolguard import hookspecs
 
 # Modules that implement hooks for what ships with IdolGuard (one registration line each).
-BUILTIN: tuple[str, ...] = ("idolguard.signals.builtin",)
+BUILTIN: tuple[str, ...] = (
+    "idolguard.signals.builtin",
+    "idolguard.notices.regimes.builtin",
+)
 
 
 def plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:

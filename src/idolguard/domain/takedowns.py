@@ -63,6 +63,7 @@ from idolguard.notices.regimes import (
     RegimeError,
     get_regime,
     suggest_regimes,
+    unlisted_regimes,
     unsuitable_reason,
 )
 from idolguard.sources.web import is_web_url, platform_for
@@ -155,16 +156,7 @@ class NoticeService:
         return self._directory
 
     def deadline_hours(self, regime: Regime) -> int:
-        if regime.statutory_deadline_hours is not None:
-            return regime.statutory_deadline_hours
-        notices = self.settings.notices
-        configured = {
-            "dmca": notices.dmca_deadline_hours,
-            "dsa": notices.dsa_deadline_hours,
-            "kr_tba": notices.kr_deadline_hours,
-            "kcsc": notices.kcsc_deadline_hours,
-        }
-        return configured[regime.key]
+        return regime.deadline_hours(self.settings.notices)
 
     # ----------------------------------------------------------------- draft
     def draft(
@@ -381,10 +373,10 @@ class NoticeService:
             if reason:
                 raise NoticeError(reason)
             return chosen
-        regimes = entry.regimes if entry is not None else ("take_it_down", "dsa", "dmca")
+        regimes = entry.regimes if entry is not None else unlisted_regimes()
         korean = entry is not None and entry.country == "KR"
         fitting = suggest_regimes(
-            tuple(r for r in regimes if r != "kcsc"),
+            regimes,
             category=category,
             owns_copyright=owns,
             korean=korean,
@@ -424,7 +416,7 @@ class NoticeService:
     ) -> tuple[str, str]:
         if given:
             return self._address(given)
-        target = self.directory.get("kcsc") if regime.key == "kcsc" else entry
+        target = self.directory.get(regime.addressed_to) if regime.addressed_to else entry
         contact = target.contact_for(regime.key) if target is not None else None
         if contact is None and optional:
             return NO_CHANNEL, ""
