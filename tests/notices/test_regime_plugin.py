@@ -33,7 +33,7 @@ from idolguard.notices.regimes import (
     suggest_regimes,
 )
 from idolguard.plugins import plugin_manager
-from tests.domain.test_takedowns import DIRECTORY, SENDER
+from tests.domain.takedowns.test_takedowns import DIRECTORY, SENDER
 from tests.interfaces.web.conftest import build_web
 from tests.interfaces.web.test_notices import _confirmed_case
 from tests.notices.test_compose import make_request

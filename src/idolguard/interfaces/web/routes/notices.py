@@ -22,8 +22,6 @@ from fastapi.responses import FileResponse, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from idolguard.domain.accounts import PermissionDenied
-from idolguard.domain.notice_views import NoticeView
-from idolguard.domain.senders import MAX_VALUE, REQUESTER_TYPES, SENDER_FIELDS
 from idolguard.domain.takedowns import (
     NOTICE_TRANSITIONS,
     SENDABLE_ITEM_STATES,
@@ -31,6 +29,8 @@ from idolguard.domain.takedowns import (
     NoticeError,
     NoticeFieldsMissing,
 )
+from idolguard.domain.takedowns.senders import MAX_VALUE, REQUESTER_TYPES, SENDER_FIELDS
+from idolguard.domain.takedowns.views import NoticeView
 from idolguard.evidence.canonical import utc_iso
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
