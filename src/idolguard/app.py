@@ -27,10 +27,10 @@ from idolguard.domain.retention import RetentionService
 from idolguard.domain.retro import RetroMatcher
 from idolguard.domain.review import ReviewService
 from idolguard.domain.roster import RosterService
-from idolguard.domain.senders import SenderSettingsService
 from idolguard.domain.takedowns import NoticeService
+from idolguard.domain.takedowns.senders import SenderSettingsService
+from idolguard.domain.takedowns.watch import UrlWatcher
 from idolguard.domain.triage import Triage
-from idolguard.domain.watch import UrlWatcher
 from idolguard.evidence.timestamp import TimestampClient
 from idolguard.faces import FaceBackend, backend_info, load_backend
 from idolguard.notices.directory import PlatformDirectory

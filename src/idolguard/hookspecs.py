@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from idolguard.notices.regimes.base import Regime
     from idolguard.signals.base import Signal
     from idolguard.signals.registry import SignalContext
     from idolguard.sources.connectors.base import Connector
@@ -34,4 +35,18 @@ def idolguard_connectors() -> list[type[Connector]]:  # type: ignore[empty-body]
     is the name users type (``idolguard sources add <kind> ...``); two
     plugins offering the same kind is an error, never a silent override.
     The built-in ones are in ``idolguard.sources.connectors.builtin``.
+    """
+
+
+@hookspec
+def idolguard_regimes() -> list[Regime]:  # type: ignore[empty-body]
+    """Return the legal regimes a takedown notice may be drafted under.
+
+    Each is a ``idolguard.notices.regimes.base.Regime`` (subclass it where the
+    regime's statements need code): its key, names and law, the fields it
+    requires, its statements, intro and closing in Korean and English, its
+    short names, when it fits (``intimate_only``, ``needs_copyright``) and its
+    rank among automatic suggestions. Keys must be unique across plug-ins. The
+    regime is then offered by ``idolguard notice regimes`` and ``/api/v1/regimes``,
+    accepted by the CLI and the web API, and may be named in ``platforms.toml``.
     """

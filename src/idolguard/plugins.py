@@ -19,6 +19,7 @@ from idolguard import hookspecs
 BUILTIN: tuple[str, ...] = (
     "idolguard.signals.builtin",
     "idolguard.sources.connectors.builtin",
+    "idolguard.notices.regimes.builtin",
 )
 
 

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from idolguard.app import IdolGuard
-from idolguard.domain.notice_views import PlatformStats
 from idolguard.domain.portal import (
     MAX_HTML,
     MIN_REMOVALS_FOR_TYPICAL,
@@ -17,6 +16,7 @@ from idolguard.domain.portal import (
     PortalService,
     sanitise_html,
 )
+from idolguard.domain.takedowns.views import PlatformStats
 from idolguard.notices.directory import PlatformDirectory
 from idolguard.storage.models import CustodyEntry
 from tests.domain.test_dashboard import arranged, dapp  # noqa: F401  (fixtures)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.domain.test_takedowns import DIRECTORY
+from tests.domain.takedowns.test_takedowns import DIRECTORY
 from tests.helpers import sample
 from tests.interfaces.test_cli import jsonl, run
 from tests.smtp import LoopbackSMTP

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from idolguard.domain.watch import WatchResult
+from idolguard.domain.takedowns.watch import WatchResult
 from idolguard.interfaces.cli.main import app as cli
 from idolguard.interfaces.cli.notices import print_watch_result
 from idolguard.interfaces.cli.sources import _outcome

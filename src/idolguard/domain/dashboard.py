@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idolguard.domain.cases import QUEUE_STATES
-from idolguard.domain.notice_views import OPEN_STATUSES, percentile
+from idolguard.domain.takedowns.views import OPEN_STATUSES, percentile
 from idolguard.evidence.canonical import utc_iso
 from idolguard.platforms import is_web_url, platform_for
 from idolguard.storage.database import Database

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idolguard.domain.custody import CustodyLog
-from idolguard.domain.notice_views import PlatformStats
+from idolguard.domain.takedowns.views import PlatformStats
 from idolguard.evidence.canonical import utc_iso
 from idolguard.notices.directory import PlatformDirectory
 from idolguard.storage.database import Database

@@ -2,7 +2,8 @@
 
 Everything a notice states comes from somewhere a lawyer can point to: URLs and
 hashes from the items and their evidence manifests, names and contact details
-from ``[notices]``, the statements from the statute's own wording. Nothing is
+from ``[notices]``, the statements, intro and closing from the regime's own module
+(``notices.regimes``), in the statute's own wording. Nothing is
 sent with a gap: ``compose`` raises ``MissingFieldsError`` naming every missing
 field and how to supply it. The output is plain text plus a JSON package, so
 the same notice can go by e-mail, into a web form, or into the evidence bundle.
@@ -167,63 +168,6 @@ _CATEGORY = {
     ),
 }
 _MEDIA = {"image": ("이미지", "image"), "video": ("동영상", "video"), None: ("파일", "file")}
-
-
-def _statements(regime: Regime, person: str, signer: str) -> dict[str, tuple[str, str]]:
-    """The fixed statements of ``regime`` in (Korean, English), with names filled in.
-
-    Each language gets its own fallback wording: an English placeholder inside
-    the Korean text ("the notifier 검토자가") reads as a broken notice.
-    """
-    who = person or "the person depicted"
-    if regime.key == "take_it_down":
-        return {
-            "good_faith_statement": (
-                f"본인은 위에 특정한 {person}의 친밀한 영상물이 {person}의 동의 없이 게시되었다고 "
-                f"선의로 믿습니다. {person}은(는) 이 영상물의 제작이나 게시에 동의한 적이 없으며, "
-                "이 영상물은 컴퓨터나 AI로 만든 허위 영상물입니다.",
-                f"I have a good faith belief that the intimate visual depiction of {who} "
-                f"identified in this request is not consensual: {who} did not consent to its "
-                "creation or publication. It is a digital forgery made with software or AI.",
-            )
-        }
-    if regime.key == "dmca":
-        return {
-            "good_faith_statement": (
-                "본인은 위 자료를 문제된 방식으로 이용하는 것이 "
-                "저작권자, 그 대리인 또는 법률에 의해 "
-                "허락되지 않았다고 선의로 믿습니다.",
-                "I have a good faith belief that use of the material in the manner complained "
-                "of is not authorized by the copyright owner, its agent, or the law.",
-            ),
-            "accuracy_statement": (
-                "이 통지의 정보는 정확하며, 본인은 위증 시 처벌을 감수하고 침해되었다고 주장하는 "
-                "배타적 권리의 소유자를 대리할 권한이 있음을 진술합니다.",
-                "The information in this notification is accurate, and under penalty of "
-                "perjury, I am authorized to act on behalf of the owner of an exclusive right "
-                "that is allegedly infringed.",
-            ),
-        }
-    if regime.key == "dsa":
-        return {
-            "bona_fide_statement": (
-                f"본인({signer or '신고인'})은 이 신고에 담긴 정보와 주장이 정확하고 완전하다고 "
-                "선의로 믿음을 확인합니다.",
-                f"I, {signer or 'the notifier'}, confirm my bona fide belief that the information "
-                "and allegations contained in this notice are accurate and complete.",
-            )
-        }
-    return {
-        "against_will_statement": (
-            f"위 정보는 피해자 {person}의 얼굴 등을 그 의사에 반하여 편집·합성·가공한 "
-            "허위영상물(「성폭력범죄의 처벌 등에 관한 특례법」 제14조의2)로서, 피해자의 의사에 "
-            "반하여 공개적으로 유통되고 있습니다.",
-            f"The material edits, synthesises or processes the face or body of {who} against "
-            "their will (false video material under Art. 14-2 of the Act on Special Cases "
-            "Concerning the Punishment of Sexual Crimes) and circulates publicly against their "
-            "will.",
-        )
-    }
 
 
 def _identification(request: NoticeRequest) -> tuple[str, str]:
@@ -429,10 +373,7 @@ def fill_fields(request: NoticeRequest) -> tuple[dict[str, tuple[str, str]], lis
         "category": category,
         "date": same(request.date.strftime("%Y-%m-%d")),
     }
-    for key, pair in _statements(regime, person, signer).items():
-        values[key] = pair if person or key != "against_will_statement" else same("")
-    if regime.key == "take_it_down" and not person:
-        values["good_faith_statement"] = same("")
+    values.update(regime.statements(person, signer))
     for key, text in overrides.items():
         if key not in FIELDS:
             raise ValueError(
@@ -476,69 +417,6 @@ def compose(request: NoticeRequest) -> ComposedNotice:
     )
 
 
-_INTRO = {
-    "take_it_down": (
-        "{platform} 담당자께,\n\n본인은 TAKE IT DOWN 법 제3조에 따라 아래에 특정한 {person}의 "
-        "친밀한 영상물의 삭제를 요청합니다.",
-        "To {platform},\n\nUnder Section 3 of the TAKE IT DOWN Act, I request the removal of "
-        "the intimate visual depiction(s) of {person} identified below.",
-    ),
-    "dmca": (
-        "{platform} 저작권 대리인께,\n\n본인은 17 U.S.C. §512(c)(3)에 따라 아래 자료의 삭제 또는 "
-        "접근 차단을 요청합니다.",
-        "To {platform}'s designated agent,\n\nPursuant to 17 U.S.C. §512(c)(3), I request that "
-        "you remove or disable access to the material identified below.",
-    ),
-    "dsa": (
-        "{platform} 담당자께,\n\n디지털서비스법(EU 2022/2065) 제16조에 따라 아래 불법 콘텐츠를 "
-        "신고합니다.",
-        "To {platform},\n\nUnder Article 16 of the Digital Services Act (Regulation (EU) "
-        "2022/2065), I notify you of the illegal content below.",
-    ),
-    "kr_tba": (
-        "{platform} 유통방지 책임자께,\n\n「전기통신사업법」 제22조의5 제1항 및 같은 법 시행령 "
-        "제30조의5에 따라 아래 불법촬영물등(허위영상물)의 삭제 또는 접속차단을 지체 없이 "
-        "요청합니다.",
-        "To {platform}'s person responsible for preventing distribution,\n\nUnder Art. 22-5(1) "
-        "of the Korean Telecommunications Business Act and Art. 30-5 of its Enforcement "
-        "Decree, I request that you delete or block, without delay, the illegal material "
-        "(false video material) below.",
-    ),
-    "kcsc": (
-        "방송통신심의위원회 귀중\n\n아래 디지털성범죄정보(허위영상물)에 대해 심의 및 시정요구"
-        "(삭제·접속차단)를 요청합니다.",
-        "To the Korea Communications Standards Commission,\n\nI report the digital sex crime "
-        "material (false video material) below and ask the Commission to deliberate and issue "
-        "correction requests (deletion, access blocking).",
-    ),
-}
-_CLOSING = {
-    "take_it_down": (
-        "위 영상물을 가능한 한 빨리, 늦어도 이 요청을 받은 "
-        "때부터 48시간 안에 삭제하고, 알려진 동일 "
-        "사본도 확인해 삭제해 주십시오.",
-        "Please remove the depiction(s) as soon as possible and no later than 48 hours after "
-        "receiving this request, and make reasonable efforts to identify and remove known "
-        "identical copies.",
-    ),
-    "dmca": (
-        "위 자료를 신속히 삭제하거나 접근을 차단해 주십시오.",
-        "Please expeditiously remove or disable access to the material.",
-    ),
-    "dsa": (
-        "이 신고의 접수 확인과 처리 결정을 지체 없이 알려 주십시오(제16조 제4항·제5항).",
-        "Please confirm receipt and notify me of your decision without undue delay "
-        "(Art. 16(4) and (5)).",
-    ),
-    "kr_tba": (
-        "조치 결과를 위 연락처로 알려 주십시오.",
-        "Please inform me of the action taken at the contact details above.",
-    ),
-    "kcsc": (
-        "증거 자료({evidence})는 요청 시 제출하겠습니다.",
-        "Evidence ({evidence}) will be provided on request.",
-    ),
-}
 _FOLLOW_UP = (
     "이 콘텐츠는 앞서 통지 {previous}로 신고한 콘텐츠의 재업로드입니다.",
     "This content is a re-upload of content reported in notice {previous}.",
@@ -556,14 +434,14 @@ def _render(
 ) -> str:
     index = 0 if lang == "ko" else 1
     person = request.person or ("피해자" if lang == "ko" else "the person depicted")
-    parts = [_INTRO[regime.key][index].format(platform=request.platform, person=person)]
+    parts = [regime.intro[index].format(platform=request.platform, person=person)]
     if request.follow_up_of:
         parts.append(_FOLLOW_UP[index].format(previous=request.follow_up_of))
     for number, spec in enumerate(regime.fields(), 1):
         label = spec.label_ko if lang == "ko" else spec.label_en
         parts.append(f"{number}. {label}\n{values[spec.key][index]}")
     evidence = _on_request(request)[index]
-    parts.append(_CLOSING[regime.key][index].format(evidence=evidence))
+    parts.append(regime.closing[index].format(evidence=evidence))
     if lang == "ko" and regime.victim_route_ko:
         parts.append(regime.victim_route_ko)
     elif lang == "en" and regime.victim_route_en:

@@ -16,7 +16,13 @@ worse than none: a notice sent to it is lost while the clock runs. Every
 problem is a :class:`DirectoryError` whose message names the file and the key,
 as in ``platforms.toml: platforms.youtube.contacts[0].channel must be "email"
 or "webform"``; nothing in a broken file surfaces as a ``KeyError`` or
-``TypeError``.
+``TypeError``. Regime keys are checked against the regime registry
+(``notices.regimes``), so a plug-in regime may be named here once installed.
+
+One concept, kept in one module although it runs a little over 600 lines: the
+directory file. Its model (``Contact``, ``Platform``, ``PlatformDirectory``)
+is only ever built by its checker (``_Reader``), and loading goes through the
+checker, so splitting them would leave two modules importing each other.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import pytest
 from idolguard.config import NoticeSettings, Settings
 from idolguard.interfaces.web.i18n import CATALOG
 from idolguard.notices.regimes import REGIME_KEYS
-from tests.domain.test_takedowns import DIRECTORY, SENDER
+from tests.domain.takedowns.test_takedowns import DIRECTORY, SENDER
 from tests.helpers import sample
 from tests.interfaces.web.browser import artifacts_dir, chromium, live_server
 from tests.interfaces.web.conftest import PASSWORD, Web, build_web, email_for

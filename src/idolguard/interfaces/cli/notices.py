@@ -12,10 +12,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from idolguard.domain.notice_views import NoticeView, format_duration
-from idolguard.domain.senders import SenderSettingsError
 from idolguard.domain.takedowns import STATUSES, NoticeError
-from idolguard.domain.watch import WatchResult
+from idolguard.domain.takedowns.senders import SenderSettingsError
+from idolguard.domain.takedowns.views import NoticeView, format_duration
+from idolguard.domain.takedowns.watch import WatchResult
 from idolguard.evidence.canonical import parse_utc_iso, utc_iso
 from idolguard.interfaces.cli.context import console, fail, state, styled
 from idolguard.notices.directory import DirectoryError

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from idolguard.domain.notice_views import format_duration
+from idolguard.domain.takedowns.views import format_duration
 from idolguard.interfaces.web.auth import Caller
 from idolguard.interfaces.web.i18n import LANGUAGE_COOKIE, negotiate, translate
 from idolguard.interfaces.web.state import web_state

@@ -1,5 +1,7 @@
 """Messages of the takedown notice pages (``notices.*``)."""
 
+from idolguard.notices.regimes import REGIMES
+
 MESSAGES = {
     "notices.title": {"en": "Takedown notices", "ko": "삭제 요청"},
     "notices.new": {"en": "Draft a notice", "ko": "삭제 요청서 작성"},
@@ -50,26 +52,10 @@ MESSAGES = {
     "notices.status.rejected": {"en": "rejected", "ko": "거부됨"},
     "notices.status.counter_noticed": {"en": "counter-notice", "ko": "이의 통지"},
     "notices.status.withdrawn": {"en": "withdrawn", "ko": "철회됨"},
-    # regimes (short names; the full names come from the regime itself)
-    "notices.regime.take_it_down": {
-        "en": "US TAKE IT DOWN Act (48 h)",
-        "ko": "미국 TAKE IT DOWN 법 (48시간)",
-    },
-    "notices.regime.dmca": {
-        "en": "DMCA §512(c)(3) takedown",
-        "ko": "DMCA §512(c)(3) 저작권 게시 중단 요청",
-    },
-    "notices.regime.dsa": {
-        "en": "EU Digital Services Act Art. 16",
-        "ko": "EU 디지털서비스법 제16조 신고",
-    },
-    "notices.regime.kr_tba": {
-        "en": "Korean deletion request (TBA Art. 22-5)",
-        "ko": "불법촬영물등 삭제요청 (전기통신사업법 제22조의5)",
-    },
-    "notices.regime.kcsc": {
-        "en": "Report to the KCSC",
-        "ko": "방송통신심의위원회 신고",
+    # regimes: each regime's short names (``notices.regime.<key>``) come from its own module
+    **{
+        f"notices.regime.{regime.key}": {"en": regime.short_en, "ko": regime.short_ko}
+        for regime in REGIMES.values()
     },
     "notices.regime.auto": {
         "en": "Best fit for each platform",

@@ -15,8 +15,8 @@ from starlette.background import BackgroundTask
 
 from idolguard.domain.cases import STATES, CaseError, CaseView, ItemView
 from idolguard.domain.evidence import EvidenceView
-from idolguard.domain.notice_views import NoticeView
 from idolguard.domain.roster import RosterError
+from idolguard.domain.takedowns.views import NoticeView
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
 from idolguard.interfaces.web.ids import Id

@@ -19,11 +19,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from idolguard.domain.accounts import PermissionDenied
-from idolguard.domain.notice_views import NoticeView
-from idolguard.domain.senders import MAX_VALUE, REQUESTER_TYPES, SENDER_FIELDS
 from idolguard.domain.takedowns import (
     NOTICE_TRANSITIONS,
     SENDABLE_ITEM_STATES,
@@ -31,6 +29,8 @@ from idolguard.domain.takedowns import (
     NoticeError,
     NoticeFieldsMissing,
 )
+from idolguard.domain.takedowns.senders import MAX_VALUE, REQUESTER_TYPES, SENDER_FIELDS
+from idolguard.domain.takedowns.views import NoticeView
 from idolguard.evidence.canonical import utc_iso
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
@@ -61,13 +61,30 @@ LANGUAGES = ("ko+en", "ko", "en")
 SENDS_PER_MINUTE = 30
 
 
+def _known_regime(key: str) -> str:
+    """Refuse (422) a regime the registry does not know, naming the ones it does."""
+    if key not in REGIMES:
+        raise ValueError(f"unknown regime {key!r}; known regimes: {', '.join(REGIME_KEYS)}")
+    return key
+
+
+def _regime_schema(schema: dict[str, Any]) -> None:
+    """The OpenAPI schema lists the registered regimes, read when the schema is built."""
+    schema["enum"] = list(REGIME_KEYS)
+
+
+# A regime key: accepted values come from the regime registry (plug-ins included),
+# so the API takes every regime the CLI does.
+RegimeKey = Annotated[str, AfterValidator(_known_regime), Field(json_schema_extra=_regime_schema)]
+
+
 class DraftRequest(BaseModel):
     """What ``idolguard notice draft`` takes; everything but the case is optional."""
 
     model_config = ConfigDict(extra="forbid")
 
     case: str = Field(min_length=1, max_length=64, description="Case number, e.g. IG-2026-0001")
-    regime: Literal["take_it_down", "dmca", "dsa", "kr_tba", "kcsc"] | None = Field(
+    regime: RegimeKey | None = Field(
         default=None, description="Default: the best fitting regime per platform"
     )
     platform: str | None = Field(default=None, max_length=100, description="Only this platform")

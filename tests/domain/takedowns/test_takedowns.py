@@ -13,8 +13,8 @@ from PIL import Image
 
 from idolguard.app import IdolGuard
 from idolguard.config import NoticeSettings, Settings, WatchSettings
-from idolguard.domain.notice_views import format_duration
 from idolguard.domain.takedowns import NoticeError
+from idolguard.domain.takedowns.views import format_duration
 from idolguard.notices.regimes import REGIME_KEYS, REGIMES
 from idolguard.storage.models import Artist, utcnow
 from tests.helpers import sample

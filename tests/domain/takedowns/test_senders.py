@@ -8,7 +8,7 @@ import pytest
 
 from idolguard.app import IdolGuard
 from idolguard.config import NoticeSettings, Settings
-from idolguard.domain.senders import SenderSettingsError
+from idolguard.domain.takedowns.senders import SenderSettingsError
 
 
 def test_agency_values_override_the_fallback_and_changes_are_audited(settings: Settings) -> None:

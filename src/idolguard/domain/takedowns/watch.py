@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from idolguard.config import Settings
 from idolguard.domain.cases import CaseService
-from idolguard.domain.takedowns import NoticeService
+from idolguard.domain.takedowns.service import NoticeService
 from idolguard.evidence.canonical import utc_iso
 from idolguard.matching.codes import hamming
 from idolguard.notices.liveness import Comparison, HostPacer, Outcome, UrlCheck, check_url
