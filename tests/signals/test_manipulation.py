@@ -238,3 +238,19 @@ def test_watchlist_counts_near_misses_but_not_strangers() -> None:
     assert not watch.near("arcface@3", rng.normal(size=512).astype(np.float32))
     assert not watch.near("dlib@1", template)  # another backend's templates only
     assert Watchlist().digest == "none" and watch.digest != "none"
+
+
+def test_versions_fit_the_result_column(faces: FacesSignal) -> None:
+    """PostgreSQL refuses a version longer than ``analysis_result.signal_version``."""
+    from idolguard.signals.ai_generated import AIGeneratedSignal
+    from idolguard.storage.models import AnalysisResult
+
+    width = AnalysisResult.__table__.c.signal_version.type.length
+    watchlist = _watching(faces, sample("astronaut.jpg"))
+    for mode in ("cascade", "all", "fast"):
+        cascade = ManipulationSettings(mode=mode, suspicious=0.125)
+        for signal in (
+            ManipulationSignal(FaceSettings(), cascade=cascade, watchlist=watchlist),
+            AIGeneratedSignal(FaceSettings(), cascade=cascade, watchlist=watchlist),
+        ):
+            assert len(signal.version) <= width, signal.version

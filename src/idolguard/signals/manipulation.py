@@ -63,7 +63,7 @@ def cascade_tag(settings: ManipulationSettings, watchlist: Watchlist) -> str:
     """
     if settings.mode != "cascade":
         return settings.mode
-    return f"cascade{settings.suspicious:g}+w{watchlist.digest}"
+    return f"c{settings.suspicious:g}+w{watchlist.digest[:8]}"
 
 
 class _Router:
