@@ -45,17 +45,10 @@ from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from idolguard.clock import utc_iso, utcnow
 from idolguard.domain.custody import CustodyLog
-from idolguard.evidence.canonical import utc_iso
 from idolguard.storage.database import Database
-from idolguard.storage.models import (
-    ApiToken,
-    Membership,
-    Tenant,
-    UserAccount,
-    WebSession,
-    utcnow,
-)
+from idolguard.storage.models import ApiToken, Membership, Tenant, UserAccount, WebSession
 
 ROLES = ("admin", "reviewer", "legal", "viewer")
 

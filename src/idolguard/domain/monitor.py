@@ -39,17 +39,17 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from idolguard.clock import utc_iso, utcnow
 from idolguard.config import Settings
 from idolguard.domain.custody import CustodyLog
 from idolguard.domain.intake import capture_source, fetch_record
 from idolguard.domain.triage import Triage
-from idolguard.evidence.canonical import utc_iso
+from idolguard.pipeline.records import FileRecord
 from idolguard.pipeline.scan import ScanInput, Scanner
 from idolguard.sources.connectors.base import Found, Poll, SourceError
 from idolguard.sources.connectors.registry import make_connector
 from idolguard.sources.polite import MEDIA_TYPES, PoliteWeb, load_credentials
 from idolguard.sources.web import FetchError, FetchErrorCode, platform_for
-from idolguard.storage.analysis_store import FileRecord
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import (
@@ -59,7 +59,6 @@ from idolguard.storage.models import (
     MonitorEntry,
     MonitorSource,
     Sighting,
-    utcnow,
 )
 
 log = logging.getLogger(__name__)

@@ -54,15 +54,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from idolguard.clock import utc_iso, utcnow
 from idolguard.domain.cases import CaseError, CaseService
 from idolguard.domain.custody import CustodyLog
 from idolguard.domain.intake import IntakeError, IntakeService
 from idolguard.domain.roster import RosterError, RosterService
-from idolguard.evidence.canonical import utc_iso
 from idolguard.media import MediaError
 from idolguard.sources.web import FetchError
 from idolguard.storage.database import Database
-from idolguard.storage.models import Artist, FanReport, Item, utcnow
+from idolguard.storage.models import Artist, FanReport, Item
 
 ACTOR = "fan-report"
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud, typed by hand

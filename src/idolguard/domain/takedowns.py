@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from idolguard.clock import utc_iso, utcnow
 from idolguard.config import Settings
 from idolguard.domain.cases import CaseError, CaseService
 from idolguard.domain.custody import CustodyLog
@@ -45,7 +46,7 @@ from idolguard.domain.notice_views import (
 )
 from idolguard.domain.senders import SenderSettingsError, merged
 from idolguard.domain.triage import Opened
-from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
+from idolguard.evidence.canonical import canonical_json, sha256_hex
 from idolguard.notices.compose import (
     MissingFieldsError,
     NoticeRequest,
@@ -78,7 +79,6 @@ from idolguard.storage.models import (
     Notice,
     NoticeEvent,
     NoticeItem,
-    utcnow,
 )
 
 log = logging.getLogger(__name__)

@@ -12,15 +12,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from idolguard.clock import parse_utc_iso, utc_iso, utcnow
 from idolguard.domain.notice_views import NoticeView, format_duration
 from idolguard.domain.senders import SenderSettingsError
 from idolguard.domain.takedowns import STATUSES, NoticeError
 from idolguard.domain.watch import WatchResult
-from idolguard.evidence.canonical import parse_utc_iso, utc_iso
 from idolguard.interfaces.cli.context import console, fail, state, styled
 from idolguard.notices.directory import DirectoryError
 from idolguard.notices.regimes import CATEGORIES, REGIME_KEYS, REGIMES
-from idolguard.storage.models import utcnow
 
 notice_app = typer.Typer(
     help="Takedown notices: draft per legal regime, send, track deadlines and removals."

@@ -15,14 +15,13 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from idolguard.clock import utc_iso, utcnow
 from idolguard.domain.monitor import MonitorError, RunReport, SourceView
-from idolguard.evidence.canonical import utc_iso
 from idolguard.interfaces.cli.context import console, fail, state, styled
 from idolguard.interfaces.cli.notices import print_watch_result
 from idolguard.sources.connectors.base import SourceError
 from idolguard.sources.connectors.registry import CONNECTORS
 from idolguard.sources.polite import CredentialsError
-from idolguard.storage.models import utcnow
 
 sources_app = typer.Typer(
     help="Sources IdolGuard monitors: folders, URL lists, feeds, pages, listings, chat exports."
