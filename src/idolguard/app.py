@@ -21,10 +21,10 @@ from idolguard.domain.cases import CaseService
 from idolguard.domain.custody import CustodyLog
 from idolguard.domain.dashboard import DashboardService
 from idolguard.domain.evidence import EvidenceService
+from idolguard.domain.fan_reports import FanReportService
 from idolguard.domain.intake import IntakeService
 from idolguard.domain.monitor import MonitorService
 from idolguard.domain.portal import PortalService
-from idolguard.domain.reports import FanReportService
 from idolguard.domain.retention import RetentionService
 from idolguard.domain.retro import RetroMatcher
 from idolguard.domain.review import ReviewService

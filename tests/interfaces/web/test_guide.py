@@ -12,8 +12,8 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
+from idolguard.domain.fan_reports import STATUSES
 from idolguard.domain.notice_views import PlatformStats
-from idolguard.domain.reports import STATUSES
 from idolguard.interfaces.web import create_app
 from idolguard.interfaces.web.i18n import translate
 from idolguard.interfaces.web.routes.guide import TOPICS

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from idolguard.app import IdolGuard
 from idolguard.clock import utcnow
-from idolguard.domain.reports import (
+from idolguard.domain.fan_reports import (
     GENERIC_FAILURE,
     WITHDRAWN_REASON,
     CaptureFailed,
