@@ -508,7 +508,13 @@ def watch_urls(
     ] = 300,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-check reported URLs: record removals (time to takedown) and reappearances."""
+    """Re-check the web addresses of confirmed items (one pass, or --loop): record removals
+    (time to takedown) and reappearances.
+
+    Only URLs already known are checked; no source is monitored (that is ``watch``).
+    A removal closes notices whose URLs are all gone; content that comes back drafts
+    a follow-up notice for review.
+    """
     app = state(ctx).app()
 
     def show(result: WatchResult) -> None:

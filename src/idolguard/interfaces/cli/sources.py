@@ -293,7 +293,13 @@ def watch(
     ] = 60,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run every source on its schedule, continuously; Ctrl-C stops cleanly and resumes later."""
+    """Monitor sources continuously: run each one when due (new media is scanned and triaged) and
+    re-check reported URLs; Ctrl-C stops.
+
+    Each monitored source is fetched on its own schedule and what it finds is scanned
+    and triaged for review; after each round the URL re-checks of ``watch-urls`` run
+    too (``--no-urls`` leaves them out). A later ``watch`` resumes where this one stopped.
+    """
     app = state(ctx).app()
     stopper = _Stopper()
     with stopper:
