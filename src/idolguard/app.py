@@ -1,7 +1,9 @@
 """The composition root: builds every service from one ``Settings`` and nothing else.
 
-Interfaces (CLI now, web later) hold an ``IdolGuard`` and call its services;
-they never open the database themselves.
+The interfaces (the CLI, the web app and the REST API) hold an ``IdolGuard``
+and call its services; they never open the database themselves, and the
+storage layer's errors reach them only as ``StartupError``, so no interface
+imports storage.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from idolguard.domain.cases import CaseService
 from idolguard.domain.custody import CustodyLog
 from idolguard.domain.dashboard import DashboardService
 from idolguard.domain.evidence import EvidenceService
+from idolguard.domain.fan_reports import FanReportService
 from idolguard.domain.intake import IntakeService
 from idolguard.domain.monitoring import MonitorService
 from idolguard.domain.portal import PortalService
-from idolguard.domain.reports import FanReportService
 from idolguard.domain.retention import RetentionService
 from idolguard.domain.retro import RetroMatcher
 from idolguard.domain.review import ReviewService
@@ -34,6 +36,7 @@ from idolguard.domain.triage import Triage
 from idolguard.evidence.timestamp import TimestampClient
 from idolguard.faces import FaceBackend, backend_info, load_backend
 from idolguard.notices.directory import PlatformDirectory
+from idolguard.pipeline.records import FileRecord
 from idolguard.pipeline.scan import Scanner
 from idolguard.signals import (
     Signal,
@@ -43,9 +46,17 @@ from idolguard.signals import (
     select_signals,
 )
 from idolguard.signals import risk as risk_weights
-from idolguard.storage.analysis_store import AnalysisStore, FileRecord
+from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.blobs import BlobStore
-from idolguard.storage.database import Database
+from idolguard.storage.database import Database, DatabaseError
+
+
+class StartupError(RuntimeError):
+    """The installation cannot be opened: its database cannot be used or migrated.
+
+    The storage layer's own error, translated here so that the interfaces can
+    catch it without importing storage; the message says what to check.
+    """
 
 
 class IdolGuard:
@@ -61,7 +72,10 @@ class IdolGuard:
         self.settings = settings
         self._tenants: dict[str, IdolGuard] = {}
         settings.home.mkdir(parents=True, exist_ok=True)
-        self.database = Database(settings.database_url)
+        try:
+            self.database = Database(settings.database_url)
+        except DatabaseError as exc:
+            raise StartupError(str(exc)) from exc
         self.blobs = BlobStore(settings.blob_dir, settings.evidence_key)
         self.analysis = AnalysisStore(self.database)
         self.banks = BankService(

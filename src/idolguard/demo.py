@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from idolguard.app import IdolGuard
 from idolguard.config import Settings, sqlite_url
-from idolguard.storage.analysis_store import FileRecord
+from idolguard.pipeline.records import FileRecord
 
 SAMPLES = files("idolguard") / "samples"
 

@@ -12,8 +12,8 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 from idolguard.app import IdolGuard
 from idolguard.config import Settings
 from idolguard.demo import bordered, phone_screenshot, write_pan_video
-from idolguard.domain.bank_formats import BankRecord
 from idolguard.domain.banks import BankError, BankService
+from idolguard.exchange.formats import BankRecord
 from idolguard.signals.pdq import pdq_hash
 from tests.helpers import sample
 

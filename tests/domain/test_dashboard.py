@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import update
 
 from idolguard.app import IdolGuard
+from idolguard.clock import utcnow
 from idolguard.config import NoticeSettings, Settings
 from idolguard.domain.dashboard import DashboardError, DashboardService, item_platform, ttd_bucket
-from idolguard.storage.models import Artist, Item, ItemEvent, utcnow
+from idolguard.storage.models import Artist, Item, ItemEvent
 from tests.helpers import sample
 
 ACTOR = "lawyer@test"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from idolguard.clock import utc_iso
 from idolguard.evidence.bundle import (
     BUNDLE_FORMAT,
     MANIFEST,
@@ -27,7 +28,7 @@ from idolguard.evidence.bundle import (
     verify_bundle,
     write_zip,
 )
-from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
+from idolguard.evidence.canonical import canonical_json, sha256_hex
 from idolguard.evidence.chain import GENESIS, content_hash, link_hash, verify_chain
 from idolguard.evidence.timestamp import TimestampClient
 from tests.tsa import LoopbackTSA

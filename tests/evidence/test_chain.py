@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from idolguard.evidence.canonical import canonical_json, parse_utc_iso, sha256_hex, utc_iso
+from idolguard.clock import parse_utc_iso, utc_iso
+from idolguard.evidence.canonical import canonical_json, sha256_hex
 from idolguard.evidence.chain import (
     CONTENT_FIELDS,
     GENESIS,

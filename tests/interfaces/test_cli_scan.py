@@ -15,7 +15,7 @@ from rich.console import Console
 
 from idolguard.interfaces.cli.output import RowPrinter, scan_row
 from idolguard.interfaces.cli.scan import run_and_report
-from idolguard.storage.analysis_store import FileRecord
+from idolguard.pipeline.records import FileRecord
 
 LONG = "/srv/reports/2026/팬제보/twitter/very-long-folder-name-of-the-reporting-fan/clip-0001.jpg"
 

@@ -24,7 +24,7 @@ import numpy as np
 from sqlalchemy import func, select, true
 
 from idolguard.config import MatchingSettings
-from idolguard.domain.bank_formats import BankRecord
+from idolguard.exchange.formats import BankRecord
 from idolguard.matching import PDQIndex, hex_to_codes
 from idolguard.media import MediaLimits, MediaType, load_image, probe_video, sniff
 from idolguard.media.digests import file_digests
@@ -81,7 +81,7 @@ class _ContentRef:
 
 def serialise_vpdq(frames: Sequence[Sequence[Any]]) -> str:
     """vPDQ frames as pytx's signal string (a JSON array of ``"hash,quality,timestamp"``)."""
-    from idolguard.domain.bank_formats import format_vpdq_signal
+    from idolguard.exchange.formats import format_vpdq_signal
 
     return format_vpdq_signal([(str(f[3]), int(f[2]), float(f[1])) for f in frames])
 
@@ -405,7 +405,7 @@ class BankService:
             self._pdq_variant.append(signal.variant)
             self._pending_pdq.append(signal.value)
         elif signal.signal_type == "vpdq":
-            from idolguard.domain.bank_formats import parse_vpdq_signal
+            from idolguard.exchange.formats import parse_vpdq_signal
 
             for frame_hash, _quality, _ts in parse_vpdq_signal(signal.value):
                 self._frame_content.append(content_pk)
@@ -547,7 +547,7 @@ def _record_signal(record: BankRecord) -> tuple[str, str, str, int | None]:
     if kind in ("sha256", "video_sha256") and HEX64.match(value):
         return ("sha256", "original", value, None)
     if kind == "vpdq":
-        from idolguard.domain.bank_formats import parse_vpdq_signal
+        from idolguard.exchange.formats import parse_vpdq_signal
 
         parse_vpdq_signal(value)  # validates
         return ("vpdq", "original", value, None)

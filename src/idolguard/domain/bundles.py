@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from idolguard import __version__
+from idolguard.clock import utc_iso, utcnow
 from idolguard.config import Settings
 from idolguard.domain.cases import CaseService, ItemView
 from idolguard.domain.custody import CustodyLog
 from idolguard.domain.evidence import EvidenceService, EvidenceView
 from idolguard.domain.takedowns import NoticeService
 from idolguard.evidence.bundle import MANIFEST, MANIFEST_TSR, build_manifest, write_zip
-from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
+from idolguard.evidence.canonical import canonical_json, sha256_hex
 from idolguard.evidence.previews import first_picture, render_preview
 from idolguard.evidence.report import (
     CaseReport,
@@ -28,7 +29,6 @@ from idolguard.evidence.timestamp import TimestampClient, TimestampError, token_
 from idolguard.media import MediaError
 from idolguard.media.digests import file_digests
 from idolguard.storage.blobs import BlobStore
-from idolguard.storage.models import utcnow
 
 VERIFY_TEXT = """How to verify this bundle / 이 번들을 검증하는 방법
 =================================================

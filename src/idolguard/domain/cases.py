@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from idolguard.clock import utcnow
 from idolguard.domain.custody import CustodyLog
 from idolguard.storage.database import Database
-from idolguard.storage.models import Artist, Case, Item, ItemEvent, Media, utcnow
+from idolguard.storage.models import Artist, Case, Item, ItemEvent, Media
 
 STATES = ("new", "in_review", "confirmed", "dismissed", "notice_sent", "removed", "reappeared")
 QUEUE_STATES = ("new", "in_review", "reappeared")
@@ -65,7 +66,7 @@ class ItemView:
     size_bytes: int | None
 
     def to_json(self) -> dict[str, Any]:
-        from idolguard.evidence.canonical import utc_iso
+        from idolguard.clock import utc_iso
 
         return {
             "id": self.id,
@@ -113,7 +114,7 @@ class CaseView:
     item_counts: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        from idolguard.evidence.canonical import utc_iso
+        from idolguard.clock import utc_iso
 
         return {
             "id": self.id,

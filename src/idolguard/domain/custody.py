@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from idolguard.clock import utcnow
 from idolguard.evidence.chain import ChainVerification, content_hash, link_hash, verify_chain
 from idolguard.evidence.timestamp import TimestampClient, verify_timestamp
 from idolguard.storage.database import Database
-from idolguard.storage.models import CustodyAnchor, CustodyEntry, CustodyHead, utcnow
+from idolguard.storage.models import CustodyAnchor, CustodyEntry, CustodyHead
 
 ACTIONS = frozenset(
     {
@@ -59,7 +60,7 @@ class LoggedEntry:
     entry_hash: str
 
     def to_json(self) -> dict[str, Any]:
-        from idolguard.evidence.canonical import utc_iso
+        from idolguard.clock import utc_iso
 
         return {
             "seq": self.seq,

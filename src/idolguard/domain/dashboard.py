@@ -28,12 +28,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from idolguard.clock import utc_iso, utcnow
 from idolguard.domain.cases import QUEUE_STATES
 from idolguard.domain.takedowns.views import OPEN_STATUSES, percentile
-from idolguard.evidence.canonical import utc_iso
 from idolguard.platforms import is_web_url, platform_for
 from idolguard.storage.database import Database
-from idolguard.storage.models import Artist, Case, Item, ItemEvent, Notice, NoticeItem, utcnow
+from idolguard.storage.models import Artist, Case, Item, ItemEvent, Notice, NoticeItem
 
 MAX_DAYS = 365
 DUE_SOON_HOURS = 24.0

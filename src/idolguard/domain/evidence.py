@@ -22,12 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idolguard import __version__
+from idolguard.clock import utc_iso, utcnow
 from idolguard.domain.custody import CustodyLog
-from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
+from idolguard.evidence.canonical import canonical_json, sha256_hex
 from idolguard.evidence.timestamp import TimestampClient, TimestampError
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
-from idolguard.storage.models import Case, Evidence, Item, Media, utcnow
+from idolguard.storage.models import Case, Evidence, Item, Media
 
 MANIFEST_FORMAT = "idolguard-evidence-v1"
 TOOL = "IdolGuard"

@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from idolguard.clock import utc_iso
 from idolguard.config import Settings
 from idolguard.domain.triage import Opened, Triage
-from idolguard.evidence.canonical import utc_iso
 from idolguard.pipeline.scan import ScanInput, Scanner
 from idolguard.platforms import platform_for
 from idolguard.sources.capture import Capture, capture_url

@@ -30,12 +30,12 @@ import nh3
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from idolguard.clock import utc_iso, utcnow
 from idolguard.domain.custody import CustodyLog
 from idolguard.domain.takedowns.views import PlatformStats
-from idolguard.evidence.canonical import utc_iso
 from idolguard.notices.directory import PlatformDirectory
 from idolguard.storage.database import Database
-from idolguard.storage.models import PortalBlock, utcnow
+from idolguard.storage.models import PortalBlock
 
 BLOCKS = ("statement", "contact", "artists")
 LANGUAGES = ("ko", "en")

@@ -15,19 +15,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from idolguard.clock import utcnow
 from idolguard.config import RetentionSettings
 from idolguard.domain.cases import STATES
 from idolguard.domain.custody import CustodyLog
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
-from idolguard.storage.models import (
-    ArtistPhoto,
-    BankContent,
-    Evidence,
-    FanReport,
-    Item,
-    utcnow,
-)
+from idolguard.storage.models import ArtistPhoto, BankContent, Evidence, FanReport, Item
 
 OPEN_STATES = frozenset({"new", "in_review", "reappeared", "confirmed", "notice_sent"})
 

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from idolguard.config import ReviewSettings
 from idolguard.domain.cases import CaseService
 from idolguard.domain.evidence import EvidenceService
-from idolguard.storage.analysis_store import AnalysisStore, FileRecord
+from idolguard.pipeline.records import FileRecord
+from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import Bank, BankContent, Item
 

@@ -10,18 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-
-def utc_iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime; evidence times must be aware UTC")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def parse_utc_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+from idolguard.clock import utc_iso
 
 
 def _default(value: Any) -> Any:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
+from idolguard.clock import utc_iso
+from idolguard.evidence.canonical import canonical_json, sha256_hex
 
 GENESIS = "0" * 64
 CHAIN_VERSION = "idolguard-custody-v1"

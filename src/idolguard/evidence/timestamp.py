@@ -11,11 +11,12 @@ Only the SHA-256 imprint of the data leaves the machine, never the evidence itse
 
 What we keep is the TSA's whole ``TimeStampResp`` exactly as received (``TimestampToken.
 response_der``): re-encoding it could break the signature or make it look altered, and it is the
-form ``openssl ts -verify -in`` reads. Parsing and signature checks use ``rfc3161-client``; a small
-strict DER reader here additionally pins the parts of the response the TSA's signature does not
-cover (container versions, the signature algorithm, the embedded certificates), so that a change
-to any byte of a stored token is reported rather than silently tolerated. The same few helpers
-encode the request, because rfc3161-client's request builder cannot carry a ``reqPolicy``.
+form ``openssl ts -verify -in`` reads. Parsing and signature checks use ``rfc3161-client``; a
+small strict DER reader (``idolguard.evidence.der``) additionally pins the parts of the response
+the TSA's signature does not cover (container versions, the signature algorithm, the embedded
+certificates), so that a change to any byte of a stored token is reported rather than silently
+tolerated. The same module encodes the request, because rfc3161-client's request builder cannot
+carry a ``reqPolicy``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from rfc3161_client import PKIStatus, TimeStampResponse, VerifierBuilder, decode_timestamp_response
 
+from idolguard.evidence.der import (
+    SHA256,
+    Malformed,
+    Token,
+    encode_oid,
+    encode_request,
+    parse_envelope,
+)
+
 __all__ = [
     "TimestampClient",
     "TimestampError",
@@ -49,14 +59,12 @@ __all__ = [
 #: A TimeStampResp is a few KiB; anything far larger is not one (or is hostile).
 MAX_RESPONSE_BYTES = 1024 * 1024
 
-_SHA256 = "2.16.840.1.101.3.4.2.1"
 _HASHES = {
     "2.16.840.1.101.3.4.2.4": "sha224",
-    _SHA256: "sha256",
+    SHA256: "sha256",
     "2.16.840.1.101.3.4.2.2": "sha384",
     "2.16.840.1.101.3.4.2.3": "sha512",
 }
-_SIGNED_DATA = "1.2.840.113549.1.7.2"
 _TST_INFO = "1.2.840.113549.1.9.16.1.4"
 
 # SignerInfo.signatureAlgorithm: OpenSSL accepts several spellings and ignores the digest part,
@@ -78,18 +86,6 @@ _RSA_WITH = {
 }
 _ED25519 = "1.3.101.112"
 _ED448 = "1.3.101.113"
-
-# PKIFailureInfo bit names (RFC 3161 section 2.4.2).
-_FAILURE_BITS = {
-    0: "badAlg (unsupported hash algorithm)",
-    2: "badRequest (request not permitted or not supported)",
-    5: "badDataFormat (malformed request)",
-    14: "timeNotAvailable (TSA clock unavailable)",
-    15: "unacceptedPolicy (requested policy not supported)",
-    16: "unacceptedExtension (requested extension not supported)",
-    17: "addInfoNotAvailable",
-    25: "systemFailure (TSA internal failure)",
-}
 
 _NO_ROOTS = "no trusted TSA root supplied; signature checked against the token's own certificates"
 
@@ -158,7 +154,7 @@ class TimestampClient:
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
         if policy is not None:
-            _encode_oid(policy)  # raises ValueError on a malformed OID
+            encode_oid(policy)  # raises ValueError on a malformed OID
         if roots_pem is not None:
             _load_roots(roots_pem)  # raises ValueError when no certificate can be read
         self.url = url
@@ -170,11 +166,11 @@ class TimestampClient:
         """Timestamp the SHA-256 of ``data``; raises TimestampError unless a good token returns."""
         digest = hashlib.sha256(data).digest()
         nonce = secrets.randbits(64)
-        body, content_type = self._post(_encode_request(digest, nonce, self.policy))
+        body, content_type = self._post(encode_request(digest, nonce, self.policy))
         where = f"TSA {self.url}"
         try:
-            status, token = _parse_envelope(body)
-        except _Malformed as exc:
+            status, token = parse_envelope(body)
+        except Malformed as exc:
             raise TimestampError(
                 f"{where} did not answer with an RFC 3161 TimeStampResp "
                 f"(Content-Type {content_type!r}, {len(body)} bytes: {exc}); check that the URL "
@@ -195,7 +191,7 @@ class TimestampClient:
             )
         try:
             inspected = _inspect(token)
-        except _Malformed as exc:
+        except Malformed as exc:
             raise TimestampError(f"{where} sent an unreadable timestamp token: {exc}") from None
         if inspected.nonce != nonce:
             raise TimestampError(
@@ -203,7 +199,7 @@ class TimestampClient:
                 "the reply does not answer this request (replayed, cached or mixed-up response; "
                 "check for caching proxies)"
             )
-        if inspected.imprint_algorithm != _SHA256 or inspected.imprint != digest:
+        if inspected.imprint_algorithm != SHA256 or inspected.imprint != digest:
             raise TimestampError(
                 f"message imprint mismatch: {where} timestamped "
                 f"{_HASHES.get(inspected.imprint_algorithm, inspected.imprint_algorithm)}:"
@@ -291,7 +287,7 @@ def verify_timestamp(
 def token_certificates_pem(response_der: bytes) -> list[bytes]:
     """The certificates embedded in a token, as PEM, signer first then up its chain."""
     try:
-        _, token = _parse_envelope(bytes(response_der))
+        _, token = parse_envelope(bytes(response_der))
         if token is None:
             return []
         certs = [x509.load_der_x509_certificate(der) for der in token.certificates]
@@ -308,8 +304,8 @@ def token_certificates_pem(response_der: bytes) -> list[bytes]:
 
 def _verify(der: bytes, data: bytes, roots_pem: bytes | None) -> TimestampVerification:
     try:
-        status, token = _parse_envelope(der)
-    except _Malformed as exc:
+        status, token = parse_envelope(der)
+    except Malformed as exc:
         return _invalid(f"not a valid RFC 3161 TimeStampResp: {exc}")
     if status.status != PKIStatus.GRANTED:
         return _invalid(f"the TSA did not grant this timestamp ({status.describe()})")
@@ -317,7 +313,7 @@ def _verify(der: bytes, data: bytes, roots_pem: bytes | None) -> TimestampVerifi
         return _invalid("the response is marked granted but carries no timeStampToken")
     try:
         inspected = _inspect(token)
-    except _Malformed as exc:
+    except Malformed as exc:
         return _invalid(f"the timestamp token cannot be decoded: {exc}")
 
     problems: list[str] = []
@@ -416,7 +412,7 @@ def _check_signature(response: TimeStampResponse, roots: list[x509.Certificate])
 
 
 def _integrity_problems(
-    token: _Token, inspected: _Inspected, roots: list[x509.Certificate]
+    token: Token, inspected: _Inspected, roots: list[x509.Certificate]
 ) -> list[str]:
     """Checks on the parts of the response that the TSA's signature does not cover."""
     problems: list[str] = []
@@ -547,8 +543,8 @@ class _Inspected:
     tsa_name: str | None
 
 
-def _inspect(token: _Token) -> _Inspected:
-    """Decode a granted token with rfc3161-client; raises _Malformed."""
+def _inspect(token: Token) -> _Inspected:
+    """Decode a granted token with rfc3161-client; raises Malformed."""
 
     def run() -> _Inspected:
         response = decode_timestamp_response(token.canonical)
@@ -575,10 +571,10 @@ def _inspect(token: _Token) -> _Inspected:
 
     try:
         return _guarded(run)
-    except _Malformed:
+    except Malformed:
         raise
     except Exception as exc:
-        raise _Malformed(f"{type(exc).__name__}: {exc}") from None
+        raise Malformed(f"{type(exc).__name__}: {exc}") from None
 
 
 def _tst_name(response: TimeStampResponse) -> str | None:
@@ -591,7 +587,7 @@ def _tst_name(response: TimeStampResponse) -> str | None:
     return None
 
 
-def _find_leaf(token: _Token, certs: list[x509.Certificate]) -> x509.Certificate | None:
+def _find_leaf(token: Token, certs: list[x509.Certificate]) -> x509.Certificate | None:
     for cert in certs:
         if (
             cert.serial_number == token.signer_serial
@@ -636,282 +632,3 @@ def _guarded(run: Callable[[], _T]) -> _T:
         if type(exc).__name__ != "PanicException":
             raise
         raise ValueError(f"rfc3161-client could not decode the token ({exc})") from None
-
-
-# -- a small, strict DER reader and writer -----------------------------------------------------
-
-
-class _Malformed(ValueError):
-    """The bytes are not the DER structure expected at this point."""
-
-
-@dataclass(frozen=True)
-class _Tlv:
-    tag: int
-    start: int  # offset of the tag byte
-    body: int  # offset of the contents
-    end: int  # offset just past the contents
-
-
-def _read(buf: bytes, pos: int, limit: int) -> _Tlv:
-    if pos + 2 > limit:
-        raise _Malformed(f"truncated at byte {pos}")
-    tag = buf[pos]
-    if tag & 0x1F == 0x1F:
-        raise _Malformed(f"unsupported high tag number at byte {pos}")
-    first = buf[pos + 1]
-    body = pos + 2
-    if first < 0x80:
-        length = first
-    else:
-        count = first & 0x7F
-        if count == 0 or count > 4 or body + count > limit:
-            raise _Malformed(f"bad length at byte {pos}")
-        length = int.from_bytes(buf[body : body + count], "big")
-        body += count
-        if length < 0x80 or buf[pos + 2] == 0:
-            raise _Malformed(f"non-minimal length at byte {pos} (not DER)")
-    if body + length > limit:
-        raise _Malformed(f"truncated: element at byte {pos} runs past its container")
-    return _Tlv(tag, pos, body, body + length)
-
-
-def _children(buf: bytes, parent: _Tlv) -> list[_Tlv]:
-    out: list[_Tlv] = []
-    pos = parent.body
-    while pos < parent.end:
-        child = _read(buf, pos, parent.end)
-        out.append(child)
-        pos = child.end
-    return out
-
-
-def _expect(tlv: _Tlv | None, tag: int, what: str) -> _Tlv:
-    if tlv is None:
-        raise _Malformed(f"{what} is missing")
-    if tlv.tag != tag:
-        raise _Malformed(f"{what}: expected tag 0x{tag:02x}, found 0x{tlv.tag:02x}")
-    return tlv
-
-
-def _int(buf: bytes, tlv: _Tlv, what: str) -> int:
-    _expect(tlv, 0x02, what)
-    if tlv.body == tlv.end:
-        raise _Malformed(f"{what}: empty INTEGER")
-    return int.from_bytes(buf[tlv.body : tlv.end], "big", signed=True)
-
-
-def _oid(buf: bytes, tlv: _Tlv, what: str) -> str:
-    _expect(tlv, 0x06, what)
-    arcs: list[int] = []
-    value = 0
-    for byte in buf[tlv.body : tlv.end]:
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            arcs.append(value)
-            value = 0
-    if not arcs or buf[tlv.end - 1] & 0x80:
-        raise _Malformed(f"{what}: malformed OBJECT IDENTIFIER")
-    first = min(arcs[0] // 40, 2)
-    return ".".join(str(a) for a in [first, arcs[0] - 40 * first, *arcs[1:]])
-
-
-def _at(items: list[_Tlv], index: int) -> _Tlv | None:
-    return items[index] if index < len(items) else None
-
-
-@dataclass(frozen=True)
-class _Status:
-    status: int
-    text: list[str]
-    failure: list[str]
-
-    def describe(self) -> str:
-        try:
-            name = PKIStatus(self.status).name.lower()
-        except ValueError:
-            name = "unknown"
-        parts = [f"status {self.status} ({name})"]
-        if self.failure:
-            parts.append("failure: " + ", ".join(self.failure))
-        if self.text:
-            parts.append("TSA says: " + " / ".join(self.text))
-        return "; ".join(parts)
-
-
-@dataclass(frozen=True)
-class _Token:
-    canonical: bytes  # the response with its certificate SET in DER order (see _parse_envelope)
-    certificates: list[bytes]
-    content_type: str
-    signed_data_version: int
-    signer_version: int
-    signer_issuer: bytes  # DER Name from issuerAndSerialNumber; b"" for a key identifier
-    signer_serial: int | None
-    digest_algorithm: str
-    signature_algorithm: str
-
-
-def _parse_envelope(der: bytes) -> tuple[_Status, _Token | None]:
-    """Walk TimeStampResp -> ContentInfo -> SignedData -> SignerInfo, checking every tag.
-
-    ``openssl ts`` (and other TSAs) write the certificate SET in chain order rather than DER
-    order, which rfc3161-client's strict parser rejects; the certificates are not covered by the
-    signature, so ``canonical`` re-sorts them for parsing while the caller keeps the original.
-    """
-    top = _expect(_read(der, 0, len(der)), 0x30, "TimeStampResp")
-    if top.end != len(der):
-        raise _Malformed(f"{len(der) - top.end} trailing bytes after the TimeStampResp")
-    parts = _children(der, top)
-    if len(parts) not in (1, 2):
-        raise _Malformed(f"TimeStampResp has {len(parts)} elements, expected 1 or 2")
-    status_info = _children(der, _expect(parts[0], 0x30, "PKIStatusInfo"))
-    status = _int(der, _expect(_at(status_info, 0), 0x02, "PKIStatus"), "PKIStatus")
-    text: list[str] = []
-    failure: list[str] = []
-    for item in status_info[1:]:
-        if item.tag == 0x30:
-            text += [der[s.body : s.end].decode("utf-8", "replace") for s in _children(der, item)]
-        elif item.tag == 0x03 and item.end > item.body:
-            bits = der[item.body + 1 : item.end]
-            for index in range(len(bits) * 8):
-                if bits[index // 8] & (0x80 >> (index % 8)):
-                    failure.append(_FAILURE_BITS.get(index, f"bit {index}"))
-        else:
-            raise _Malformed(f"unexpected element 0x{item.tag:02x} in PKIStatusInfo")
-    result = _Status(status, text, failure)
-    if len(parts) == 1:
-        return result, None
-
-    content_info = _expect(parts[1], 0x30, "timeStampToken ContentInfo")
-    ci = _children(der, content_info)
-    if len(ci) != 2:
-        raise _Malformed("timeStampToken ContentInfo must have 2 elements")
-    if _oid(der, ci[0], "contentType") != _SIGNED_DATA:
-        raise _Malformed("timeStampToken is not CMS SignedData")
-    explicit = _expect(ci[1], 0xA0, "ContentInfo content")
-    wrapped = _children(der, explicit)
-    if len(wrapped) != 1:
-        raise _Malformed("ContentInfo content must hold exactly one SignedData")
-    signed_data = _expect(wrapped[0], 0x30, "SignedData")
-    sd = _children(der, signed_data)
-    version = _int(der, _expect(_at(sd, 0), 0x02, "SignedData version"), "SignedData version")
-    _expect(_at(sd, 1), 0x31, "SignedData digestAlgorithms")
-    encap = _children(der, _expect(_at(sd, 2), 0x30, "encapContentInfo"))
-    content_type = _oid(der, _expect(_at(encap, 0), 0x06, "eContentType"), "eContentType")
-    if len(encap) != 2:
-        raise _Malformed("encapContentInfo carries no content")
-    econtent = _children(der, _expect(encap[1], 0xA0, "eContent"))
-    if len(econtent) != 1 or econtent[0].tag != 0x04:
-        raise _Malformed("eContent must be one OCTET STRING")
-
-    index = 3
-    cert_set: _Tlv | None = None
-    cert_items: list[_Tlv] = []
-    if _at(sd, index) is not None and sd[index].tag == 0xA0:
-        cert_set = sd[index]
-        cert_items = _children(der, cert_set)
-        for number, item in enumerate(cert_items, 1):
-            # Pin the one part of a certificate its own signature cannot cover: X.509
-            # signatures are whole octets, so the BIT STRING must declare 0 unused bits.
-            parts_of_cert = _children(der, _expect(item, 0x30, "embedded certificate"))
-            signature = _at(parts_of_cert, 2)
-            if len(parts_of_cert) != 3 or signature is None or signature.tag != 0x03:
-                raise _Malformed(f"embedded certificate {number} is not an X.509 certificate")
-            if signature.end == signature.body or der[signature.body] != 0:
-                raise _Malformed(f"embedded certificate {number} has a malformed signature")
-        index += 1
-    if _at(sd, index) is not None and sd[index].tag == 0xA1:
-        index += 1  # CRLs: carried through untouched
-    signer_set = _expect(_at(sd, index), 0x31, "SignedData signerInfos")
-    if index + 1 != len(sd):
-        raise _Malformed("unexpected elements after signerInfos")
-    signers = _children(der, signer_set)
-    if len(signers) != 1:
-        raise _Malformed(f"expected exactly one SignerInfo, found {len(signers)}")
-    si = _children(der, _expect(signers[0], 0x30, "SignerInfo"))
-    signer_version = _int(der, _expect(_at(si, 0), 0x02, "SignerInfo version"), "version")
-    sid = _at(si, 1)
-    issuer = b""
-    serial: int | None = None
-    if sid is not None and sid.tag == 0x30:
-        ias = _children(der, sid)
-        issuer_tlv = _expect(_at(ias, 0), 0x30, "signer issuer")
-        issuer = der[issuer_tlv.start : issuer_tlv.end]
-        serial = _int(der, _expect(_at(ias, 1), 0x02, "signer serial"), "signer serial")
-    elif sid is None or sid.tag != 0x80:
-        raise _Malformed("SignerInfo has no signer identifier")
-    digest_alg = _children(der, _expect(_at(si, 2), 0x30, "SignerInfo digestAlgorithm"))
-    digest_oid = _oid(der, _expect(_at(digest_alg, 0), 0x06, "digest OID"), "digest OID")
-    pos = 3
-    if _at(si, pos) is not None and si[pos].tag == 0xA0:
-        pos += 1  # signedAttrs: covered by the signature itself
-    sig_alg = _children(der, _expect(_at(si, pos), 0x30, "SignerInfo signatureAlgorithm"))
-    sig_oid = _oid(der, _expect(_at(sig_alg, 0), 0x06, "signature OID"), "signature OID")
-    _expect(_at(si, pos + 1), 0x04, "SignerInfo signature")
-    if len(si) > pos + 3 or (len(si) == pos + 3 and si[pos + 2].tag != 0xA1):
-        raise _Malformed("unexpected elements at the end of SignerInfo")
-
-    certificates = [der[c.start : c.end] for c in cert_items]
-    canonical = der
-    ordered = sorted(certificates)
-    if cert_set is not None and ordered != certificates:
-        sd_bytes = b"".join(
-            _tlv(0xA0, b"".join(ordered)) if item is cert_set else der[item.start : item.end]
-            for item in sd
-        )
-        content = der[ci[0].start : ci[0].end] + _tlv(0xA0, _tlv(0x30, sd_bytes))
-        canonical = _tlv(0x30, der[parts[0].start : parts[0].end] + _tlv(0x30, content))
-    token = _Token(
-        canonical=canonical,
-        certificates=certificates,
-        content_type=content_type,
-        signed_data_version=version,
-        signer_version=signer_version,
-        signer_issuer=issuer,
-        signer_serial=serial,
-        digest_algorithm=digest_oid,
-        signature_algorithm=sig_oid,
-    )
-    return result, token
-
-
-def _tlv(tag: int, content: bytes) -> bytes:
-    length = len(content)
-    if length < 0x80:
-        return bytes([tag, length]) + content
-    size = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(size)]) + size + content
-
-
-def _encode_int(value: int) -> bytes:
-    return _tlv(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big", signed=True))
-
-
-def _encode_oid(dotted: str) -> bytes:
-    try:
-        arcs = [int(part) for part in dotted.split(".")]
-    except ValueError:
-        raise ValueError(f"not a dotted OID: {dotted!r}") from None
-    if len(arcs) < 2 or arcs[0] > 2 or (arcs[0] < 2 and arcs[1] > 39) or min(arcs) < 0:
-        raise ValueError(f"not a valid OID: {dotted!r}")
-    out = bytearray()
-    for arc in [40 * arcs[0] + arcs[1], *arcs[2:]]:
-        chunk = [arc & 0x7F]
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
-        out += bytes(reversed(chunk))
-    return _tlv(0x06, bytes(out))
-
-
-def _encode_request(digest: bytes, nonce: int, policy: str | None) -> bytes:
-    """DER TimeStampReq (RFC 3161 2.4.1): v1, SHA-256 imprint, reqPolicy?, nonce, certReq."""
-    algorithm = _tlv(0x30, _encode_oid(_SHA256) + b"\x05\x00")
-    imprint = _tlv(0x30, algorithm + _tlv(0x04, digest))
-    fields = _encode_int(1) + imprint
-    if policy is not None:
-        fields += _encode_oid(policy)
-    fields += _encode_int(nonce) + b"\x01\x01\xff"
-    return _tlv(0x30, fields)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from idolguard.clock import utc_iso
 from idolguard.config import NoticeSettings
-from idolguard.evidence.canonical import utc_iso
 from idolguard.notices.regimes import FIELDS, FieldSpec, Regime, get_regime
 from idolguard.platforms import is_web_url
 

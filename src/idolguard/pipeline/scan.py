@@ -20,6 +20,7 @@ from typing import Any
 from idolguard.config import Settings
 from idolguard.media import MediaErrorCode, MediaType, SniffResult
 from idolguard.pipeline.discovery import discover
+from idolguard.pipeline.records import FileRecord
 from idolguard.pipeline.worker import (
     WorkerState,
     analyse_file,
@@ -29,7 +30,7 @@ from idolguard.pipeline.worker import (
 )
 from idolguard.signals import AnalysisItem, Signal, Stage
 from idolguard.signals.watchlist import Watchlist
-from idolguard.storage.analysis_store import AnalysisStore, FileRecord
+from idolguard.storage.analysis_store import AnalysisStore
 
 ProgressCallback = Callable[[int, int, FileRecord], None]
 RecordHook = Callable[[FileRecord], None]  # after a file's outcome is stored (triage)

@@ -15,10 +15,11 @@ from pathlib import Path
 from idolguard.config import Settings
 from idolguard.media import MediaError, MediaErrorCode, sniff
 from idolguard.media.digests import file_digests
+from idolguard.pipeline.records import FileRecord
 from idolguard.signals import AnalysisItem, Signal, SignalContext, Stage
 from idolguard.signals.registry import discover_signals, plugin_manager, select_signals
 from idolguard.signals.watchlist import Watchlist
-from idolguard.storage.analysis_store import AnalysisStore, FileRecord
+from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
 

@@ -23,9 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from idolguard.clock import utcnow
 
 
 class UTCDateTime(TypeDecorator[datetime]):

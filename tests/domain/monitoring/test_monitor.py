@@ -18,12 +18,13 @@ import pytest
 from sqlalchemy import func, select
 
 from idolguard.app import IdolGuard
+from idolguard.clock import utcnow
 from idolguard.config import MonitorSettings, ReviewSettings, Settings
 from idolguard.domain.monitoring import MAX_ATTEMPTS, MonitorError
 from idolguard.sources.connectors.base import SourceError
 from idolguard.sources.connectors.feed import FeedConnector
 from idolguard.storage.analysis_store import AnalysisStore
-from idolguard.storage.models import AnalysisResult, MonitorEntry, MonitorSource, Sighting, utcnow
+from idolguard.storage.models import AnalysisResult, MonitorEntry, MonitorSource, Sighting
 from tests.helpers import face_photo, sample
 from tests.website import Answer, ChangingSite
 

@@ -12,11 +12,12 @@ import pytest
 from PIL import Image
 
 from idolguard.app import IdolGuard
+from idolguard.clock import utcnow
 from idolguard.config import NoticeSettings, Settings, WatchSettings
 from idolguard.domain.takedowns import NoticeError
 from idolguard.domain.takedowns.views import format_duration
 from idolguard.notices.regimes import REGIME_KEYS, REGIMES
-from idolguard.storage.models import Artist, utcnow
+from idolguard.storage.models import Artist
 from tests.helpers import sample
 from tests.smtp import LoopbackSMTP
 from tests.tsa import LoopbackTSA

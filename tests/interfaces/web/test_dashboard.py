@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from idolguard.app import IdolGuard
+from idolguard.clock import utcnow
 from idolguard.config import Settings
 from idolguard.domain.accounts import ROLES
-from idolguard.storage.models import utcnow
 from tests.domain.test_dashboard import add_artist, add_item, send_notice, with_notices
 from tests.interfaces.web.conftest import Web
 

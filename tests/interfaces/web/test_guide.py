@@ -12,7 +12,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from idolguard.domain.reports import STATUSES
+from idolguard.domain.fan_reports import STATUSES
 from idolguard.domain.takedowns.views import PlatformStats
 from idolguard.interfaces.web import create_app
 from idolguard.interfaces.web.i18n import translate

@@ -23,17 +23,17 @@ from typing import Any
 
 from sqlalchemy import select
 
+from idolguard.clock import utc_iso
 from idolguard.config import Settings
 from idolguard.domain.intake import capture_source, fetch_record
 from idolguard.domain.monitoring.views import RunReport
 from idolguard.domain.triage import Triage
-from idolguard.evidence.canonical import utc_iso
+from idolguard.pipeline.records import FileRecord
 from idolguard.pipeline.scan import ScanInput, Scanner
 from idolguard.platforms import platform_for
 from idolguard.sources.connectors.base import Found, SourceError
 from idolguard.sources.fetch import FetchError, FetchErrorCode
 from idolguard.sources.polite import MEDIA_TYPES, PoliteWeb, load_credentials
-from idolguard.storage.analysis_store import FileRecord
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import (

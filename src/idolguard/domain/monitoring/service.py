@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from idolguard.clock import utcnow
 from idolguard.config import Settings
 from idolguard.domain.custody import CustodyLog
 from idolguard.domain.monitoring.entries import EntryRuns, ProgressHook, _describe, _unexpected
@@ -44,10 +45,7 @@ from idolguard.sources.fetch import FetchError
 from idolguard.sources.polite import PoliteWeb
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
-from idolguard.storage.models import (
-    MonitorSource,
-    utcnow,
-)
+from idolguard.storage.models import MonitorSource
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from idolguard.evidence.canonical import utc_iso
+from idolguard.clock import utc_iso
 from idolguard.storage.database import Database
 from idolguard.storage.models import (
     AnalysisResult,

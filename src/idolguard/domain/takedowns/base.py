@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from idolguard.clock import utcnow
 from idolguard.config import Settings
 from idolguard.domain.cases import CaseError, CaseService
 from idolguard.domain.custody import CustodyLog
@@ -26,7 +27,7 @@ from idolguard.platforms import is_web_url, platform_for
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
-from idolguard.storage.models import Case, Item, Notice, NoticeEvent, NoticeItem, utcnow
+from idolguard.storage.models import Case, Item, Notice, NoticeEvent, NoticeItem
 
 STATUSES = (
     "drafted",

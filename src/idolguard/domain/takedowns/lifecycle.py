@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from idolguard.clock import utc_iso
 from idolguard.domain.takedowns.base import (
     NOTICE_TRANSITIONS,
     SENDABLE_ITEM_STATES,
@@ -24,7 +25,7 @@ from idolguard.domain.takedowns.base import (
     NoticeError,
 )
 from idolguard.domain.takedowns.views import OPEN_STATUSES, NoticeView
-from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
+from idolguard.evidence.canonical import canonical_json, sha256_hex
 from idolguard.notices.mail import Attachment, MailError, OutgoingMail, send_mail
 from idolguard.notices.pdf import render_notice_pdf
 from idolguard.notices.regimes import get_regime

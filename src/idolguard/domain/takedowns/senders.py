@@ -20,12 +20,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from idolguard.clock import utc_iso, utcnow
 from idolguard.config import NoticeSettings
 from idolguard.domain.custody import CustodyLog
-from idolguard.evidence.canonical import utc_iso
 from idolguard.notices.compose import Sender
 from idolguard.storage.database import Database
-from idolguard.storage.models import AgencySenderField, utcnow
+from idolguard.storage.models import AgencySenderField
 
 # Sender attribute -> its [notices] setting; the order is the form's.
 SENDER_FIELDS: Mapping[str, str] = {

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from idolguard.evidence.canonical import utc_iso
+from idolguard.clock import utc_iso, utcnow
 from idolguard.notices.regimes import REGIMES
-from idolguard.storage.models import utcnow
 
 OPEN_STATUSES = ("sent", "acknowledged")  # the platform owes an answer: deadlines apply
 

@@ -22,17 +22,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from idolguard.clock import utc_iso, utcnow
 from idolguard.config import Settings
 from idolguard.domain.cases import CaseService
 from idolguard.domain.takedowns.service import NoticeService
-from idolguard.evidence.canonical import utc_iso
 from idolguard.matching.codes import hamming
 from idolguard.notices.liveness import Comparison, HostPacer, Outcome, UrlCheck, check_url
 from idolguard.pipeline.scan import Scanner
 from idolguard.platforms import is_web_url
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.database import Database
-from idolguard.storage.models import Item, utcnow
+from idolguard.storage.models import Item
 from idolguard.storage.models import UrlCheck as UrlCheckRow
 
 WATCH_ACTOR = "system:url-watch"

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from idolguard.clock import utc_iso
 from idolguard.domain.accounts import ROLES, AccountError, AccountService, UserView
-from idolguard.evidence.canonical import utc_iso
 from idolguard.interfaces.cli.context import console, fail, state
 
 tenant_app = typer.Typer(help="Agencies sharing this installation, each with its own data.")

@@ -9,14 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from idolguard.domain.bank_formats import (
+from idolguard.domain.banks import BankError
+from idolguard.exchange.formats import (
     BankFormatError,
     detect_format,
     read_bank_file,
     write_bank_file,
     write_records,
 )
-from idolguard.domain.banks import BankError
 from idolguard.interfaces.cli.context import EXIT_SYSTEM, console, fail, note, state
 from idolguard.interfaces.cli.scan import JsonOpt, PathsArg, run_and_report
 from idolguard.media import MediaError

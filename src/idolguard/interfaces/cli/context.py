@@ -1,8 +1,8 @@
 """Per-invocation state shared by the CLI commands: settings, the lazily built app, printing.
 
 This module is imported for every command, ``--help`` and ``--version``
-included, so it imports nothing heavy at module level: the application,
-configuration and storage modules are imported inside the methods that need
+included, so it imports nothing heavy at module level: the application and
+configuration modules are imported inside the methods that need
 them (see the start-up test in tests/interfaces/test_cli_startup.py).
 """
 
@@ -97,15 +97,15 @@ class CLIState:
 
 def _opened(build: Callable[[], IdolGuard]) -> IdolGuard:
     """Run ``build`` and turn the ways opening an installation fails into clear CLI errors."""
+    from idolguard.app import StartupError
     from idolguard.domain.accounts import AccountError
     from idolguard.faces import FaceBackendError
-    from idolguard.storage.database import DatabaseError
 
     try:
         return build()
     except (AccountError, FaceBackendError) as exc:
         fail(str(exc), EXIT_USAGE)
-    except DatabaseError as exc:
+    except StartupError as exc:
         fail(str(exc), EXIT_SYSTEM)
     except OSError as exc:
         fail(f"cannot prepare the data directory: {exc}", EXIT_SYSTEM)

@@ -39,12 +39,14 @@ _LAZY_COMMANDS: dict[str, _Lazy] = {
     "watch": _Lazy(
         _CLI + "sources",
         "watch",
-        "Run every source on its schedule, continuously; Ctrl-C stops cleanly and resumes later.",
+        "Monitor sources continuously: run each one when due (new media is scanned and triaged) and"
+        " re-check reported URLs; Ctrl-C stops.",
     ),
     "watch-urls": _Lazy(
         _CLI + "notices",
         "watch_urls",
-        "Re-check reported URLs: record removals (time to takedown) and reappearances.",
+        "Re-check the web addresses of confirmed items (one pass, or --loop): record removals"
+        " (time to takedown) and reappearances.",
     ),
     "capture": _Lazy(
         _CLI + "review",

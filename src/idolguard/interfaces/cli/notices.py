@@ -12,15 +12,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from idolguard.clock import parse_utc_iso, utc_iso, utcnow
 from idolguard.domain.takedowns import STATUSES, NoticeError
 from idolguard.domain.takedowns.senders import SenderSettingsError
 from idolguard.domain.takedowns.views import NoticeView, format_duration
 from idolguard.domain.takedowns.watch import WatchResult
-from idolguard.evidence.canonical import parse_utc_iso, utc_iso
 from idolguard.interfaces.cli.context import console, fail, state, styled
 from idolguard.notices.directory import DirectoryError
 from idolguard.notices.regimes import CATEGORIES, REGIME_KEYS, REGIMES
-from idolguard.storage.models import utcnow
 
 notice_app = typer.Typer(
     help="Takedown notices: draft per legal regime, send, track deadlines and removals."
@@ -509,7 +508,13 @@ def watch_urls(
     ] = 300,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-check reported URLs: record removals (time to takedown) and reappearances."""
+    """Re-check the web addresses of confirmed items (one pass, or --loop): record removals
+    (time to takedown) and reappearances.
+
+    Only URLs already known are checked; no source is monitored (that is ``watch``).
+    A removal closes notices whose URLs are all gone; content that comes back drafts
+    a follow-up notice for review.
+    """
     app = state(ctx).app()
 
     def show(result: WatchResult) -> None:

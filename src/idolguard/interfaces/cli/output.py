@@ -13,8 +13,8 @@ from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.text import Text
 
-if TYPE_CHECKING:  # only a type here: loading the store would pull in SQLAlchemy for --help
-    from idolguard.storage.analysis_store import FileRecord
+if TYPE_CHECKING:  # only a type here: the CLI loads nothing it does not run for --help
+    from idolguard.pipeline.records import FileRecord
 
 
 def _text_json(text: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from idolguard.domain.cases import STATES, CaseError, ItemView
+from idolguard.domain.fan_reports import ReportError, ReportView
 from idolguard.domain.intake import IntakeError
-from idolguard.domain.reports import ReportError, ReportView
 from idolguard.domain.review import ReviewError
 from idolguard.domain.roster import RosterError
 from idolguard.interfaces.cli.context import console, fail, state

@@ -14,8 +14,8 @@ from idolguard.interfaces.cli.context import console, fail, state
 from idolguard.interfaces.cli.output import RowPrinter, json_line, record_to_json, write_json_line
 
 if TYPE_CHECKING:
+    from idolguard.pipeline.records import FileRecord
     from idolguard.pipeline.scan import Scanner
-    from idolguard.storage.analysis_store import FileRecord
 
 # exists=True: a mistyped path is a usage error (exit 2) before anything is opened or
 # recorded, not an empty scan that exits 0.

@@ -15,14 +15,13 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from idolguard.clock import utc_iso, utcnow
 from idolguard.domain.monitoring import MonitorError, RunReport, SourceView
-from idolguard.evidence.canonical import utc_iso
 from idolguard.interfaces.cli.context import console, fail, state, styled
 from idolguard.interfaces.cli.notices import print_watch_result
 from idolguard.sources.connectors.base import SourceError
 from idolguard.sources.connectors.registry import connectors
 from idolguard.sources.polite import CredentialsError
-from idolguard.storage.models import utcnow
 
 sources_app = typer.Typer(
     help="Sources IdolGuard monitors: folders, URL lists, feeds, pages, listings, chat exports."
@@ -294,7 +293,13 @@ def watch(
     ] = 60,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run every source on its schedule, continuously; Ctrl-C stops cleanly and resumes later."""
+    """Monitor sources continuously: run each one when due (new media is scanned and triaged) and
+    re-check reported URLs; Ctrl-C stops.
+
+    Each monitored source is fetched on its own schedule and what it finds is scanned
+    and triaged for review; after each round the URL re-checks of ``watch-urls`` run
+    too (``--no-urls`` leaves them out). A later ``watch`` resumes where this one stopped.
+    """
     app = state(ctx).app()
     stopper = _Stopper()
     with stopper:

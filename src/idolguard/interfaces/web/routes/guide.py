@@ -13,7 +13,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from idolguard.domain.reports import STATUSES
+from idolguard.domain.fan_reports import STATUSES
 from idolguard.interfaces.web.errors import NotFound
 from idolguard.interfaces.web.portal import portal_context
 from idolguard.interfaces.web.state import web_state

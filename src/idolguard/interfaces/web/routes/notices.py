@@ -21,6 +21,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from idolguard.clock import utc_iso
 from idolguard.domain.accounts import PermissionDenied
 from idolguard.domain.takedowns import (
     NOTICE_TRANSITIONS,
@@ -31,7 +32,6 @@ from idolguard.domain.takedowns import (
 )
 from idolguard.domain.takedowns.senders import MAX_VALUE, REQUESTER_TYPES, SENDER_FIELDS
 from idolguard.domain.takedowns.views import NoticeView
-from idolguard.evidence.canonical import utc_iso
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
 from idolguard.interfaces.web.i18n import CATALOG, translate

@@ -21,7 +21,7 @@ from fastapi import Path as Path_
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from idolguard.domain.reports import (
+from idolguard.domain.fan_reports import (
     STATUSES,
     CaptureFailed,
     ReportAccessDenied,

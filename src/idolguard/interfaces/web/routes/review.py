@@ -46,7 +46,7 @@ class DismissRequest(BaseModel):
 
 
 def _event_json(event: EventView) -> dict[str, Any]:
-    from idolguard.evidence.canonical import utc_iso
+    from idolguard.clock import utc_iso
 
     return {
         "at": utc_iso(event.at),

@@ -29,7 +29,7 @@ from typing import TextIO, cast
 
 import pytest
 
-from idolguard.domain.bank_formats import (
+from idolguard.exchange.formats import (
     CSV_COLUMNS,
     FORMATS,
     BankFormatError,

@@ -13,7 +13,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 from idolguard.app import IdolGuard
-from idolguard.domain.reports import (
+from idolguard.clock import utcnow
+from idolguard.domain.fan_reports import (
     GENERIC_FAILURE,
     WITHDRAWN_REASON,
     CaptureFailed,
@@ -24,7 +25,7 @@ from idolguard.domain.reports import (
 )
 from idolguard.signals.base import AnalysisItem
 from idolguard.signals.manipulation import ManipulationSignal
-from idolguard.storage.models import Artist, FanReport, utcnow
+from idolguard.storage.models import Artist, FanReport
 from tests.helpers import sample
 from tests.website import ChangingSite
 
