@@ -16,23 +16,23 @@ from pathlib import Path
 from idolguard.config import Settings, sqlite_url
 from idolguard.domain.accounts import AccountError, AccountService, TenantView
 from idolguard.domain.banks import BankService
-from idolguard.domain.bundles import BundleExporter
 from idolguard.domain.cases import CaseService
-from idolguard.domain.custody import CustodyLog
+from idolguard.domain.custody.bundles import BundleExporter
+from idolguard.domain.custody.capture import EvidenceService
+from idolguard.domain.custody.log import CustodyLog
+from idolguard.domain.custody.retention import RetentionService
 from idolguard.domain.dashboard import DashboardService
-from idolguard.domain.evidence import EvidenceService
 from idolguard.domain.fan_reports import FanReportService
-from idolguard.domain.intake import IntakeService
+from idolguard.domain.fan_reports.portal_content import PortalService
 from idolguard.domain.monitoring import MonitorService
-from idolguard.domain.portal import PortalService
-from idolguard.domain.retention import RetentionService
-from idolguard.domain.retro import RetroMatcher
-from idolguard.domain.review import ReviewService
+from idolguard.domain.review.decisions import ReviewService
+from idolguard.domain.review.intake import IntakeService
+from idolguard.domain.review.retro import RetroMatcher
+from idolguard.domain.review.triage import Triage
 from idolguard.domain.roster import RosterService
 from idolguard.domain.takedowns import NoticeService
 from idolguard.domain.takedowns.senders import SenderSettingsService
 from idolguard.domain.takedowns.watch import UrlWatcher
-from idolguard.domain.triage import Triage
 from idolguard.evidence.timestamp import TimestampClient
 from idolguard.faces import FaceBackend, backend_info, load_backend
 from idolguard.notices.directory import PlatformDirectory

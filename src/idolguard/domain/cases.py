@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from idolguard.clock import utcnow
-from idolguard.domain.custody import CustodyLog
+from idolguard.domain.custody.log import CustodyLog
 from idolguard.storage.database import Database
 from idolguard.storage.models import Artist, Case, Item, ItemEvent, Media
 

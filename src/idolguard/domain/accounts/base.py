@@ -24,7 +24,7 @@ from idolguard.domain.accounts.model import (
     _slug,
     _view_of_user,
 )
-from idolguard.domain.custody import CustodyLog
+from idolguard.domain.custody.log import CustodyLog
 from idolguard.storage.database import Database
 from idolguard.storage.models import ApiToken, Membership, Tenant, UserAccount, WebSession
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idolguard.domain.cases import CaseService
-from idolguard.domain.custody import CustodyLog
+from idolguard.domain.custody.log import CustodyLog
 from idolguard.domain.fan_reports.model import (
     _ACTED_ON,
     _FAN_STATUS,
@@ -24,7 +24,7 @@ from idolguard.domain.fan_reports.model import (
     ReportView,
     normalise_number,
 )
-from idolguard.domain.intake import IntakeService
+from idolguard.domain.review.intake import IntakeService
 from idolguard.domain.roster import RosterError, RosterService
 from idolguard.storage.database import Database
 from idolguard.storage.models import Artist, FanReport, Item

@@ -12,7 +12,7 @@ from idolguard.domain.fan_reports.model import (
     ReportError,
     ReportView,
 )
-from idolguard.domain.intake import IntakeError
+from idolguard.domain.review.intake import IntakeError
 from idolguard.media import MediaError
 from idolguard.sources.fetch import FetchError
 from idolguard.storage.models import FanReport, Item

@@ -25,7 +25,7 @@ from idolguard.domain.fan_reports.model import (
     _sha256_of,
     normalise_url,
 )
-from idolguard.domain.intake import IntakeError
+from idolguard.domain.review.intake import IntakeError
 from idolguard.domain.roster import RosterError
 from idolguard.media import MediaError
 from idolguard.storage.models import FanReport, Item

@@ -25,9 +25,9 @@ from sqlalchemy import select
 
 from idolguard.clock import utc_iso
 from idolguard.config import Settings
-from idolguard.domain.intake import capture_source, fetch_record
 from idolguard.domain.monitoring.views import RunReport
-from idolguard.domain.triage import Triage
+from idolguard.domain.review.intake import capture_source, fetch_record
+from idolguard.domain.review.triage import Triage
 from idolguard.pipeline.records import FileRecord
 from idolguard.pipeline.scan import ScanInput, Scanner
 from idolguard.platforms import platform_for

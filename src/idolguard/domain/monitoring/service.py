@@ -34,10 +34,10 @@ from sqlalchemy import func, select, update
 
 from idolguard.clock import utcnow
 from idolguard.config import Settings
-from idolguard.domain.custody import CustodyLog
+from idolguard.domain.custody.log import CustodyLog
 from idolguard.domain.monitoring.entries import EntryRuns, ProgressHook, _describe, _unexpected
 from idolguard.domain.monitoring.views import MonitorError, RunReport, SourceQueries, SourceView
-from idolguard.domain.triage import Triage
+from idolguard.domain.review.triage import Triage
 from idolguard.pipeline.scan import Scanner
 from idolguard.sources.connectors.base import Poll, SourceError
 from idolguard.sources.connectors.registry import make_connector

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from idolguard.clock import utcnow
 from idolguard.config import Settings
 from idolguard.domain.cases import CaseError, CaseService
-from idolguard.domain.custody import CustodyLog
+from idolguard.domain.custody.log import CustodyLog
 from idolguard.domain.takedowns.views import NoticeEventView, NoticeItemView, NoticeView
 from idolguard.notices.compose import MissingFieldsError, Sender
 from idolguard.notices.directory import DirectoryError, PlatformDirectory

@@ -12,10 +12,10 @@ import logging
 
 from sqlalchemy import select
 
+from idolguard.domain.review.triage import Opened
 from idolguard.domain.takedowns.base import REUPLOAD_PARENT_STATES, WATCH_ACTOR, NoticeError
 from idolguard.domain.takedowns.drafting import Drafting
 from idolguard.domain.takedowns.views import NoticeView
-from idolguard.domain.triage import Opened
 from idolguard.platforms import is_web_url
 from idolguard.storage.models import Item, Notice, NoticeItem
 

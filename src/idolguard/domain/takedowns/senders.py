@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from idolguard.clock import utc_iso, utcnow
 from idolguard.config import NoticeSettings
-from idolguard.domain.custody import CustodyLog
+from idolguard.domain.custody.log import CustodyLog
 from idolguard.notices.compose import Sender
 from idolguard.storage.database import Database
 from idolguard.storage.models import AgencySenderField

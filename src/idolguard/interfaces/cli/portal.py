@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 
 from idolguard.app import IdolGuard
-from idolguard.domain.portal import BLOCKS, LANGUAGES, MAX_HTML, PortalError
+from idolguard.domain.fan_reports.portal_content import BLOCKS, LANGUAGES, MAX_HTML, PortalError
 from idolguard.interfaces.cli.context import console, fail, note, state
 
 portal_app = typer.Typer(

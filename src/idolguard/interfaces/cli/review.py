@@ -11,8 +11,8 @@ from rich.table import Table
 
 from idolguard.domain.cases import STATES, CaseError, ItemView
 from idolguard.domain.fan_reports import ReportError, ReportView
-from idolguard.domain.intake import IntakeError
-from idolguard.domain.review import ReviewError
+from idolguard.domain.review.decisions import ReviewError
+from idolguard.domain.review.intake import IntakeError
 from idolguard.domain.roster import RosterError
 from idolguard.interfaces.cli.context import console, fail, state
 from idolguard.media import MediaError

@@ -7,9 +7,9 @@ from typing import TypeVar
 
 from idolguard.domain.cases import CaseError
 from idolguard.domain.dashboard import DashboardError
-from idolguard.domain.intake import IntakeError
-from idolguard.domain.portal import PortalError
-from idolguard.domain.review import ReviewError
+from idolguard.domain.fan_reports.portal_content import PortalError
+from idolguard.domain.review.decisions import ReviewError
+from idolguard.domain.review.intake import IntakeError
 from idolguard.domain.roster import RosterError
 from idolguard.domain.takedowns import NoticeError
 from idolguard.media import MediaError

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.background import BackgroundTask
 
 from idolguard.domain.cases import STATES, CaseError, CaseView, ItemView
-from idolguard.domain.evidence import EvidenceView
+from idolguard.domain.custody.capture import EvidenceView
 from idolguard.domain.roster import RosterError
 from idolguard.domain.takedowns.views import NoticeView
 from idolguard.interfaces.web.auth import Caller, require

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from idolguard.domain.portal import BLOCKS, LANGUAGES, MAX_HTML
+from idolguard.domain.fan_reports.portal_content import BLOCKS, LANGUAGES, MAX_HTML
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import NotFound
 from idolguard.interfaces.web.templating import render

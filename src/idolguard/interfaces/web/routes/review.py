@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, StringConstraints
 
 from idolguard.domain.cases import QUEUE_STATES, EventView
-from idolguard.domain.review import (
+from idolguard.domain.review.decisions import (
     AWAITING_CAPTURE,
     QueueFilters,
     link_report_rows,

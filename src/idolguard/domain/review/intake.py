@@ -17,7 +17,7 @@ from typing import Any
 
 from idolguard.clock import utc_iso
 from idolguard.config import Settings
-from idolguard.domain.triage import Opened, Triage
+from idolguard.domain.review.triage import Opened, Triage
 from idolguard.pipeline.scan import ScanInput, Scanner
 from idolguard.platforms import platform_for
 from idolguard.sources.capture import Capture, capture_url

@@ -9,7 +9,7 @@ import pytest
 
 from idolguard.app import IdolGuard
 from idolguard.config import Settings
-from idolguard.domain import bundles
+from idolguard.domain.custody import bundles
 from idolguard.evidence.bundle import verify_bundle
 from tests.helpers import sample
 

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idolguard.clock import utc_iso, utcnow
-from idolguard.domain.custody import CustodyLog
+from idolguard.domain.custody.log import CustodyLog
 from idolguard.domain.takedowns.views import PlatformStats
 from idolguard.notices.directory import PlatformDirectory
 from idolguard.storage.database import Database

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from idolguard.clock import utcnow
 from idolguard.config import RetentionSettings
 from idolguard.domain.cases import STATES
-from idolguard.domain.custody import CustodyLog
+from idolguard.domain.custody.log import CustodyLog
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import ArtistPhoto, BankContent, Evidence, FanReport, Item

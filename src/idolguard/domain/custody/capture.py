@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from idolguard import __version__
 from idolguard.clock import utc_iso, utcnow
-from idolguard.domain.custody import CustodyLog
+from idolguard.domain.custody.log import CustodyLog
 from idolguard.evidence.canonical import canonical_json, sha256_hex
 from idolguard.evidence.timestamp import TimestampClient, TimestampError
 from idolguard.storage.blobs import BlobStore

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from idolguard.app import IdolGuard
 from idolguard.domain.cases import CaseError
-from idolguard.domain.review import block_bank_name
+from idolguard.domain.review.decisions import block_bank_name
 from idolguard.storage.models import Item
 from tests.helpers import sample
 

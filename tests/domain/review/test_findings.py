@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from idolguard.app import IdolGuard
-from idolguard.domain.findings import item_findings, preview_size
+from idolguard.domain.review.findings import item_findings, preview_size
 from tests.helpers import face_photo, sample
 
 ACTOR = "reviewer@test"

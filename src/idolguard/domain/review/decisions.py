@@ -23,9 +23,9 @@ from sqlalchemy import select
 from idolguard.config import Settings
 from idolguard.domain.banks import BankService
 from idolguard.domain.cases import QUEUE_STATES, STATES, CaseService, ItemView
-from idolguard.domain.custody import CustodyLog
+from idolguard.domain.custody.log import CustodyLog
 from idolguard.domain.fan_reports import ReportView
-from idolguard.domain.findings import item_findings
+from idolguard.domain.review.findings import item_findings
 from idolguard.evidence.previews import first_picture, render_preview
 from idolguard.platforms import platform_for
 from idolguard.storage.analysis_store import AnalysisStore

@@ -30,7 +30,7 @@ from idolguard.domain.accounts import (
     TenantChoiceRequired,
     allowed,
 )
-from idolguard.domain.custody import CustodyLog
+from idolguard.domain.custody.log import CustodyLog
 from idolguard.storage.database import Database
 from idolguard.storage.models import ApiToken, Tenant, UserAccount, WebSession
 

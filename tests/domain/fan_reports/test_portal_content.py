@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from idolguard.app import IdolGuard
-from idolguard.domain.portal import (
+from idolguard.domain.fan_reports.portal_content import (
     MAX_HTML,
     MIN_REMOVALS_FOR_TYPICAL,
     PortalError,

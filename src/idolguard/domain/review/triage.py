@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from idolguard.config import ReviewSettings
 from idolguard.domain.cases import CaseService
-from idolguard.domain.evidence import EvidenceService
+from idolguard.domain.custody.capture import EvidenceService
 from idolguard.pipeline.records import FileRecord
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.database import Database

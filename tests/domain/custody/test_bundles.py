@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from idolguard.domain.bundles import NOT_SCORED, _score_list
+from idolguard.domain.custody.bundles import NOT_SCORED, _score_list
 from idolguard.evidence.report import SCORE_EXPLANATIONS
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from idolguard.domain.banks import BankService
-from idolguard.domain.triage import Opened, Triage
+from idolguard.domain.review.triage import Opened, Triage
 from idolguard.signals.bank_match import BankMatch, match_stored_hashes
 from idolguard.signals.risk import BANK_MATCH
 from idolguard.storage.analysis_store import AnalysisStore

@@ -12,8 +12,8 @@ from idolguard import __version__
 from idolguard.clock import utc_iso, utcnow
 from idolguard.config import Settings
 from idolguard.domain.cases import CaseService, ItemView
-from idolguard.domain.custody import CustodyLog
-from idolguard.domain.evidence import EvidenceService, EvidenceView
+from idolguard.domain.custody.capture import EvidenceService, EvidenceView
+from idolguard.domain.custody.log import CustodyLog
 from idolguard.domain.takedowns import NoticeService
 from idolguard.evidence.bundle import MANIFEST, MANIFEST_TSR, build_manifest, write_zip
 from idolguard.evidence.canonical import canonical_json, sha256_hex
