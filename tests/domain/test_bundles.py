@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from idolguard.domain.bundles import NOT_SCORED, _score_list
-from idolguard.evidence.report import SCORE_EXPLANATIONS
+from idolguard.evidence.case_report.wording import SCORE_EXPLANATIONS
 
 
 def _record() -> dict[str, Any]:

@@ -16,14 +16,14 @@ from idolguard.domain.evidence import EvidenceService, EvidenceView
 from idolguard.domain.takedowns import NoticeService
 from idolguard.evidence.bundle import MANIFEST, MANIFEST_TSR, build_manifest, write_zip
 from idolguard.evidence.canonical import canonical_json, sha256_hex, utc_iso
-from idolguard.evidence.previews import first_picture, render_preview
-from idolguard.evidence.report import (
+from idolguard.evidence.case_report import (
     CaseReport,
     ReportEvent,
     ReportItem,
     ReportScore,
     render_report,
 )
+from idolguard.evidence.previews import first_picture, render_preview
 from idolguard.evidence.timestamp import TimestampClient, TimestampError, token_certificates_pem
 from idolguard.media import MediaError
 from idolguard.media.digests import file_digests
@@ -100,7 +100,7 @@ def _score_list(results: dict[str, Any]) -> list[ReportScore]:
     The manipulation and AI-generation scores are the core of a deepfake case,
     so they are listed whenever the analysis ran, also when it could not score
     (the table then says so rather than leaving the reader to guess). Each
-    name has its meaning and limits in ``evidence.report.SCORE_EXPLANATIONS``.
+    name has its meaning and limits in ``evidence.case_report.wording.SCORE_EXPLANATIONS``.
     """
     scores: list[ReportScore] = []
     risk = results.get("risk") or {}

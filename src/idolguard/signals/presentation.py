@@ -1,0 +1,46 @@
+"""How a signal's result is shown to people: the types behind ``Signal``'s presentation methods.
+
+A signal knows best what its numbers mean, so it says how they appear on the
+review page, in the scan JSON, in the CLI listing and in the evidence report.
+These are the small, dependency-free types those methods return; the places
+that show them only iterate over signals and never switch on signal names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class ReportScore:
+    """One row of the evidence report's score table (and of a bundle's score list)."""
+
+    name: str  # "risk", "identity", "explicit", "bank_match", "provenance", "manipulation", ...
+    value: str  # already formatted by the caller, e.g. "0.91" or "Jennie (0.87)"
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoreExplanation:
+    """What a score means and where it stops being reliable, in both languages."""
+
+    label_ko: str
+    label_en: str
+    meaning_ko: str
+    meaning_en: str
+    limits_ko: str
+    limits_en: str
+
+
+GENERIC_SCORE_EXPLANATION: Final = ScoreExplanation(
+    label_ko="기타 점수",
+    label_en="Other score",
+    meaning_ko="이 보고서 버전에 설명이 없는 점수다. 값은 분석 결과에 기록된 그대로다.",
+    meaning_en="A score this report version has no description for; the value is shown as "
+    "recorded.",
+    limits_ko="해당 신호의 문서를 확인한 뒤에 해석할 것. 모든 점수처럼 사람의 검토를 돕는 "
+    "보조 수단일 뿐이다.",
+    limits_en="Check the signal's documentation before relying on it; like every score, it "
+    "only aids human review.",
+)
