@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 # Signals that score manipulation or synthesis of the pixels (face swap, edit,
-# AI generation). None ships yet; whichever of these a scan stored is shown.
+# AI generation): manipulation and ai_generated ship; whichever of these a scan
+# stored is shown, the others for results from plug-ins or earlier versions.
 MANIPULATION_SIGNALS = ("manipulation", "deepfake", "face_swap", "ai_generated", "synthetic")
 # A video's preview is its first sampled frame: a face box found later in the
 # video is listed, but only overlaid when it was seen this close to the start.

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
+from idolguard.signals.presentation import ReportScore, ScoreExplanation
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,34 @@ class BankMatchSignal(Signal):
     stage = Stage.CONTEXT
     requires = ("pdq", "vpdq")
     description = "Matches PDQ / vPDQ / MD5 against the hash banks (block and allow lists)"
+
+    display_order = 50
+    explanation = ScoreExplanation(
+        label_ko="해시 뱅크 일치",
+        label_en="Bank match",
+        meaning_ko="팀이 확인한 콘텐츠의 해시와 비교한 결과. PDQ 지각 해시 256비트 중 "
+        "31비트 이하 차이(기본값)면 일치다. MD5/SHA-256 일치는 같은 파일이다.",
+        meaning_en="Comparison with hashes of content the team has confirmed. A PDQ "
+        "perceptual-hash distance of ≤ 31 of 256 bits (default) is a match; an MD5 or "
+        "SHA-256 hit is the identical file.",
+        limits_ko="겉보기가 거의 같다는 뜻일 뿐 같은 출처라는 증명은 아니다. 딥페이크는 "
+        "원본 사진과 가까울 수 있고, 크게 자르거나 편집하면 놓칠 수 있다.",
+        limits_en="Means visually near-identical, not same origin: a deepfake can sit "
+        "close to its benign source photo. Heavy crops or edits can evade it.",
+    )
+
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        """The three strongest matches, one row each."""
+        return [
+            ReportScore(
+                cls.name,
+                f"{match.get('strength')}: {match.get('bank')}/{match.get('content_id')}",
+                f"{match.get('signal_type')} distance {match.get('distance')}",
+                cls.explanation,
+            )
+            for match in (result.get("matches") or [])[:3]
+        ]
 
     def __init__(self, matcher: BankMatcher) -> None:
         self.matcher = matcher

@@ -6,6 +6,11 @@ explicitness scores. The pipeline knows nothing about any particular signal;
 it asks each enabled signal whether it applies, runs it, and stores the result
 under the signal's name and version, so changing a model means bumping its
 version and old results are recomputed rather than silently mixed.
+
+A signal also owns how its result is shown (``report_scores`` and
+``explanation`` for the evidence report and bundles), so a plug-in signal
+appears wherever a built-in one does, with sensible defaults when it says
+nothing: its name and score.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from idolguard.media import (
     DecodedImage,
@@ -28,8 +33,11 @@ from idolguard.media import (
     probe_video,
     sample_frames,
 )
+from idolguard.signals.presentation import ReportScore, ScoreExplanation, format_score
 
 JSONDict = dict[str, Any]
+# Signals that do not say where they come in a listing come after the built-in ones.
+DEFAULT_DISPLAY_ORDER: Final = 100
 
 
 class Stage(StrEnum):
@@ -133,6 +141,30 @@ class Signal(ABC):
     def summary(self, result: Mapping[str, Any]) -> str:
         """One short human-readable phrase for tables; signals override it to be useful."""
         return ""
+
+    # -- presentation -------------------------------------------------------------------
+    # How a result is shown belongs to the kind of signal, not to one configured instance:
+    # results stored long ago are shown without building the signal (or loading its model),
+    # so these are class attributes and class methods, found by name through the
+    # ``idolguard_signal_types`` hook (``signals.registry.presentation_for``).
+
+    # What the signal's score means and where it stops being reliable, in Korean and
+    # English, next to every value in the evidence report (None: a generic explanation).
+    explanation: ClassVar[ScoreExplanation | None] = None
+    # Where the signal's rows come in the report's score table (lower first).
+    display_order: ClassVar[int] = DEFAULT_DISPLAY_ORDER
+
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        """The rows of the evidence report's score table (and a bundle's score list).
+
+        By default, the result's numeric ``score`` under the signal's name; none if
+        it has none.
+        """
+        score = result.get("score")
+        if isinstance(score, bool) or not isinstance(score, int | float):
+            return []
+        return [ReportScore(cls.name, format_score(score), None, cls.explanation)]
 
     @property
     def key(self) -> tuple[str, str]:

@@ -31,6 +31,7 @@ from PIL import Image
 from idolguard.faces.runtime import package_file, session
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
+from idolguard.signals.presentation import ReportScore, ScoreExplanation, format_score
 
 # The Caffe model's training mean, in its BGR channel order.
 MEAN_BGR = np.array([104.0, 117.0, 123.0], dtype=np.float32)
@@ -113,6 +114,29 @@ class ExplicitSignal(Signal):
         "explicitness score in [0, 1] (open_nsfw, calibrated on neutral photos; raw kept); "
         "videos: max and mean over frames"
     )
+
+    display_order = 40
+    explanation = ScoreExplanation(
+        label_ko="노출도",
+        label_en="Explicit",
+        meaning_ko="open_nsfw 분류기가 이미지를 성적으로 노골적이라고 본 점수(0~1)를 "
+        "일반 인물 사진으로 보정한 값(순위는 바뀌지 않음). 동영상은 추출한 프레임 중 "
+        "최댓값이다.",
+        meaning_en="The open_nsfw classifier's score in [0, 1] that the image is sexually "
+        "explicit, recalibrated on neutral photos of people (the order of files is "
+        "unchanged); for videos, the highest value over sampled frames.",
+        limits_ko="법적 판단이 아니다. 수영복이나 피부색 클로즈업에 과잉 반응할 수 있고, "
+        "누가 나오는지는 알려주지 않는다.",
+        limits_en="Not a legal determination. Can over-fire on swimwear and skin-toned "
+        "close-ups, and says nothing about who is shown.",
+    )
+
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        if result.get("score") is None:
+            return []
+        frames = f"highest of {result['frames']} frames" if result.get("frames") else None
+        return [ReportScore(cls.name, format_score(result["score"]), frames, cls.explanation)]
 
     def __init__(
         self, threads: int = 1, seconds_per_frame: float = 1.0, max_frames: int = 300

@@ -8,8 +8,9 @@ that show them only iterate over signals and never switch on signal names.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class ReportScore:
     name: str  # "risk", "identity", "explicit", "bank_match", "provenance", "manipulation", ...
     value: str  # already formatted by the caller, e.g. "0.91" or "Jennie (0.87)"
     detail: str | None = None
+    # What the score means and its limits; None: the report looks the signal up by name.
+    explanation: ScoreExplanation | None = None
 
 
 @dataclass(frozen=True)
@@ -44,3 +47,22 @@ GENERIC_SCORE_EXPLANATION: Final = ScoreExplanation(
     limits_en="Check the signal's documentation before relying on it; like every score, it "
     "only aids human review.",
 )
+
+NOT_SCORED: Final = "점수 없음 / not scored"  # the signal ran but could not score (e.g. no face)
+
+
+def format_score(value: Any) -> str:
+    """A score as the report prints it: two decimals."""
+    return f"{float(value):.2f}"
+
+
+def model_detail(result: Mapping[str, Any], *parts: str) -> str | None:
+    """The model and threshold a score came from, with ``parts``: a court asks which model."""
+    bits = [p for p in parts if p]
+    if result.get("threshold") is not None:
+        bits.append(f"threshold {float(result['threshold']):.2f}")
+    if result.get("model"):
+        bits.append(f"model {result['model']}")
+    if result.get("note"):
+        bits.append(str(result["note"]))
+    return "; ".join(bits) or None

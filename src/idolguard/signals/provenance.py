@@ -45,6 +45,7 @@ from PIL import Image
 
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
+from idolguard.signals.presentation import ReportScore, ScoreExplanation
 from idolguard.signals.provenance_c2pa import has_jumbf, read_c2pa
 from idolguard.signals.provenance_common import clip, finding, read_windows
 from idolguard.signals.provenance_metadata import (
@@ -89,6 +90,37 @@ class ProvenanceSignal(Signal):
         "Self-declared AI generation: C2PA credentials, IPTC digital source type (XMP), "
         "generator metadata (PNG text, EXIF) and the Stable Diffusion invisible watermark"
     )
+
+    display_order = 60
+    explanation = ScoreExplanation(
+        label_ko="출처 정보",
+        label_en="Provenance",
+        meaning_ko="파일 자체의 메타데이터가 주장하는 내용(C2PA 콘텐츠 자격 증명, "
+        "IPTC/XMP 소스 유형, 생성기 정보, Stable Diffusion 워터마크).",
+        meaning_en="What the file's own metadata claims (C2PA Content Credentials, "
+        "IPTC/XMP digital source type, generator metadata, Stable Diffusion watermark).",
+        limits_ko="메타데이터는 지우거나 위조할 수 있다. 표시가 없다고 진본은 아니다 "
+        "(스크린샷, 재인코딩, 업로드로 흔히 사라진다).",
+        limits_en="Metadata can be stripped or forged. Its absence proves nothing: "
+        "screenshots, re-encoding and uploads usually remove it.",
+    )
+
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        if result.get("ai_generated") is None:
+            return []
+        findings = [f for f in result.get("findings") or [] if isinstance(f, dict)]
+        named_findings = ", ".join(
+            f"{f.get('kind')} ({f.get('source')})" for f in findings if f.get("ai")
+        )
+        return [
+            ReportScore(
+                cls.name,
+                f"ai_generated={result['ai_generated']}",
+                named_findings or None,
+                cls.explanation,
+            )
+        ]
 
     def __init__(
         self,

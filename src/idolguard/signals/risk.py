@@ -32,6 +32,7 @@ from typing import Any
 
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
+from idolguard.signals.presentation import ScoreExplanation
 from idolguard.signals.text import field_label, text_harm, vocabulary_reasons
 
 # Declared AI generation (C2PA, IPTC, generator metadata, watermark) is
@@ -85,6 +86,21 @@ class RiskSignal(Signal):
         "text",
     )
     description = "triage score in [0, 1] with reasons (identity x harm, bank matches, caption)"
+
+    display_order = 0
+    explanation = ScoreExplanation(
+        label_ko="위험도",
+        label_en="Risk",
+        meaning_ko="검토 순서를 정하는 0~1 점수. 신원 신뢰도와 피해 신호(노출도, AI 생성 "
+        "표시, 확인된 콘텐츠와의 해시 일치)를 결합한다.",
+        meaning_en="Triage priority in [0, 1] that orders the review queue; combines "
+        "identity confidence with harm signals (explicitness, declared AI generation, "
+        "hash match to confirmed content).",
+        limits_ko="확률이 아니다. 가중치는 운영 정책이다. 판단은 사유에 적힌 원래 값으로 "
+        "해야 한다.",
+        limits_en="Not a probability: the weights are triage policy. Judge the item by the "
+        "raw values listed under Reasons.",
+    )
 
     def analyse(self, item: AnalysisItem) -> JSONDict:
         reasons: list[tuple[float, str]] = []

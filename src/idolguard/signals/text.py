@@ -40,6 +40,7 @@ from urllib.parse import unquote, urlsplit
 
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
+from idolguard.signals.presentation import ReportScore
 from idolguard.signals.text_vocabulary import CATEGORIES, MANIPULATION, SEXUAL, VOCABULARY, Term
 
 # Fields read, in order; the path-like ones only when none of these has text.
@@ -624,6 +625,11 @@ class TextSignal(Signal):
     media_types = frozenset({MediaType.IMAGE, MediaType.VIDEO})
     stage = Stage.CONTEXT
     description = "artists' names and deepfake/NCII vocabulary in captions, titles and hashtags"
+
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        """None: the caption's words reach the report through risk's reasons, not as a score."""
+        return []
 
     def __init__(
         self,

@@ -24,8 +24,10 @@ Design choices that matter for evidence:
   reorder text, and over-long values (a 20,000-character URL) are shortened with a note
   saying how much was left out. The final "Limits" section says when this happened; the
   untouched values stay in the bundle's JSON.
-* **Explanations in one place.** What each score means and where it stops being reliable is
-  in ``SCORE_EXPLANATIONS``, so the wording can be reviewed and kept in step with the signals.
+* **Explanations next to every value.** What each score means and where it stops being
+  reliable is the ``explanation`` of the signal that made it (``Signal.report_scores``), so
+  the wording is reviewed and kept in step with the signal itself; a score of a signal that
+  is no longer installed is printed with a generic explanation and its name.
 
 The package splits by job: ``data`` (what a report holds), ``wording`` (every fixed word,
 Korean then English), ``layout`` (page geometry and measuring helpers) and ``render`` (the

@@ -52,7 +52,6 @@ from idolguard.evidence.case_report.wording import (
     DASH,
     LABELS,
     REPORT_LIMITS,
-    SCORE_EXPLANATIONS,
     VALUE_GLOSSES,
     VERIFY_COMMANDS,
     VERIFY_EN,
@@ -64,7 +63,27 @@ from idolguard.signals.presentation import GENERIC_SCORE_EXPLANATION
 
 def render_report(report: CaseReport) -> bytes:
     """Render the case as PDF bytes; the same ``report`` always gives the same bytes."""
-    return _ReportWriter(report).render()
+    return _ReportWriter(_explained(report)).render()
+
+
+def _explained(report: CaseReport) -> CaseReport:
+    """Each score with its signal's explanation, looked up by name where the caller left it out.
+
+    Done before the font is subset, so the explanations' characters are in it. A name no
+    plug-in lists keeps no explanation and is explained generically.
+    """
+    from idolguard.signals.registry import presentation_for  # only when a report is drawn
+
+    def explained(score: ReportScore) -> ReportScore:
+        if score.explanation is not None:
+            return score
+        return dataclasses.replace(score, explanation=presentation_for(score.name).explanation)
+
+    items = [
+        dataclasses.replace(item, scores=[explained(score) for score in item.scores])
+        for item in report.items
+    ]
+    return dataclasses.replace(report, items=items)
 
 
 class _ReportWriter:
@@ -477,7 +496,7 @@ class _ReportWriter:
     # -- value formatting ---------------------------------------------------------------
 
     def score_row(self, score: ReportScore) -> tuple[str, str, str, str]:
-        known = SCORE_EXPLANATIONS.get(score.name)
+        known = score.explanation
         explanation = known or GENERIC_SCORE_EXPLANATION
         name = f"{explanation.label_ko}\n{explanation.label_en}"
         if known is None:
@@ -527,7 +546,6 @@ _FIXED_CODEPOINTS: Final = frozenset(
         _strings(
             (
                 LABELS,
-                SCORE_EXPLANATIONS,
                 GENERIC_SCORE_EXPLANATION,
                 VALUE_GLOSSES,
                 VERIFY_KO,
