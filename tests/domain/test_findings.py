@@ -120,7 +120,7 @@ def test_manipulation_heatmaps_and_video_faces_from_stored_shapes() -> None:
     nothing = item_findings({}, 512, 640, 480)
     assert nothing["faces"] == [] and not nothing["faces_analysed"]
     assert nothing["manipulation"]["available"] is False and nothing["provenance"] is None
-    assert nothing["risk"] == {"score": None, "reasons": []}
+    assert nothing["risk"] == {"score": None, "reasons": [], "breakdown": None}
 
 
 def test_blurred_previews_are_cached_unlogged_and_reveals_logged_uncached(

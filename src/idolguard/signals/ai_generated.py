@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from idolguard.signals.manipulation import cascade_tag
 from idolguard.signals.presentation import (
     NOT_SCORED,
     ReportScore,
+    ScanField,
     ScoreExplanation,
     format_score,
     model_detail,
@@ -48,6 +50,7 @@ class AIGeneratedSignal(Signal):
     description = "whole-picture AI-generation score (frozen CLIP + head trained here) + provenance"
 
     display_order = 20
+    detector = True  # the review page lists it with the manipulation detectors
     explanation = ScoreExplanation(
         label_ko="AI 생성 탐지",
         label_en="AI-generated",
@@ -178,6 +181,16 @@ class AIGeneratedSignal(Signal):
         if is_explicit and "explicit" not in reasons:
             reasons.append("explicit")
         return reasons
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        """The model's score combined with any declaration (README, "Scan output")."""
+        return [ScanField("ai_generated", (results.get(cls.name) or {}).get("combined"), 70)]
+
+    @classmethod
+    def scan_reasons(cls, result: Mapping[str, Any]) -> list[str]:
+        """None: its evidence reaches the listing through risk's reasons."""
+        return []
 
     def summary(self, result: Mapping[str, Any]) -> str:
         score = result.get("combined")

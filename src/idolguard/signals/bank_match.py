@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
-from idolguard.signals.presentation import ReportScore, ScoreExplanation
+from idolguard.signals.presentation import FindingsView, ReportScore, ScanField, ScoreExplanation
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,36 @@ class BankMatchSignal(Signal):
             for match in (result.get("matches") or [])[:3]
         ]
 
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        matches = [
+            {
+                "bank": m.get("bank"),
+                "bank_kind": m.get("bank_kind"),
+                "content_id": m.get("content_id"),
+                "label": m.get("label"),
+                "signal_type": m.get("signal_type"),
+                "distance": m.get("distance"),
+                "strength": m.get("strength"),
+            }
+            for m in result.get("matches") or []
+        ]
+        return {"bank_verdict": result.get("verdict"), "bank_matches": matches}
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        bank = results.get(cls.name) or {}
+        return [
+            ScanField("bank_matches", list(bank.get("matches", [])), 20),
+            ScanField("bank_verdict", bank.get("verdict"), 21),
+        ]
+
+    @classmethod
+    def scan_reasons(cls, result: Mapping[str, Any]) -> list[str]:
+        """The strongest match, when risk gave no reason (risk's bank reason comes first)."""
+        matches = result.get("matches") or []
+        return [match_text(matches[0])] if matches else []
+
     def __init__(self, matcher: BankMatcher) -> None:
         self.matcher = matcher
 
@@ -106,6 +137,18 @@ class BankMatchSignal(Signal):
 
     def summary(self, result: Mapping[str, Any]) -> str:
         return str(result.get("verdict", ""))
+
+
+def match_text(match: Mapping[str, Any]) -> str:
+    """A match in one line: bank/content, hash kind, distance and how the query was varied."""
+    text = f"{match['bank']}/{match['content_id']} {match['signal_type']} d={match['distance']}"
+    if match.get("variant") and match["variant"] != "original":
+        text += f" ({match['variant']})"
+    if match.get("query_variant") == "trimmed":
+        text += " [border trimmed]"
+    if match.get("query_match_percent") is not None:
+        text += f" {match['query_match_percent']:.0f}% frames"
+    return text
 
 
 def match_stored_hashes(

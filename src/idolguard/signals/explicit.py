@@ -31,7 +31,14 @@ from PIL import Image
 from idolguard.faces.runtime import package_file, session
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
-from idolguard.signals.presentation import ReportScore, ScoreExplanation, format_score
+from idolguard.signals.presentation import (
+    FindingsView,
+    ReportScore,
+    ScanField,
+    ScoreExplanation,
+    format_score,
+    rounded,
+)
 
 # The Caffe model's training mean, in its BGR channel order.
 MEAN_BGR = np.array([104.0, 117.0, 123.0], dtype=np.float32)
@@ -181,6 +188,27 @@ class ExplicitSignal(Signal):
                 [round(t, 3), round(s, 4)] for t, s in zip(times, calibrated, strict=True)
             ],
         }
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        return {
+            "explicitness": {
+                "score": rounded(result.get("score")),
+                "mean": rounded(result.get("mean")),
+                "peak_time": rounded(result.get("peak_time"), 3),
+                "frames": result.get("frames"),
+            }
+        }
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        explicit = results.get(cls.name)
+        return [ScanField("explicit", explicit.get("score") if explicit else None, 50)]
+
+    @classmethod
+    def scan_reasons(cls, result: Mapping[str, Any]) -> list[str]:
+        """None: its evidence reaches the listing through risk's reasons."""
+        return []
 
     def summary(self, result: Mapping[str, Any]) -> str:
         score, raw = result.get("score"), result.get("raw")

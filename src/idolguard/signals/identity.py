@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -18,7 +19,7 @@ from numpy.typing import NDArray
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
 from idolguard.signals.faces import decode_embedding
-from idolguard.signals.presentation import ReportScore, ScoreExplanation
+from idolguard.signals.presentation import FindingsView, ReportScore, ScanField, ScoreExplanation
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,15 @@ class IdentitySignal(Signal):
             "artists": artists,
             "roster": self.matcher.roster_summary(backend),
         }
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        """The artists named; each face's name is shown with the face (``faces``)."""
+        return {"artists": sorted(result.get("artists") or [])}
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        return [ScanField("artists", list((results.get(cls.name) or {}).get("artists", [])), 40)]
 
     def summary(self, result: Mapping[str, Any]) -> str:
         artists = result.get("artists") or []

@@ -44,8 +44,10 @@ from idolguard.signals.faces import IMAGE_DECODE_SIDE, decode_embedding
 from idolguard.signals.presentation import (
     NOT_SCORED,
     ReportScore,
+    ScanField,
     ScoreExplanation,
     format_score,
+    heatmap_path,
     model_detail,
 )
 from idolguard.signals.watchlist import Watchlist
@@ -131,6 +133,7 @@ class ManipulationSignal(Signal):
     description = "face swap / blending score per face (model trained here), heatmaps, video tracks"
 
     display_order = 10
+    detector = True  # the review page lists it with the manipulation detectors
     explanation = ScoreExplanation(
         label_ko="조작 탐지",
         label_en="Manipulation",
@@ -368,6 +371,21 @@ class ManipulationSignal(Signal):
                 partial.replace(target)
             entry["heatmap"] = name
         return entry
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        """Its score, and the per-face heatmaps' paths (each face's verdict is under ``faces``)."""
+        manipulation = results.get(cls.name) or {}
+        found = (heatmap_path(f.get("heatmap"), heatmap_dir) for f in manipulation.get("faces", []))
+        return [
+            ScanField("manipulation", manipulation.get("score"), 60),
+            ScanField("heatmaps", [path for path in found if path], 80),
+        ]
+
+    @classmethod
+    def scan_reasons(cls, result: Mapping[str, Any]) -> list[str]:
+        """None: its evidence reaches the listing through risk's reasons."""
+        return []
 
     def summary(self, result: Mapping[str, Any]) -> str:
         score = result.get("score")

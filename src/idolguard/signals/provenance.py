@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ from PIL import Image
 
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
-from idolguard.signals.presentation import ReportScore, ScoreExplanation
+from idolguard.signals.presentation import FindingsView, ReportScore, ScanField, ScoreExplanation
 from idolguard.signals.provenance_c2pa import has_jumbf, read_c2pa
 from idolguard.signals.provenance_common import clip, finding, read_windows
 from idolguard.signals.provenance_metadata import (
@@ -73,6 +74,8 @@ SDXL_THRESHOLD = 0.9
 SD1_THRESHOLD = 0.8
 DEFAULT_WATERMARK_MAX_PIXELS = 4096 * 4096
 MAX_FINDINGS = 100
+# A claim's value longer than this is shortened on the review page (the result keeps it whole).
+MAX_SHOWN_VALUE = 500
 
 # Pixels stored losslessly: the only formats the watermark survives.
 _LOSSLESS_PIL = {"png": "PNG", "bmp": "BMP", "tiff": "TIFF", "webp": "WEBP"}
@@ -169,6 +172,50 @@ class ProvenanceSignal(Signal):
             "c2pa": outcome.block,
             "watermark": watermark,
         }
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        """What the file claims about itself, the AI claims first; long values shortened."""
+        findings = []
+        for entry in result.get("findings") or []:
+            value = entry.get("value")
+            text = value if isinstance(value, str) else (None if value is None else str(value))
+            if text is not None and len(text) > MAX_SHOWN_VALUE:
+                text = text[:MAX_SHOWN_VALUE] + "…"
+            findings.append(
+                {
+                    "kind": entry.get("kind"),
+                    "ai": bool(entry.get("ai")),
+                    "source": entry.get("source"),
+                    "value": text,
+                    "detail": entry.get("detail"),
+                }
+            )
+        findings.sort(key=lambda f: not f["ai"])
+        c2pa = result.get("c2pa")
+        c2pa_out: dict[str, Any] | str | None
+        if isinstance(c2pa, Mapping):
+            c2pa_out = {
+                key: c2pa.get(key)
+                for key in ("claim_generator", "signer", "validation_state", "manifest_count")
+                if c2pa.get(key) is not None
+            }
+        else:
+            c2pa_out = c2pa if isinstance(c2pa, str) else None
+        watermark = result.get("watermark")
+        return {
+            "provenance": {
+                "ai_generated": bool(result.get("ai_generated")),
+                "findings": findings,
+                "c2pa": c2pa_out,
+                "watermark": dict(watermark) if isinstance(watermark, Mapping) else None,
+            }
+        }
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        """The whole result: every claim is evidence a program may want."""
+        return [ScanField("provenance", results.get(cls.name), 90)]
 
     def summary(self, result: Mapping[str, Any]) -> str:
         return summarise(result)

@@ -28,11 +28,12 @@ item ranks where it does.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
-from idolguard.signals.presentation import ScoreExplanation
+from idolguard.signals.presentation import FindingsView, ScanField, ScoreExplanation, rounded
 from idolguard.signals.text import field_label, text_harm, vocabulary_reasons
 
 # Declared AI generation (C2PA, IPTC, generator metadata, watermark) is
@@ -183,9 +184,69 @@ class RiskSignal(Signal):
         }
         return {"score": score, "reasons": ordered, "breakdown": breakdown}
 
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        return {
+            "risk": {
+                "score": rounded(result.get("score")),
+                "reasons": list(result.get("reasons") or []),
+                "breakdown": _breakdown(result.get("breakdown")),
+            }
+        }
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        risk = results.get(cls.name) or {}
+        return [
+            ScanField("risk", risk.get("score"), 110),
+            ScanField("reasons", list(risk.get("reasons", [])), 111),
+        ]
+
+    @classmethod
+    def scan_reasons(cls, result: Mapping[str, Any]) -> list[str]:
+        return [str(r) for r in result.get("reasons") or []]
+
     def summary(self, result: Mapping[str, Any]) -> str:
         score = result.get("score")
         return "" if score is None else f"risk {score:.2f}"
+
+
+def _breakdown(value: Any) -> dict[str, Any] | None:
+    """The breakdown (version 3 on) as the review page shows it: factors and their terms.
+
+    ``None`` for results stored before it existed; the page then lists the
+    English reasons as they were recorded.
+    """
+    if not isinstance(value, Mapping):
+        return None
+    factors = [
+        {
+            "signal": f.get("signal"),
+            "role": f.get("role"),
+            "score": rounded(f.get("score")),
+            "weight": rounded(f.get("weight")),
+            "value": rounded(f.get("value")),
+            "key": f.get("key"),
+            "values": dict(f.get("values") or {}),
+        }
+        for f in value.get("factors") or []
+        if isinstance(f, Mapping)
+    ]
+    terms = [
+        {
+            "kind": t.get("kind"),
+            "weight": rounded(t.get("weight")),
+            "value": rounded(t.get("value")),
+        }
+        for t in value.get("terms") or []
+        if isinstance(t, Mapping)
+    ]
+    return {
+        "who": rounded(value.get("who")),
+        "harm": rounded(value.get("harm")),
+        "factors": factors,
+        "terms": terms,
+    }
 
 
 def _manipulation_reason(result: Mapping[str, Any], score: float) -> str:
