@@ -44,10 +44,11 @@ def item_findings(
     Face boxes are fractions (0..1) of the picture's width and height, measured
     in the frame the face signal worked in (its stored width/height, else the
     media's). ``on_preview`` says whether a box belongs on the preview (for a
-    video, only faces seen in its first moment do).
+    video, only faces seen in its first moment do). ``manipulation`` lists the
+    detectors' entries; ``other`` those of signals without a block of their own.
     """
     shown = sorted(
-        ((name, presentation_for(name)) for name, result in results.items()),
+        ((name, presentation_for(name)) for name in results),
         key=lambda pair: (pair[1].display_order, pair[0]),
     )
     frame: Mapping[str, Any] = next(
