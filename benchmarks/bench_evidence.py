@@ -26,7 +26,7 @@ from PIL import Image
 
 from idolguard.evidence.bundle import MANIFEST, build_manifest, verify_bundle, write_zip
 from idolguard.evidence.canonical import sha256_hex
-from idolguard.evidence.report import (
+from idolguard.evidence.case_report import (
     CaseReport,
     ReportEvent,
     ReportItem,

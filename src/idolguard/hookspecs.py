@@ -1,7 +1,15 @@
 """Extension points, declared once with ``pluggy`` (as Datasette does).
 
 A plugin is any module or installed package (entry-point group ``idolguard``)
-that implements these hooks with ``@hookimpl``.
+that implements these hooks with ``@hookimpl``. Every extension point is here:
+
+* ``idolguard_signals``: analyses run on every scanned file;
+* ``idolguard_signal_types``: signal classes whose stored results a plug-in can show;
+* ``idolguard_connectors``: kinds of source to monitor;
+* ``idolguard_regimes``: legal regimes a takedown notice can be drafted under.
+
+Built-in implementations are ordinary plug-in modules listed in
+``idolguard.plugins.BUILTIN``; docs/extending.md shows one of each.
 """
 
 from __future__ import annotations
@@ -49,4 +57,14 @@ def idolguard_regimes() -> list[Regime]:  # type: ignore[empty-body]
     rank among automatic suggestions. Keys must be unique across plug-ins. The
     regime is then offered by ``idolguard notice regimes`` and ``/api/v1/regimes``,
     accepted by the CLI and the web API, and may be named in ``platforms.toml``.
+    """
+
+
+@hookspec
+def idolguard_signal_types() -> list[type[Signal]]:  # type: ignore[empty-body]
+    """Return the ``Signal`` classes whose stored results this plug-in knows how to show.
+
+    Presentation (report scores and their explanation) is read from the class, so results
+    stored long ago are shown without building a signal or loading its model. A result
+    whose signal no plug-in lists is shown with ``Signal``'s default presentation.
     """

@@ -17,7 +17,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 
-from idolguard.evidence.report import FONT_FAMILY, truetype_subset
+from idolguard.evidence.fonts import FONT_FAMILY, truetype_subset
 from idolguard.notices.compose import DIVIDER
 
 _MARGIN = 20.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,14 @@ from idolguard.forensics.ai_model import AIHead, ClipEncoder, clip_available, lo
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
 from idolguard.signals.manipulation import cascade_tag
+from idolguard.signals.presentation import (
+    NOT_SCORED,
+    ReportScore,
+    ScanField,
+    ScoreExplanation,
+    format_score,
+    model_detail,
+)
 from idolguard.signals.watchlist import Watchlist
 
 VIDEO_FRAMES = 8
@@ -39,6 +48,38 @@ class AIGeneratedSignal(Signal):
     media_types = frozenset({MediaType.IMAGE, MediaType.VIDEO})
     requires = ("provenance", "manipulation", "explicit")
     description = "whole-picture AI-generation score (frozen CLIP + head trained here) + provenance"
+
+    display_order = 20
+    detector = True  # the review page lists it with the manipulation detectors
+    explanation = ScoreExplanation(
+        label_ko="AI 생성 탐지",
+        label_en="AI-generated",
+        meaning_ko="AI 생성 이미지 탐지 모델의 점수(0~1). 높을수록 합성일 가능성이 크다.",
+        meaning_en="AI-generated-image detector score in [0, 1]; higher means more likely "
+        "synthetic.",
+        limits_ko="모델 점수이지 판정이 아니다. 새로운 생성 모델은 놓칠 수 있고, 보정이 "
+        "심한 실제 사진을 잘못 표시할 수 있다.",
+        limits_en="A model score, not a finding. Detectors miss generators they have not "
+        "seen and can flag heavily retouched real photos.",
+    )
+
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        """Listed whenever the analysis ran, also when it could not score (the table says so)."""
+        if not result:
+            return []
+        score = result.get("score")
+        value = format_score(score) if score is not None else NOT_SCORED
+        declared = "declared AI-made by its metadata" if result.get("declared") else ""
+        combined = result.get("combined")
+        with_declared = (
+            f"combined with the declaration {format_score(combined)}"
+            if combined is not None and result.get("declared")
+            else ""
+        )
+        frames = f"mean over {result['frames']} frames" if result.get("frames") else ""
+        detail = model_detail(result, declared, with_declared, frames)
+        return [ReportScore(cls.name, value, detail, cls.explanation)]
 
     def __init__(
         self,
@@ -140,6 +181,16 @@ class AIGeneratedSignal(Signal):
         if is_explicit and "explicit" not in reasons:
             reasons.append("explicit")
         return reasons
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        """The model's score combined with any declaration (README, "Scan output")."""
+        return [ScanField("ai_generated", (results.get(cls.name) or {}).get("combined"), 70)]
+
+    @classmethod
+    def scan_reasons(cls, result: Mapping[str, Any]) -> list[str]:
+        """None: its evidence reaches the listing through risk's reasons."""
+        return []
 
     def summary(self, result: Mapping[str, Any]) -> str:
         score = result.get("combined")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
+from idolguard.signals.presentation import FindingsView, ReportScore, ScanField, ScoreExplanation
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,64 @@ class BankMatchSignal(Signal):
     requires = ("pdq", "vpdq")
     description = "Matches PDQ / vPDQ / MD5 against the hash banks (block and allow lists)"
 
+    display_order = 50
+    explanation = ScoreExplanation(
+        label_ko="해시 뱅크 일치",
+        label_en="Bank match",
+        meaning_ko="팀이 확인한 콘텐츠의 해시와 비교한 결과. PDQ 지각 해시 256비트 중 "
+        "31비트 이하 차이(기본값)면 일치다. MD5/SHA-256 일치는 같은 파일이다.",
+        meaning_en="Comparison with hashes of content the team has confirmed. A PDQ "
+        "perceptual-hash distance of ≤ 31 of 256 bits (default) is a match; an MD5 or "
+        "SHA-256 hit is the identical file.",
+        limits_ko="겉보기가 거의 같다는 뜻일 뿐 같은 출처라는 증명은 아니다. 딥페이크는 "
+        "원본 사진과 가까울 수 있고, 크게 자르거나 편집하면 놓칠 수 있다.",
+        limits_en="Means visually near-identical, not same origin: a deepfake can sit "
+        "close to its benign source photo. Heavy crops or edits can evade it.",
+    )
+
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        """The three strongest matches, one row each."""
+        return [
+            ReportScore(
+                cls.name,
+                f"{match.get('strength')}: {match.get('bank')}/{match.get('content_id')}",
+                f"{match.get('signal_type')} distance {match.get('distance')}",
+                cls.explanation,
+            )
+            for match in (result.get("matches") or [])[:3]
+        ]
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        matches = [
+            {
+                "bank": m.get("bank"),
+                "bank_kind": m.get("bank_kind"),
+                "content_id": m.get("content_id"),
+                "label": m.get("label"),
+                "signal_type": m.get("signal_type"),
+                "distance": m.get("distance"),
+                "strength": m.get("strength"),
+            }
+            for m in result.get("matches") or []
+        ]
+        return {"bank_verdict": result.get("verdict"), "bank_matches": matches}
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        bank = results.get(cls.name) or {}
+        return [
+            ScanField("bank_matches", list(bank.get("matches", [])), 20),
+            ScanField("bank_verdict", bank.get("verdict"), 21),
+        ]
+
+    @classmethod
+    def scan_reasons(cls, result: Mapping[str, Any]) -> list[str]:
+        """The strongest match, when risk gave no reason (risk's bank reason comes first)."""
+        matches = result.get("matches") or []
+        return [match_text(matches[0])] if matches else []
+
     def __init__(self, matcher: BankMatcher) -> None:
         self.matcher = matcher
 
@@ -77,6 +137,18 @@ class BankMatchSignal(Signal):
 
     def summary(self, result: Mapping[str, Any]) -> str:
         return str(result.get("verdict", ""))
+
+
+def match_text(match: Mapping[str, Any]) -> str:
+    """A match in one line: bank/content, hash kind, distance and how the query was varied."""
+    text = f"{match['bank']}/{match['content_id']} {match['signal_type']} d={match['distance']}"
+    if match.get("variant") and match["variant"] != "original":
+        text += f" ({match['variant']})"
+    if match.get("query_variant") == "trimmed":
+        text += " [border trimmed]"
+    if match.get("query_match_percent") is not None:
+        text += f" {match['query_match_percent']:.0f}% frames"
+    return text
 
 
 def match_stored_hashes(

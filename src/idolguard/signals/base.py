@@ -6,6 +6,12 @@ explicitness scores. The pipeline knows nothing about any particular signal;
 it asks each enabled signal whether it applies, runs it, and stores the result
 under the signal's name and version, so changing a model means bumping its
 version and old results are recomputed rather than silently mixed.
+
+A signal also owns how its result is shown: ``report_scores`` and
+``explanation`` for the evidence report and bundles, ``findings`` for the
+review page, ``scan_fields`` for the scan JSON and ``scan_reasons`` for the
+CLI listing. So a plug-in signal appears wherever a built-in one does, with
+sensible defaults when it says nothing: its name, description and score.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from idolguard.media import (
     DecodedImage,
@@ -28,8 +34,20 @@ from idolguard.media import (
     probe_video,
     sample_frames,
 )
+from idolguard.signals.presentation import (
+    FindingsView,
+    ReportScore,
+    ScanField,
+    ScoreExplanation,
+    detector_findings,
+    format_score,
+    number,
+    rounded,
+)
 
 JSONDict = dict[str, Any]
+# Signals that do not say where they come in a listing come after the built-in ones.
+DEFAULT_DISPLAY_ORDER: Final = 100
 
 
 class Stage(StrEnum):
@@ -133,6 +151,89 @@ class Signal(ABC):
     def summary(self, result: Mapping[str, Any]) -> str:
         """One short human-readable phrase for tables; signals override it to be useful."""
         return ""
+
+    # -- presentation -------------------------------------------------------------------
+    # How a result is shown belongs to the kind of signal, not to one configured instance:
+    # results stored long ago are shown without building the signal (or loading its model),
+    # so these are class attributes and class methods, found by name through the
+    # ``idolguard_signal_types`` hook (``signals.registry.presentation_for``).
+
+    # What the signal's score means and where it stops being reliable, in Korean and
+    # English, next to every value in the evidence report (None: a generic explanation).
+    explanation: ClassVar[ScoreExplanation | None] = None
+    # Where the signal's rows come in the report's score table (lower first).
+    display_order: ClassVar[int] = DEFAULT_DISPLAY_ORDER
+
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        """The rows of the evidence report's score table (and a bundle's score list).
+
+        By default, the result's numeric ``score`` under the signal's name; none if
+        it has none.
+        """
+        score = result.get("score")
+        if isinstance(score, bool) or not isinstance(score, int | float):
+            return []
+        return [ReportScore(cls.name, format_score(score), None, cls.explanation)]
+
+    # Its result's ``width`` and ``height`` (and, for a video, ``duration_seconds``) are the
+    # frame the review page's boxes are measured in (the face detector's).
+    measures_frame: ClassVar[bool] = False
+    # It scores manipulation or synthesis of the pixels: the review page lists it among the
+    # manipulation detectors, with its heatmap if it stored one.
+    detector: ClassVar[bool] = False
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        """This signal's part of the review page (``domain.findings.item_findings``).
+
+        Keys of the findings it fills: the page's own blocks (``faces``, ``risk``...)
+        are set, and ``detectors`` and ``other`` are lists that collect every signal's
+        entries. By default a detector's entry (``detector``), else an entry of the
+        page's generic block: the signal's name, label, description and score.
+        """
+        if cls.detector:
+            return {"detectors": [detector_findings(cls.name, result)]}
+        explanation = cls.explanation
+        return {
+            "other": [
+                {
+                    "signal": cls.name,
+                    "label": (
+                        {"ko": explanation.label_ko, "en": explanation.label_en}
+                        if explanation is not None
+                        else None
+                    ),
+                    "description": cls.description or None,
+                    "score": rounded(result.get("score")),
+                }
+            ]
+        }
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        """This signal's top-level fields of the scan JSON (``cli.output.record_to_json``).
+
+        Asked for every signal a plug-in lists, also when the file has no result of it
+        (its documented fields are then null), and for any other name with a result.
+        ``results`` holds the file's results by signal name; ``heatmap_dir`` is where
+        heatmap files are. By default the numeric ``score`` under the signal's name.
+        """
+        result = results.get(cls.name)
+        if not isinstance(result, Mapping) or number(result.get("score")) is None:
+            return []
+        return [ScanField(cls.name, result["score"])]
+
+    @classmethod
+    def scan_reasons(cls, result: Mapping[str, Any]) -> list[str]:
+        """Reasons the CLI listing may give for the file, strongest first.
+
+        The listing shows the first reason of the first signal (by ``display_order``)
+        that gives one. By default the signal's name and score; signals whose
+        evidence reaches the listing through risk's reasons give none.
+        """
+        score = number(result.get("score"))
+        return [] if score is None else [f"{cls.name} {score:.2f}"]
 
     @property
     def key(self) -> tuple[str, str]:

@@ -1,6 +1,11 @@
-"""Registration of the signals that ship with IdolGuard: adding one is one line here."""
+"""Registration of the signals that ship with IdolGuard: adding one is one line here (two
+when it is not built for every scan: its class in ``SIGNAL_TYPES`` too, so its stored
+results are still shown)."""
 
 from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final
 
 from idolguard.hookspecs import hookimpl
 from idolguard.signals.ai_generated import AIGeneratedSignal
@@ -11,11 +16,36 @@ from idolguard.signals.faces import FacesSignal
 from idolguard.signals.identity import IdentitySignal
 from idolguard.signals.manipulation import ManipulationSignal
 from idolguard.signals.pdq import PDQSignal
+from idolguard.signals.presentation import ScoreExplanation
 from idolguard.signals.provenance import ProvenanceSignal
 from idolguard.signals.registry import SignalContext
 from idolguard.signals.risk import RiskSignal
 from idolguard.signals.text import TextSignal
 from idolguard.signals.vpdq import VPDQSignal
+
+# Every built-in signal class, for showing stored results without building the signals.
+SIGNAL_TYPES: Final[tuple[type[Signal], ...]] = (
+    PDQSignal,
+    VPDQSignal,
+    FacesSignal,
+    ExplicitSignal,
+    ProvenanceSignal,
+    ManipulationSignal,
+    AIGeneratedSignal,
+    TextSignal,
+    RiskSignal,
+    BankMatchSignal,
+    IdentitySignal,
+)
+# What each built-in score means and its limits (reviewed wording, kept in each signal).
+SCORE_EXPLANATIONS: Final[MappingProxyType[str, ScoreExplanation]] = MappingProxyType(
+    {kind.name: kind.explanation for kind in SIGNAL_TYPES if kind.explanation is not None}
+)
+
+
+@hookimpl
+def idolguard_signal_types() -> list[type[Signal]]:
+    return list(SIGNAL_TYPES)
 
 
 @hookimpl

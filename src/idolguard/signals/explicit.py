@@ -31,6 +31,14 @@ from PIL import Image
 from idolguard.faces.runtime import package_file, session
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
+from idolguard.signals.presentation import (
+    FindingsView,
+    ReportScore,
+    ScanField,
+    ScoreExplanation,
+    format_score,
+    rounded,
+)
 
 # The Caffe model's training mean, in its BGR channel order.
 MEAN_BGR = np.array([104.0, 117.0, 123.0], dtype=np.float32)
@@ -114,6 +122,29 @@ class ExplicitSignal(Signal):
         "videos: max and mean over frames"
     )
 
+    display_order = 40
+    explanation = ScoreExplanation(
+        label_ko="노출도",
+        label_en="Explicit",
+        meaning_ko="open_nsfw 분류기가 이미지를 성적으로 노골적이라고 본 점수(0~1)를 "
+        "일반 인물 사진으로 보정한 값(순위는 바뀌지 않음). 동영상은 추출한 프레임 중 "
+        "최댓값이다.",
+        meaning_en="The open_nsfw classifier's score in [0, 1] that the image is sexually "
+        "explicit, recalibrated on neutral photos of people (the order of files is "
+        "unchanged); for videos, the highest value over sampled frames.",
+        limits_ko="법적 판단이 아니다. 수영복이나 피부색 클로즈업에 과잉 반응할 수 있고, "
+        "누가 나오는지는 알려주지 않는다.",
+        limits_en="Not a legal determination. Can over-fire on swimwear and skin-toned "
+        "close-ups, and says nothing about who is shown.",
+    )
+
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        if result.get("score") is None:
+            return []
+        frames = f"highest of {result['frames']} frames" if result.get("frames") else None
+        return [ReportScore(cls.name, format_score(result["score"]), frames, cls.explanation)]
+
     def __init__(
         self, threads: int = 1, seconds_per_frame: float = 1.0, max_frames: int = 300
     ) -> None:
@@ -157,6 +188,27 @@ class ExplicitSignal(Signal):
                 [round(t, 3), round(s, 4)] for t, s in zip(times, calibrated, strict=True)
             ],
         }
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        return {
+            "explicitness": {
+                "score": rounded(result.get("score")),
+                "mean": rounded(result.get("mean")),
+                "peak_time": rounded(result.get("peak_time"), 3),
+                "frames": result.get("frames"),
+            }
+        }
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        explicit = results.get(cls.name)
+        return [ScanField("explicit", explicit.get("score") if explicit else None, 50)]
+
+    @classmethod
+    def scan_reasons(cls, result: Mapping[str, Any]) -> list[str]:
+        """None: its evidence reaches the listing through risk's reasons."""
+        return []
 
     def summary(self, result: Mapping[str, Any]) -> str:
         score, raw = result.get("score"), result.get("raw")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,8 @@ from idolguard.faces.calibration import load_calibration
 from idolguard.faces.tracking import Observation, track_faces
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
+from idolguard.signals.faces_presentation import face_findings, scan_faces
+from idolguard.signals.presentation import FindingsView, ScanField
 
 # Photos are decoded to at most this side for face work: enough for a face
 # 20 px between the eyes in a 24-megapixel group shot to survive, while a
@@ -41,6 +44,16 @@ class FacesSignal(Signal):
     name = "faces"
     media_types = frozenset({MediaType.IMAGE, MediaType.VIDEO})
     description = "face detection, 5 landmarks and identity embeddings (backend per config)"
+
+    measures_frame = True  # face boxes are in the frame the detector saw (width, height)
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        return {"faces": face_findings(result, view), "faces_analysed": True}
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        return [ScanField("faces", scan_faces(results, heatmap_dir), 30)]
 
     def __init__(self, settings: FaceSettings, threads: int = 1) -> None:
         self.settings = settings

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -18,6 +19,7 @@ from numpy.typing import NDArray
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
 from idolguard.signals.faces import decode_embedding
+from idolguard.signals.presentation import FindingsView, ReportScore, ScanField, ScoreExplanation
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,34 @@ class IdentitySignal(Signal):
     requires = ("faces",)
     description = "names enrolled artists among detected faces (open set: unknown is an answer)"
 
+    display_order = 30
+    explanation = ScoreExplanation(
+        label_ko="신원 일치",
+        label_en="Identity",
+        meaning_ko="검출된 얼굴이 등록된 아티스트와 같은 사람이라는 보정된 신뢰도(0~1). "
+        "0.5가 이름을 붙이는 기준값이다.",
+        meaning_en="Calibrated face-match confidence in [0, 1] that a detected face is the "
+        "enrolled artist; 0.5 is the naming threshold.",
+        limits_ko="작거나 가려진 얼굴, 저화질, 옆모습, 닮은 사람에서는 정확도가 낮다. "
+        "이것만으로 신원을 증명하지 않으며 사람이 확인해야 한다.",
+        limits_en="Lower accuracy on small, occluded, low-quality or profile faces and on "
+        "look-alikes. Not proof of identity on its own; a person must confirm it.",
+    )
+
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        named = [f["identity"] for f in result.get("faces", []) if f.get("identity")]
+        if not named:
+            return []
+        return [
+            ReportScore(
+                cls.name,
+                ", ".join(f"{n['name']} ({float(n['score']):.2f})" for n in named[:5]),
+                f"similarity {max(float(n['similarity']) for n in named):.3f}",
+                cls.explanation,
+            )
+        ]
+
     def __init__(self, matcher: FaceMatcher) -> None:
         self.matcher = matcher
 
@@ -79,6 +109,15 @@ class IdentitySignal(Signal):
             "artists": artists,
             "roster": self.matcher.roster_summary(backend),
         }
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        """The artists named; each face's name is shown with the face (``faces``)."""
+        return {"artists": sorted(result.get("artists") or [])}
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        return [ScanField("artists", list((results.get(cls.name) or {}).get("artists", [])), 40)]
 
     def summary(self, result: Mapping[str, Any]) -> str:
         artists = result.get("artists") or []

@@ -41,6 +41,15 @@ from idolguard.forensics.tracks import aggregate_track
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
 from idolguard.signals.faces import IMAGE_DECODE_SIDE, decode_embedding
+from idolguard.signals.presentation import (
+    NOT_SCORED,
+    ReportScore,
+    ScanField,
+    ScoreExplanation,
+    format_score,
+    heatmap_path,
+    model_detail,
+)
 from idolguard.signals.watchlist import Watchlist
 
 # The whole-picture heatmap the review page lays over its preview: a grid of
@@ -122,6 +131,32 @@ class ManipulationSignal(Signal):
     media_types = frozenset({MediaType.IMAGE, MediaType.VIDEO})
     requires = ("faces", "explicit")
     description = "face swap / blending score per face (model trained here), heatmaps, video tracks"
+
+    display_order = 10
+    detector = True  # the review page lists it with the manipulation detectors
+    explanation = ScoreExplanation(
+        label_ko="조작 탐지",
+        label_en="Manipulation",
+        meaning_ko="얼굴 교체·편집 탐지 모델의 점수(0~1). 높을수록 조작 가능성이 크다.",
+        meaning_en="Manipulation-detector model score in [0, 1]; higher means a face swap "
+        "or edit is more likely.",
+        limits_ko="모델 점수이지 판정이 아니다. 학습하지 않은 새 방법은 놓칠 수 있고, "
+        "압축과 크기 변경은 정확도를 떨어뜨린다.",
+        limits_en="A model score, not a finding. Detectors miss methods they were not "
+        "trained on; compression and resizing lower accuracy.",
+    )
+
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        """Listed whenever the analysis ran, also when it could not score (the table says so)."""
+        if not result:
+            return []
+        faces = [f for f in result.get("faces") or [] if isinstance(f, dict)]
+        flagged = sum(1 for f in faces if f.get("flagged"))
+        counted = f"{flagged} of {len(faces)} face(s) flagged" if faces else ""
+        score = result.get("score")
+        value = format_score(score) if score is not None else NOT_SCORED
+        return [ReportScore(cls.name, value, model_detail(result, counted), cls.explanation)]
 
     def __init__(
         self,
@@ -336,6 +371,21 @@ class ManipulationSignal(Signal):
                 partial.replace(target)
             entry["heatmap"] = name
         return entry
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        """Its score, and the per-face heatmaps' paths (each face's verdict is under ``faces``)."""
+        manipulation = results.get(cls.name) or {}
+        found = (heatmap_path(f.get("heatmap"), heatmap_dir) for f in manipulation.get("faces", []))
+        return [
+            ScanField("manipulation", manipulation.get("score"), 60),
+            ScanField("heatmaps", [path for path in found if path], 80),
+        ]
+
+    @classmethod
+    def scan_reasons(cls, result: Mapping[str, Any]) -> list[str]:
+        """None: its evidence reaches the listing through risk's reasons."""
+        return []
 
     def summary(self, result: Mapping[str, Any]) -> str:
         score = result.get("score")

@@ -10,6 +10,7 @@ Change any of that and ``PDQSignal.version`` must change too.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -18,6 +19,7 @@ from PIL import Image
 
 from idolguard.media import MediaType, trim_borders
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
+from idolguard.signals.presentation import FindingsView, ScanField
 
 PDQ_DECODE_SIDE = 512
 
@@ -65,6 +67,19 @@ class PDQSignal(Signal):
     version = "1"
     media_types = frozenset({MediaType.IMAGE})
     description = "PDQ perceptual hash (Meta reference) with quality, plus a border-trimmed variant"
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        """None: a hash means nothing to a reviewer; its bank matches are shown instead."""
+        return {}
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        pdq = results.get(cls.name) or {}
+        return [
+            ScanField("pdq", pdq.get("hash"), 10),
+            ScanField("pdq_quality", pdq.get("quality"), 11),
+        ]
 
     def __init__(self, min_quality: int = 50) -> None:
         self.min_quality = min_quality

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,7 @@ from PIL import Image
 
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
+from idolguard.signals.presentation import FindingsView, ReportScore, ScanField, ScoreExplanation
 from idolguard.signals.provenance_c2pa import has_jumbf, read_c2pa
 from idolguard.signals.provenance_common import clip, finding, read_windows
 from idolguard.signals.provenance_metadata import (
@@ -72,6 +74,8 @@ SDXL_THRESHOLD = 0.9
 SD1_THRESHOLD = 0.8
 DEFAULT_WATERMARK_MAX_PIXELS = 4096 * 4096
 MAX_FINDINGS = 100
+# A claim's value longer than this is shortened on the review page (the result keeps it whole).
+MAX_SHOWN_VALUE = 500
 
 # Pixels stored losslessly: the only formats the watermark survives.
 _LOSSLESS_PIL = {"png": "PNG", "bmp": "BMP", "tiff": "TIFF", "webp": "WEBP"}
@@ -89,6 +93,37 @@ class ProvenanceSignal(Signal):
         "Self-declared AI generation: C2PA credentials, IPTC digital source type (XMP), "
         "generator metadata (PNG text, EXIF) and the Stable Diffusion invisible watermark"
     )
+
+    display_order = 60
+    explanation = ScoreExplanation(
+        label_ko="출처 정보",
+        label_en="Provenance",
+        meaning_ko="파일 자체의 메타데이터가 주장하는 내용(C2PA 콘텐츠 자격 증명, "
+        "IPTC/XMP 소스 유형, 생성기 정보, Stable Diffusion 워터마크).",
+        meaning_en="What the file's own metadata claims (C2PA Content Credentials, "
+        "IPTC/XMP digital source type, generator metadata, Stable Diffusion watermark).",
+        limits_ko="메타데이터는 지우거나 위조할 수 있다. 표시가 없다고 진본은 아니다 "
+        "(스크린샷, 재인코딩, 업로드로 흔히 사라진다).",
+        limits_en="Metadata can be stripped or forged. Its absence proves nothing: "
+        "screenshots, re-encoding and uploads usually remove it.",
+    )
+
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        if result.get("ai_generated") is None:
+            return []
+        findings = [f for f in result.get("findings") or [] if isinstance(f, dict)]
+        named_findings = ", ".join(
+            f"{f.get('kind')} ({f.get('source')})" for f in findings if f.get("ai")
+        )
+        return [
+            ReportScore(
+                cls.name,
+                f"ai_generated={result['ai_generated']}",
+                named_findings or None,
+                cls.explanation,
+            )
+        ]
 
     def __init__(
         self,
@@ -137,6 +172,50 @@ class ProvenanceSignal(Signal):
             "c2pa": outcome.block,
             "watermark": watermark,
         }
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        """What the file claims about itself, the AI claims first; long values shortened."""
+        findings = []
+        for entry in result.get("findings") or []:
+            value = entry.get("value")
+            text = value if isinstance(value, str) else (None if value is None else str(value))
+            if text is not None and len(text) > MAX_SHOWN_VALUE:
+                text = text[:MAX_SHOWN_VALUE] + "…"
+            findings.append(
+                {
+                    "kind": entry.get("kind"),
+                    "ai": bool(entry.get("ai")),
+                    "source": entry.get("source"),
+                    "value": text,
+                    "detail": entry.get("detail"),
+                }
+            )
+        findings.sort(key=lambda f: not f["ai"])
+        c2pa = result.get("c2pa")
+        c2pa_out: dict[str, Any] | str | None
+        if isinstance(c2pa, Mapping):
+            c2pa_out = {
+                key: c2pa.get(key)
+                for key in ("claim_generator", "signer", "validation_state", "manifest_count")
+                if c2pa.get(key) is not None
+            }
+        else:
+            c2pa_out = c2pa if isinstance(c2pa, str) else None
+        watermark = result.get("watermark")
+        return {
+            "provenance": {
+                "ai_generated": bool(result.get("ai_generated")),
+                "findings": findings,
+                "c2pa": c2pa_out,
+                "watermark": dict(watermark) if isinstance(watermark, Mapping) else None,
+            }
+        }
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        """The whole result: every claim is evidence a program may want."""
+        return [ScanField("provenance", results.get(cls.name), 90)]
 
     def summary(self, result: Mapping[str, Any]) -> str:
         return summarise(result)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import pluggy
 
 from idolguard.config import FaceSettings, ManipulationSettings, MatchingSettings
 from idolguard.media import MediaLimits
 from idolguard.signals.bank_match import BankMatcher
-from idolguard.signals.base import Signal
+from idolguard.signals.base import AnalysisItem, JSONDict, Signal
 from idolguard.signals.identity import FaceMatcher
 from idolguard.signals.text import NameSource
 from idolguard.signals.watchlist import Watchlist
@@ -88,3 +91,48 @@ def select_signals(available: Sequence[Signal], names: Iterable[str] | None) -> 
     for name in wanted:
         visit(name, ())
     return ordered
+
+
+def signal_types(manager: pluggy.PluginManager | None = None) -> Mapping[str, type[Signal]]:
+    """Every signal class a plug-in lists (``idolguard_signal_types``), by name.
+
+    Without ``manager``, those of the shared plugin manager, looked up once per process.
+    """
+    if manager is None:
+        return _default_signal_types()
+    found: dict[str, type[Signal]] = {}
+    for batch in manager.hook.idolguard_signal_types():
+        for kind in batch:
+            if kind.name in found and found[kind.name] is not kind:
+                raise SignalConfigError(f"two plugins provide a signal named {kind.name!r}")
+            found[kind.name] = kind
+    return MappingProxyType(found)
+
+
+@functools.cache
+def _default_signal_types() -> Mapping[str, type[Signal]]:
+    return signal_types(plugin_manager())
+
+
+def presentation_for(name: str, manager: pluggy.PluginManager | None = None) -> type[Signal]:
+    """The class that shows results stored under ``name``: its signal's, else the default one.
+
+    Results outlive signals (a plug-in removed, a signal renamed), so an unknown name is
+    still shown, with ``Signal``'s default presentation.
+    """
+    return signal_types(manager).get(name) or _stored_signal(name)
+
+
+class _StoredSignal(Signal):
+    """Stands in for a signal no plug-in lists, to show its stored results the default way."""
+
+    version = "?"
+
+    def analyse(self, item: AnalysisItem) -> JSONDict:
+        raise NotImplementedError(f"{self.name} is not installed; its results can only be shown")
+
+
+@functools.cache
+def _stored_signal(name: str) -> type[Signal]:
+    attributes: dict[str, Any] = {"name": name, "__doc__": _StoredSignal.__doc__}
+    return type(f"StoredSignal[{name}]", (_StoredSignal,), attributes)

@@ -28,10 +28,12 @@ item ranks where it does.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
+from idolguard.signals.presentation import FindingsView, ScanField, ScoreExplanation, rounded
 from idolguard.signals.text import field_label, text_harm, vocabulary_reasons
 
 # Declared AI generation (C2PA, IPTC, generator metadata, watermark) is
@@ -85,6 +87,21 @@ class RiskSignal(Signal):
         "text",
     )
     description = "triage score in [0, 1] with reasons (identity x harm, bank matches, caption)"
+
+    display_order = 0
+    explanation = ScoreExplanation(
+        label_ko="위험도",
+        label_en="Risk",
+        meaning_ko="검토 순서를 정하는 0~1 점수. 신원 신뢰도와 피해 신호(노출도, AI 생성 "
+        "표시, 확인된 콘텐츠와의 해시 일치)를 결합한다.",
+        meaning_en="Triage priority in [0, 1] that orders the review queue; combines "
+        "identity confidence with harm signals (explicitness, declared AI generation, "
+        "hash match to confirmed content).",
+        limits_ko="확률이 아니다. 가중치는 운영 정책이다. 판단은 사유에 적힌 원래 값으로 "
+        "해야 한다.",
+        limits_en="Not a probability: the weights are triage policy. Judge the item by the "
+        "raw values listed under Reasons.",
+    )
 
     def analyse(self, item: AnalysisItem) -> JSONDict:
         reasons: list[tuple[float, str]] = []
@@ -167,9 +184,69 @@ class RiskSignal(Signal):
         }
         return {"score": score, "reasons": ordered, "breakdown": breakdown}
 
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        return {
+            "risk": {
+                "score": rounded(result.get("score")),
+                "reasons": list(result.get("reasons") or []),
+                "breakdown": _breakdown(result.get("breakdown")),
+            }
+        }
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        risk = results.get(cls.name) or {}
+        return [
+            ScanField("risk", risk.get("score"), 110),
+            ScanField("reasons", list(risk.get("reasons", [])), 111),
+        ]
+
+    @classmethod
+    def scan_reasons(cls, result: Mapping[str, Any]) -> list[str]:
+        return [str(r) for r in result.get("reasons") or []]
+
     def summary(self, result: Mapping[str, Any]) -> str:
         score = result.get("score")
         return "" if score is None else f"risk {score:.2f}"
+
+
+def _breakdown(value: Any) -> dict[str, Any] | None:
+    """The breakdown (version 3 on) as the review page shows it: factors and their terms.
+
+    ``None`` for results stored before it existed; the page then lists the
+    English reasons as they were recorded.
+    """
+    if not isinstance(value, Mapping):
+        return None
+    factors = [
+        {
+            "signal": f.get("signal"),
+            "role": f.get("role"),
+            "score": rounded(f.get("score")),
+            "weight": rounded(f.get("weight")),
+            "value": rounded(f.get("value")),
+            "key": f.get("key"),
+            "values": dict(f.get("values") or {}),
+        }
+        for f in value.get("factors") or []
+        if isinstance(f, Mapping)
+    ]
+    terms = [
+        {
+            "kind": t.get("kind"),
+            "weight": rounded(t.get("weight")),
+            "value": rounded(t.get("value")),
+        }
+        for t in value.get("terms") or []
+        if isinstance(t, Mapping)
+    ]
+    return {
+        "who": rounded(value.get("who")),
+        "harm": rounded(value.get("harm")),
+        "factors": factors,
+        "terms": terms,
+    }
 
 
 def _manipulation_reason(result: Mapping[str, Any], score: float) -> str:

@@ -40,6 +40,8 @@ from urllib.parse import unquote, urlsplit
 
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal, Stage
+from idolguard.signals.presentation import FindingsView, ReportScore, ScanField
+from idolguard.signals.text_presentation import caption_findings, text_json
 from idolguard.signals.text_vocabulary import CATEGORIES, MANIPULATION, SEXUAL, VOCABULARY, Term
 
 # Fields read, in order; the path-like ones only when none of these has text.
@@ -625,6 +627,11 @@ class TextSignal(Signal):
     stage = Stage.CONTEXT
     description = "artists' names and deepfake/NCII vocabulary in captions, titles and hashtags"
 
+    @classmethod
+    def report_scores(cls, result: Mapping[str, Any]) -> list[ReportScore]:
+        """None: the caption's words reach the report through risk's reasons, not as a score."""
+        return []
+
     def __init__(
         self,
         names: NameSource | None = None,
@@ -668,6 +675,19 @@ class TextSignal(Signal):
                 else:
                     terms.setdefault(entry["term"], entry)
         return _result([f for f, _ in fields], list(artists.values()), list(terms.values()))
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        return {"caption": caption_findings(result)}
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        return [ScanField("text", text_json(results.get(cls.name)), 100)]
+
+    @classmethod
+    def scan_reasons(cls, result: Mapping[str, Any]) -> list[str]:
+        """None: its evidence reaches the listing through risk's reasons."""
+        return []
 
     def summary(self, result: Mapping[str, Any]) -> str:
         parts = []

@@ -17,6 +17,7 @@ import vpdq
 
 from idolguard.media import MediaError, MediaErrorCode, MediaType, VideoInfo
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
+from idolguard.signals.presentation import FindingsView, ScanField
 
 VPDQ_WIDTH = 512
 
@@ -92,6 +93,16 @@ class VPDQSignal(Signal):
     version = "1"
     media_types = frozenset({MediaType.VIDEO})
     description = "vPDQ video fingerprint (Meta), one PDQ frame hash per second at 512 px"
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        """None: frame hashes mean nothing to a reviewer; their bank matches are shown instead."""
+        return {}
+
+    @classmethod
+    def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+        """None of its own: the hashes are under ``signals.vpdq``."""
+        return []
 
     def __init__(self, seconds_per_hash: float = 1.0, min_quality: int = 50) -> None:
         self.seconds_per_hash = seconds_per_hash

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from idolguard.domain.custody.bundles import NOT_SCORED, _score_list
-from idolguard.evidence.report import SCORE_EXPLANATIONS
+from idolguard.domain.custody.bundles import _score_list
+from idolguard.signals.builtin import SCORE_EXPLANATIONS
+from idolguard.signals.presentation import NOT_SCORED
 
 
 def _record() -> dict[str, Any]:

@@ -17,17 +17,18 @@ from idolguard.domain.custody.log import CustodyLog
 from idolguard.domain.takedowns import NoticeService
 from idolguard.evidence.bundle import MANIFEST, MANIFEST_TSR, build_manifest, write_zip
 from idolguard.evidence.canonical import canonical_json, sha256_hex
-from idolguard.evidence.previews import first_picture, render_preview
-from idolguard.evidence.report import (
+from idolguard.evidence.case_report import (
     CaseReport,
     ReportEvent,
     ReportItem,
     ReportScore,
     render_report,
 )
+from idolguard.evidence.previews import first_picture, render_preview
 from idolguard.evidence.timestamp import TimestampClient, TimestampError, token_certificates_pem
 from idolguard.media import MediaError
 from idolguard.media.digests import file_digests
+from idolguard.signals.registry import presentation_for
 from idolguard.storage.blobs import BlobStore
 
 VERIFY_TEXT = """How to verify this bundle / 이 번들을 검증하는 방법
@@ -49,106 +50,25 @@ tsa/ holds the certificates found in the tokens (and the configured roots, if an
 trust them only after checking them against the TSA's published root.
 """
 
-NOT_SCORED = "점수 없음 / not scored"  # the signal ran but could not score (e.g. no face)
 EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "mp4": "mp4"}
-
-
-def _fmt(value: Any) -> str:
-    return f"{float(value):.2f}"
-
-
-def _model_detail(result: dict[str, Any], *parts: str) -> str | None:
-    """The model and threshold a score came from, with ``parts``: a court asks which model."""
-    bits = [p for p in parts if p]
-    if result.get("threshold") is not None:
-        bits.append(f"threshold {float(result['threshold']):.2f}")
-    if result.get("model"):
-        bits.append(f"model {result['model']}")
-    if result.get("note"):
-        bits.append(str(result["note"]))
-    return "; ".join(bits) or None
-
-
-def _manipulation_score(result: dict[str, Any]) -> ReportScore:
-    faces = [f for f in result.get("faces") or [] if isinstance(f, dict)]
-    flagged = sum(1 for f in faces if f.get("flagged"))
-    counted = f"{flagged} of {len(faces)} face(s) flagged" if faces else ""
-    score = result.get("score")
-    value = _fmt(score) if score is not None else NOT_SCORED
-    return ReportScore("manipulation", value, _model_detail(result, counted))
-
-
-def _ai_generated_score(result: dict[str, Any]) -> ReportScore:
-    score = result.get("score")
-    value = _fmt(score) if score is not None else NOT_SCORED
-    declared = "declared AI-made by its metadata" if result.get("declared") else ""
-    combined = result.get("combined")
-    with_declared = (
-        f"combined with the declaration {_fmt(combined)}"
-        if combined is not None and result.get("declared")
-        else ""
-    )
-    frames = f"mean over {result['frames']} frames" if result.get("frames") else ""
-    return ReportScore(
-        "ai_generated", value, _model_detail(result, declared, with_declared, frames)
-    )
 
 
 def _score_list(results: dict[str, Any]) -> list[ReportScore]:
     """Every signal score the record holds, for the PDF's score table.
 
-    The manipulation and AI-generation scores are the core of a deepfake case,
-    so they are listed whenever the analysis ran, also when it could not score
-    (the table then says so rather than leaving the reader to guess). Each
-    name has its meaning and limits in ``evidence.report.SCORE_EXPLANATIONS``.
+    Each signal says which rows it gives and what they mean (``Signal.report_scores``);
+    results of a signal no plug-in lists are shown the default way (name and score).
     """
-    scores: list[ReportScore] = []
-    risk = results.get("risk") or {}
-    if risk.get("score") is not None:
-        scores.append(ReportScore("risk", _fmt(risk["score"])))
-    manipulation = results.get("manipulation")
-    if isinstance(manipulation, dict) and manipulation:
-        scores.append(_manipulation_score(manipulation))
-    ai_generated = results.get("ai_generated")
-    if isinstance(ai_generated, dict) and ai_generated:
-        scores.append(_ai_generated_score(ai_generated))
-    identity = results.get("identity") or {}
-    named = [f["identity"] for f in identity.get("faces", []) if f.get("identity")]
-    if named:
-        scores.append(
-            ReportScore(
-                "identity",
-                ", ".join(f"{n['name']} ({float(n['score']):.2f})" for n in named[:5]),
-                f"similarity {max(float(n['similarity']) for n in named):.3f}",
-            )
-        )
-    explicit = results.get("explicit") or {}
-    if explicit.get("score") is not None:
-        frames = f"highest of {explicit['frames']} frames" if explicit.get("frames") else None
-        scores.append(ReportScore("explicit", _fmt(explicit["score"]), frames))
-    bank = results.get("bank_match") or {}
-    for match in (bank.get("matches") or [])[:3]:
-        scores.append(
-            ReportScore(
-                "bank_match",
-                f"{match.get('strength')}: {match.get('bank')}/{match.get('content_id')}",
-                f"{match.get('signal_type')} distance {match.get('distance')}",
-            )
-        )
-    provenance = results.get("provenance") or {}
-    if provenance.get("ai_generated") is not None:
-        findings = [f for f in provenance.get("findings") or [] if isinstance(f, dict)]
-        named_findings = ", ".join(
-            f"{f.get('kind')} ({f.get('source')})" for f in findings if f.get("ai")
-        )
-        scores.append(
-            ReportScore(
-                "provenance",
-                f"ai_generated={provenance['ai_generated']}",
-                named_findings or None,
-            )
-        )
-    return scores
+    shown = sorted(
+        ((presentation_for(name), result) for name, result in results.items()),
+        key=lambda pair: (pair[0].display_order, pair[0].name),
+    )
+    return [
+        score
+        for kind, result in shown
+        if isinstance(result, dict)
+        for score in kind.report_scores(result)
+    ]
 
 
 class BundleExporter:

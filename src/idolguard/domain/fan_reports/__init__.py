@@ -1,6 +1,6 @@
 """Fan reports: anyone may report content about an artist, and check on it with a number and PIN.
 
-Not the evidence PDF report (``idolguard.evidence.report``). One module per
+Not the evidence PDF report (``idolguard.evidence.case_report``). One module per
 audience: ``submit`` (the fan sending), ``tracking`` (the fan checking or
 withdrawing), ``staff`` (the queue and captures), over ``base``, with the
 shared numbers, errors and views in ``model``; ``service`` puts them together

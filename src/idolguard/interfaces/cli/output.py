@@ -13,36 +13,20 @@ from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.text import Text
 
-if TYPE_CHECKING:  # only a type here: the CLI loads nothing it does not run for --help
+if TYPE_CHECKING:  # only types here: the CLI loads nothing it does not run for --help
     from idolguard.pipeline.records import FileRecord
-
-
-def _text_json(text: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The caption text signal in short: who is named, which words, its score."""
-    if not text:
-        return None
-    return {
-        "fields": list(text.get("fields", [])),
-        "artists": [a.get("name") for a in text.get("artists", [])],
-        "terms": [t.get("term") for t in text.get("terms", [])],
-        "score": text.get("score"),
-    }
+    from idolguard.signals.presentation import ScanField
 
 
 def record_to_json(record: FileRecord, heatmap_dir: Path | None = None) -> dict[str, Any]:
     """The documented per-file JSON object (README, "Scan output").
 
-    Heatmaps are listed as paths under ``heatmap_dir`` when given (the
-    installation's working folder), else by their names relative to it.
+    Between the file's own fields and the raw ``signals``, each signal gives its
+    fields (``Signal.scan_fields``), in their documented order; a plug-in's come
+    after the built-ins'. Heatmaps are listed as paths under ``heatmap_dir`` when
+    given (the installation's working folder), else by their names relative to it.
     """
-    pdq = record.results.get("pdq") or {}
-    bank = record.results.get("bank_match") or {}
-    risk = record.results.get("risk") or {}
-    explicit = record.results.get("explicit")
-    provenance = record.results.get("provenance")
-    manipulation = record.results.get("manipulation") or {}
-    ai_generated = record.results.get("ai_generated") or {}
-    return {
+    out: dict[str, Any] = {
         "path": record.location,
         "sha256": record.sha256,
         "md5": record.md5,
@@ -54,24 +38,16 @@ def record_to_json(record: FileRecord, heatmap_dir: Path | None = None) -> dict[
         "duration_seconds": record.duration_seconds,
         "error": record.error,
         "error_code": record.error_code,
-        "pdq": pdq.get("hash"),
-        "pdq_quality": pdq.get("quality"),
-        "bank_matches": list(bank.get("matches", [])),
-        "bank_verdict": bank.get("verdict"),
-        "faces": faces_json(record, heatmap_dir),
-        "artists": list((record.results.get("identity") or {}).get("artists", [])),
-        "explicit": explicit.get("score") if explicit else None,
-        "manipulation": manipulation.get("score"),
-        "ai_generated": ai_generated.get("combined"),
-        "heatmaps": _heatmaps(manipulation, heatmap_dir),
-        "provenance": provenance,
-        "text": _text_json(record.results.get("text")),
-        "risk": risk.get("score"),
-        "reasons": list(risk.get("reasons", [])),
-        "signals": {
-            name: {"version": record.versions.get(name), **_without_embeddings(data)}
-            for name, data in record.results.items()
-        },
+    }
+    for field in _signal_fields(record.results, heatmap_dir):
+        out.setdefault(field.key, field.value)  # a plug-in cannot overwrite a documented key
+    signals = {
+        name: {"version": record.versions.get(name), **_without_embeddings(data)}
+        for name, data in record.results.items()
+    }
+    return {
+        **out,
+        "signals": signals,
         "signal_errors": record.signal_errors,
         "cached_signals": record.cached,
         "original_stored": record.original_stored,
@@ -79,54 +55,25 @@ def record_to_json(record: FileRecord, heatmap_dir: Path | None = None) -> dict[
     }
 
 
-def _heatmap_path(name: Any, heatmap_dir: Path | None) -> str | None:
-    if not isinstance(name, str) or not name:
-        return None
-    return str(heatmap_dir / name) if heatmap_dir is not None else name
+def _signal_fields(results: dict[str, Any], heatmap_dir: Path | None) -> list[ScanField]:
+    """Every signal's scan fields: each installed signal's, then those of other stored names."""
+    from idolguard.signals.registry import presentation_for, signal_types  # not for --help
 
-
-def _heatmaps(manipulation: dict[str, Any], heatmap_dir: Path | None) -> list[str]:
-    found = (_heatmap_path(f.get("heatmap"), heatmap_dir) for f in manipulation.get("faces", []))
-    return [path for path in found if path]
-
-
-def _face_manipulation(entry: dict[str, Any], heatmap_dir: Path | None) -> dict[str, Any]:
-    """A face's manipulation result in short: score, verdict, heatmap and (videos) time ranges."""
-    out = {
-        "score": entry.get("score"),
-        "flagged": bool(entry.get("flagged")),
-        "heatmap": _heatmap_path(entry.get("heatmap"), heatmap_dir),
-    }
-    if "ranges" in entry:
-        out["ranges"] = entry["ranges"]
-    if "path" in entry:  # which cascade path judged the face, and why it took the CLIP path
-        out["path"], out["escalated_by"] = entry["path"], entry.get("escalated_by", [])
-    if entry.get("note"):
-        out["note"] = entry["note"]
-    return out
+    known = signal_types()
+    names = [*known, *(name for name in results if name not in known)]
+    fields = [
+        field
+        for name in names
+        for field in presentation_for(name).scan_fields(results, heatmap_dir)
+    ]
+    return sorted(fields, key=lambda field: field.position)  # stable: ties keep signal order
 
 
 def faces_json(record: FileRecord, heatmap_dir: Path | None = None) -> list[dict[str, Any]]:
     """Detected faces merged with who they are (identity runs separately, per scan)."""
-    faces = (record.results.get("faces") or {}).get("faces", [])
-    named = (record.results.get("identity") or {}).get("faces", [])
-    manipulated = (record.results.get("manipulation") or {}).get("faces", [])
-    merged = []
-    for index, face in enumerate(faces):
-        who = named[index] if index < len(named) else {}
-        judged = manipulated[index] if index < len(manipulated) else None
-        entry: dict[str, Any] = {
-            "box": face["box"],
-            "det_score": face["det_score"],
-            "identity": who.get("identity"),
-            "candidates": who.get("candidates", []),
-            "manipulation": _face_manipulation(judged, heatmap_dir) if judged else None,
-        }
-        if "frame_time" in face:
-            entry["frame_time"] = face["frame_time"]
-            entry["track"] = face.get("track")
-        merged.append(entry)
-    return merged
+    from idolguard.signals.faces_presentation import scan_faces  # not for --help
+
+    return scan_faces(record.results, heatmap_dir)
 
 
 # Bulky per-face data kept in the database but left out of printed results:
@@ -200,9 +147,7 @@ def scan_row(record: FileRecord) -> ScanRow:
         return ScanRow(record.location, record.media_type or "", None, "error", "", record.error)
     bank = record.results.get("bank_match") or {}
     risk = record.results.get("risk") or {}
-    reasons = [str(r) for r in risk.get("reasons") or []]
-    matches = bank.get("matches") or []
-    reason = reasons[0] if reasons else (_match_text(matches[0]) if matches else "")
+    reason = _strongest_reason(record.results)
     return ScanRow(
         path=record.location,
         media_type=record.media_type or "",
@@ -211,6 +156,21 @@ def scan_row(record: FileRecord) -> ScanRow:
         artists=_artists_text(record),
         reason=reason,
     )
+
+
+def _strongest_reason(results: dict[str, Any]) -> str:
+    """The first reason of the first signal (by display order) that gives one."""
+    from idolguard.signals.registry import presentation_for  # not for --help
+
+    kinds = sorted(
+        ((presentation_for(name), result) for name, result in results.items()),
+        key=lambda pair: (pair[0].display_order, pair[0].name),
+    )
+    for kind, result in kinds:
+        reasons = kind.scan_reasons(result) if isinstance(result, dict) else []
+        if reasons:
+            return reasons[0]
+    return ""
 
 
 class RowPrinter:
@@ -305,17 +265,6 @@ def _risk_style(risk: float | None) -> str:
     if risk is None:
         return ""
     return "bold red" if risk >= 0.7 else "yellow" if risk >= 0.3 else "green"
-
-
-def _match_text(match: dict[str, Any]) -> str:
-    text = f"{match['bank']}/{match['content_id']} {match['signal_type']} d={match['distance']}"
-    if match.get("variant") and match["variant"] != "original":
-        text += f" ({match['variant']})"
-    if match.get("query_variant") == "trimmed":
-        text += " [border trimmed]"
-    if match.get("query_match_percent") is not None:
-        text += f" {match['query_match_percent']:.0f}% frames"
-    return text
 
 
 def _short_path(location: str, root: Path | None, width: int) -> str:

@@ -13,7 +13,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, StreamObject
 
-from idolguard.evidence.report import (
+from idolguard.evidence.case_report import (
     CaseReport,
     ReportEvent,
     ReportItem,
