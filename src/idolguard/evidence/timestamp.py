@@ -17,6 +17,9 @@ the TSA's signature does not cover (container versions, the signature algorithm,
 certificates), so that a change to any byte of a stored token is reported rather than silently
 tolerated. The same module encodes the request, because rfc3161-client's request builder cannot
 carry a ``reqPolicy``.
+
+One concept, kept whole (about 630 lines): requesting, storing and verifying a token are
+one protocol whose checks refer to each other; the DER codec is already apart.
 """
 
 from __future__ import annotations

@@ -23,6 +23,9 @@ longer word counts only in a hashtag or next to another match
 Work is bounded: each field is cut to ``MAX_FIELD_CHARS`` before it is read,
 and matching is a dictionary look-up per position and key length, so a
 hostile megabyte caption costs the same as a long ordinary one.
+
+One concept, kept whole (the folding and matching rules depend on each other);
+the vocabulary is in ``text_vocabulary`` and what is shown in ``text_presentation``.
 """
 
 from __future__ import annotations
