@@ -37,6 +37,7 @@ from idolguard.media import (
 from idolguard.signals.presentation import (
     FindingsView,
     ReportScore,
+    RiskHarm,
     ScanField,
     ScoreExplanation,
     detector_findings,
@@ -234,6 +235,18 @@ class Signal(ABC):
         """
         score = number(result.get("score"))
         return [] if score is None else [f"{cls.name} {score:.2f}"]
+
+    @classmethod
+    def risk_harm(cls, result: Mapping[str, Any]) -> RiskHarm | None:
+        """The harm this result adds to the risk score, or ``None`` (the default: none).
+
+        The built-in harms (explicitness, declared or detected AI generation, face
+        manipulation, caption vocabulary) are weighed by ``signals.risk`` itself, as one
+        triage policy; a plug-in signal declares its own here. It counts when its result
+        exists before risk runs: content signals always, context signals that risk
+        follows in the run order.
+        """
+        return None
 
     @property
     def key(self) -> tuple[str, str]:

@@ -203,6 +203,22 @@ class ScanField:
     position: int = DEFAULT_SCAN_POSITION
 
 
+# -- the risk score ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskHarm:
+    """How bad a plug-in signal says a file looks, for the risk score (see ``signals.risk``).
+
+    ``score`` in [0, 1] times ``weight`` (policy: how far the signal is trusted) joins the
+    other harms in risk's noisy-OR; ``reason`` is the English reason shown with the risk.
+    """
+
+    score: float
+    weight: float
+    reason: str
+
+
 def heatmap_path(name: Any, heatmap_dir: Path | None) -> str | None:
     """A stored heatmap's name as printed: under ``heatmap_dir`` when given, else as is."""
     if not isinstance(name, str) or not name:

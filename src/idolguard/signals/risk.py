@@ -344,7 +344,36 @@ def _harms(
         factors.append(
             _factor("text", "harm", caption_harm, CAPTION_HARM_WEIGHT, "caption_terms", terms=words)
         )
+    for name, harm, weight, reason in _declared_harms(results):
+        harms.append(weight * harm)
+        reasons.append(reason)
+        factors.append(_factor(name, "harm", harm, weight, "declared_harm", reason=reason))
     return harms, reasons, factors
+
+
+# The harms above are risk's own policy; any other signal may declare one (``Signal.risk_harm``).
+_WEIGHED_HERE = frozenset(
+    {"explicit", "provenance", "manipulation", "ai_generated", "text", "identity", "bank_match"}
+)
+
+
+def _declared_harms(results: Mapping[str, Any]) -> list[tuple[str, float, float, str]]:
+    """(signal, score, weight, reason) for every other stored result that declares a harm."""
+    from idolguard.signals.registry import presentation_for  # the registry lists signal types
+
+    declared = []
+    for name in sorted(set(results) - _WEIGHED_HERE - {"risk"}):
+        result = results[name]
+        if not isinstance(result, Mapping):
+            continue
+        harm = presentation_for(name).risk_harm(result)
+        if harm is None:
+            continue
+        score = min(1.0, max(0.0, float(harm.score)))
+        weight = min(1.0, max(0.0, float(harm.weight)))
+        if score * weight > 0:
+            declared.append((name, score, weight, harm.reason))
+    return declared
 
 
 def _who(

@@ -340,6 +340,8 @@ MESSAGES = {
         "en": "matches an allow-listed (benign) source",
         "ko": "허용 목록(무해한 원본)과 일치",
     },
+    # A plug-in signal's own harm (Signal.risk_harm): its reason is shown as the plug-in wrote it.
+    "review.why.declared_harm": {"en": "{reason}", "ko": "{reason}"},
     # The fan's own words on the item page.
     "review.fan.title": {"en": "Fan reports", "ko": "팬 제보"},
     "review.fan.number": {"en": "Report", "ko": "제보 번호"},
