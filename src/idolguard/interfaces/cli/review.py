@@ -110,6 +110,13 @@ def _print_detail(detail: dict[str, Any], as_json: bool) -> None:
         )
 
 
+# Fetching a URL from the agency's own network is refused unless asked for (both captures).
+AllowPrivate = Annotated[
+    bool,
+    typer.Option("--allow-private", help="Allow intranet/loopback addresses (refused by default)."),
+]
+
+
 @review_app.command("list")
 def review_list(
     ctx: typer.Context,
@@ -136,12 +143,7 @@ def review_capture(
     ctx: typer.Context,
     number: Annotated[str, typer.Argument(help="The link report's number (R-XXXXXXXX).")],
     timeout: Annotated[float, typer.Option(min=1, help="Seconds per request.")] = 20.0,
-    allow_private: Annotated[
-        bool,
-        typer.Option(
-            "--allow-private", help="Allow intranet/loopback addresses (refused by default)."
-        ),
-    ] = False,
+    allow_private: AllowPrivate = False,
 ) -> None:
     """Capture a link-only fan report's URL: opens its item and links the report to it.
 
@@ -334,12 +336,7 @@ def capture(
     uploader: Annotated[str | None, typer.Option(help="Uploader, if the page hides it.")] = None,
     platform: Annotated[str | None, typer.Option(help="Platform override.")] = None,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds per request.")] = 20.0,
-    allow_private: Annotated[
-        bool,
-        typer.Option(
-            "--allow-private", help="Allow intranet/loopback addresses (refused by default)."
-        ),
-    ] = False,
+    allow_private: AllowPrivate = False,
 ) -> None:
     """Capture a URL as evidence: page and media, redirects, final URL, title, uploader."""
     cli = state(ctx)

@@ -27,6 +27,7 @@ from idolguard.domain.fan_reports import (
     ReportAccessDenied,
     ReportError,
     ReportLocked,
+    ReportView,
     normalise_number,
 )
 from idolguard.interfaces.web.auth import Caller, require
@@ -325,17 +326,8 @@ def capture_report(
     number: str, caller: Annotated[Caller, Depends(require("cases.write"))]
 ) -> JSONResponse:
     """Fetch a URL-only report's page now and open its review item (linked to the report)."""
-    reports = caller.app.reports
     try:
-        reports.get(number)
-    except ReportError as exc:
-        raise NotFound(str(exc)) from exc
-    try:
-        view = reports.capture(
-            number,
-            actor=caller.actor,
-            allow_private_addresses=caller.app.settings.watch.allow_private,
-        )
+        view = _capture(number, caller)
     except ReportError as exc:
         return _refusal(exc)
     return JSONResponse({"report": view.to_json(include_contact=True)})
@@ -351,18 +343,27 @@ def capture_report_page(
     Success opens the new item's page; a failure goes back to the queue,
     where the report shows why (kept on the report) and can be retried.
     """
+    try:
+        view = _capture(number, caller)
+    except ReportError:
+        anchor = quote(normalise_number(number), safe="-")
+        return RedirectResponse(f"/queue#report-{anchor}", status_code=303)
+    return RedirectResponse(f"/items/{view.item_id}", status_code=303)
+
+
+def _capture(number: str, caller: Caller) -> ReportView:
+    """Capture a report's URL for the API and the queue's button alike (404 when unknown).
+
+    Private addresses are refused unless ``[watch] allow_private``: a fan's URL is a
+    stranger's, and the server must not be steered at the agency's own network.
+    """
     reports = caller.app.reports
     try:
         reports.get(number)
     except ReportError as exc:
         raise NotFound(str(exc)) from exc
-    try:
-        view = reports.capture(
-            number,
-            actor=caller.actor,
-            allow_private_addresses=caller.app.settings.watch.allow_private,
-        )
-    except ReportError:
-        anchor = quote(normalise_number(number), safe="-")
-        return RedirectResponse(f"/queue#report-{anchor}", status_code=303)
-    return RedirectResponse(f"/items/{view.item_id}", status_code=303)
+    return reports.capture(
+        number,
+        actor=caller.actor,
+        allow_private_addresses=caller.app.settings.watch.allow_private,
+    )
