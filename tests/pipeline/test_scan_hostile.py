@@ -153,3 +153,30 @@ def test_decoder_text_goes_to_the_debug_field_not_the_message(
     with app.database.session() as session:
         row = session.scalars(select(Sighting)).one()
     assert (row.error_message, row.error_detail) == (record.error, record.error_detail)
+
+
+def test_a_folder_that_cannot_be_listed_gets_a_record(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """os.walk skipped it silently: its files vanished from the scan without a trace."""
+    folder = tmp_path / "in"
+    (folder / "private").mkdir(parents=True)
+    (folder / "ok.jpg").write_bytes(sample("rocket.jpg").read_bytes())
+    (folder / "private" / "hidden.jpg").write_bytes(sample("rocket.jpg").read_bytes())
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(os.fsdecode(path)).name == "private":
+            raise PermissionError(13, "Permission denied", os.fsdecode(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    _deny(monkeypatch, "private")
+    with IdolGuard(replace(settings, workers=0)) as app:
+        summary = app.scanner().run([folder])
+    by_name = {Path(r.location).name: r for r in summary.records}
+    assert set(by_name) == {"ok.jpg", "private"}
+    assert by_name["private"].error_code == "unreadable"
+    assert by_name["private"].error == (
+        "folder cannot be read: permission denied, so its files were not scanned"
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,27 @@ import av
 import numpy as np
 from av.video.stream import VideoStream
 from PIL import Image
+
+from idolguard.media import MediaErrorCode
+from idolguard.pipeline.records import FileRecord
+
+DOCUMENTED_CODES = frozenset(code.value for code in MediaErrorCode)
+# What a programmer's message looks like: an exception class, a traceback, bytes.
+UNCLEAR = re.compile(
+    r"Traceback|\w+(Error|Exception)\b|\bb'|\bb\"|\\x[0-9a-f]{2}|NoneType|object has no attribute"
+)
+
+
+def unclear(record: FileRecord) -> str | None:
+    """Why this record's error would confuse a reviewer, or None when it is clear (or absent)."""
+    if record.error is None:
+        return None
+    if record.error_code not in DOCUMENTED_CODES:
+        return f"undocumented code {record.error_code!r}"
+    if UNCLEAR.search(record.error):
+        return f"technical text in the message: {record.error!r}"
+    return None
+
 
 IMAGE_FORMATS: dict[str, tuple[str, dict[str, object]]] = {
     "jpg": ("JPEG", {"quality": 85}),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,29 +22,13 @@ from sqlalchemy import select
 from idolguard.app import IdolGuard
 from idolguard.config import Settings
 from idolguard.interfaces.cli.output import record_to_json
-from idolguard.media import MediaErrorCode
 from idolguard.pipeline.records import FileRecord
 from idolguard.storage.models import Sighting
 from tests.robustness import corpus
 
-DOCUMENTED_CODES = {code.value for code in MediaErrorCode}
-# What a programmer's message looks like: an exception class, a traceback, bytes.
-UNCLEAR = re.compile(
-    r"Traceback|\w+(Error|Exception)\b|\bb'|\bb\"|\\x[0-9a-f]{2}|NoneType|object has no attribute"
-)
 MUTANTS = 60
 Fuzzed = tuple[list[Path], list[FileRecord], Path]
-
-
-def unclear(record: FileRecord) -> str | None:
-    """Why this record's message would confuse a reviewer, or None."""
-    if record.error is None:
-        return None
-    if record.error_code not in DOCUMENTED_CODES:
-        return f"undocumented code {record.error_code!r}"
-    if UNCLEAR.search(record.error):
-        return f"technical text in the message: {record.error!r}"
-    return None
+unclear = corpus.unclear
 
 
 @pytest.fixture(scope="module")
