@@ -3,8 +3,11 @@
 Everything is made at test time from synthetic pixels (noise and gradients),
 never from photos of people. The same generator feeds the CI corpus
 (``test_fuzz_media.py``) and the long runs (``benchmarks/fuzz_media.py``).
-Inputs that once found a bug are kept here as named generators
-(``REGRESSIONS``), so they are rebuilt rather than stored as binary blobs.
+
+Inputs that found bugs are kept as generators, not blobs: ``ODD_NAMES[0]``
+(a name that is not UTF-8 killed the scan), ``_loop`` (a symbolic link to
+itself stopped discovery), ``mp4_claiming_years`` and the AVI main-header lie
+(analysed instead of ``too_long``), all from issue 22.
 """
 
 from __future__ import annotations
@@ -71,10 +74,29 @@ def pixels(rng: random.Random, width: int = 96, height: int = 72) -> np.ndarray:
     return result
 
 
+# Made only where this installation can write them (Pillow's AVIF, pillow-heif's HEIC).
+OPTIONAL_IMAGE_FORMATS: dict[str, tuple[str, dict[str, object]]] = {
+    "avif": ("AVIF", {"quality": 60}),
+    "heic": ("HEIF", {"quality": 60}),
+}
+
+
+def _can_write(pil_format: str) -> bool:
+    if pil_format == "HEIF":
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        except ImportError:
+            return False
+    Image.init()
+    return pil_format in Image.SAVE
+
+
 def image_seed(suffix: str, rng: random.Random) -> bytes:
-    pil_format, options = IMAGE_FORMATS[suffix]
+    pil_format, options = {**IMAGE_FORMATS, **OPTIONAL_IMAGE_FORMATS}[suffix]
     buffer = io.BytesIO()
-    Image.fromarray(pixels(rng)).save(buffer, format=pil_format, **options)  # type: ignore[arg-type]
+    Image.fromarray(pixels(rng)).save(buffer, format=pil_format, **options)
     return buffer.getvalue()
 
 
@@ -99,6 +121,9 @@ def video_seed(suffix: str, rng: random.Random, frames: int = 12) -> bytes:
 def seeds(rng: random.Random) -> dict[str, bytes]:
     """One valid file per supported format (those this PyAV build can encode)."""
     out = {f"seed.{suffix}": image_seed(suffix, rng) for suffix in IMAGE_FORMATS}
+    for suffix, (pil_format, _) in OPTIONAL_IMAGE_FORMATS.items():
+        if _can_write(pil_format):
+            out[f"seed.{suffix}"] = image_seed(suffix, rng)
     for suffix, (_, codec) in VIDEO_FORMATS.items():
         if codec in av.codecs_available:
             out[f"seed.{suffix}"] = video_seed(suffix, rng)
