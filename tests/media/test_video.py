@@ -461,3 +461,20 @@ def test_an_unopenable_video_says_so_in_words(mp4: Path, monkeypatch: pytest.Mon
     )
     assert info.value.detail is not None
     assert info.value.detail.startswith("UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff")
+
+
+def test_a_64_bit_movie_header_claiming_years_is_refused_before_ffmpeg(tmp_path: Path) -> None:
+    """Version-1 ``mvhd`` (64-bit duration): the limit holds without FFmpeg opening anything."""
+
+    def box(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I4s", 8 + len(body), kind) + body
+
+    years = 10 * 365 * 86400
+    mvhd = bytes([1, 0, 0, 0]) + b"\0" * 16 + struct.pack(">IQ", 1000, years * 1000)
+    data = box(b"ftyp", b"isom\0\0\0\0isomiso2mp41") + box(b"moov", box(b"mvhd", mvhd + b"\0" * 80))
+    path = tmp_path / "v1.mp4"
+    path.write_bytes(data + box(b"mdat", b"\0" * 64))
+    with pytest.raises(MediaError) as info:
+        probe_video(path, LIMITS)
+    assert info.value.code is MediaErrorCode.TOO_LONG
+    assert info.value.message == "video declares 10 years, above the limit of 4.0 h"
