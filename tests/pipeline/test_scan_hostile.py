@@ -180,3 +180,20 @@ def test_a_folder_that_cannot_be_listed_gets_a_record(
     assert by_name["private"].error == (
         "folder cannot be read: permission denied, so its files were not scanned"
     )
+
+
+def test_a_full_disk_while_storing_the_original_is_a_plain_warning(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """str(OSError) quoted the path (which may not be UTF-8) into the record's warnings."""
+    from idolguard.storage.blobs import BlobStore
+
+    def full(self: BlobStore, source: Path, expected_sha256: str | None = None) -> None:
+        raise OSError(28, "No space left on device", os.fsdecode(b"/blobs/tmp-\xff"))
+
+    monkeypatch.setattr(BlobStore, "put_file", full)
+    with IdolGuard(replace(settings, workers=0)) as app:
+        [record] = app.scanner().run([sample("rocket.jpg")]).records
+    assert record.error is None and not record.original_stored
+    assert record.warnings == ["original not stored: No space left on device"]
+    json.dumps(record_to_json(record), ensure_ascii=False).encode("utf-8")

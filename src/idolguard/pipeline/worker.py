@@ -20,7 +20,7 @@ from idolguard.signals import AnalysisItem, Signal, SignalContext, Stage
 from idolguard.signals.registry import discover_signals, plugin_manager, select_signals
 from idolguard.signals.watchlist import Watchlist
 from idolguard.storage.analysis_store import AnalysisStore
-from idolguard.storage.blobs import BlobStore
+from idolguard.storage.blobs import BlobIntegrityError, BlobStore
 from idolguard.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -136,8 +136,16 @@ def analyse_file(path: Path, state: WorkerState) -> FileRecord:
         try:
             state.blobs.put_file(path, expected_sha256=record.sha256)
             record.original_stored = True
-        except Exception as exc:  # the file changed under us, or the disk is full
-            record.warnings.append(f"original not stored: {exc}")
+        except BlobIntegrityError:
+            record.warnings.append("original not stored: the file changed while it was scanned")
+        except OSError as exc:  # the disk is full, the store is not writable, the file is gone
+            # strerror, not str(exc): that quotes paths, which may not be UTF-8.
+            record.warnings.append(
+                f"original not stored: {exc.strerror or 'the evidence store could not be written'}"
+            )
+        except Exception:
+            log.exception("storing the original of %s failed", record.location)
+            record.warnings.append("original not stored: the evidence store failed (see the log)")
     return record
 
 
