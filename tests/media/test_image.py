@@ -451,3 +451,34 @@ def test_decoded_image_outlives_the_file(tmp_path: Path) -> None:
     path.unlink()
     assert np.asarray(decoded.image).shape == (240, 320, 3)
     assert decoded.image.copy().size == (320, 240)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        # Pillow says only "SyntaxError: Missing dimensions" (or "SyntaxError: 0") for TIFFs.
+        (
+            "empty-ifd.tiff",
+            b"II*\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+            "TIFF file is damaged and could not be decoded",
+        ),
+        ("bad-crc.png", None, "PNG file is damaged and could not be decoded"),
+    ],
+)
+def test_decoder_words_go_to_detail_not_the_message(
+    tmp_path: Path, name: str, data: bytes | None, message: str
+) -> None:
+    """Raw exception text reached reviewers as the error message (issue 22 item 4)."""
+    if data is None:
+        buffer = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(buffer, format="PNG")
+        raw = bytearray(buffer.getvalue())
+        raw[29] ^= 0xFF  # IHDR's CRC
+        data = bytes(raw)
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(MediaError) as info:
+        load_image(path, LIMITS)
+    assert info.value.code is MediaErrorCode.CORRUPT
+    assert info.value.message == message
+    assert info.value.detail is not None and info.value.detail.startswith("SyntaxError: ")

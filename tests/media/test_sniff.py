@@ -183,3 +183,23 @@ def test_media_extensions_are_lowercase_suffixes() -> None:
         assert needed in MEDIA_EXTENSIONS
     assert ".txt" not in MEDIA_EXTENSIONS
     assert ".pdf" not in MEDIA_EXTENSIONS
+
+
+def test_symlink_loop_is_not_found_with_a_plain_message(tmp_path: Path) -> None:
+    """A link to itself made discovery raise "Symlink loop" and stop the scan (issue 22)."""
+    loop = tmp_path / "loop.jpg"
+    loop.symlink_to(loop)
+    with pytest.raises(MediaError) as info:
+        sniff(loop, LIMITS)
+    assert info.value.code is MediaErrorCode.NOT_FOUND
+    assert info.value.message == "file is a symbolic link that leads back to itself, not to a file"
+    assert info.value.detail is not None and "Errno 40" in info.value.detail
+
+
+def test_messages_never_quote_the_path(tmp_path: Path) -> None:
+    """A path that is not UTF-8 in a message could not be stored or printed (issue 22 item 1)."""
+    missing = Path(os.fsdecode(os.fsencode(tmp_path) + b"/gone\xff.jpg"))
+    with pytest.raises(MediaError) as info:
+        sniff(missing, LIMITS)
+    assert info.value.code is MediaErrorCode.NOT_FOUND
+    assert info.value.message == "file not found"

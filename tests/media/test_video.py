@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import random
+import struct
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -26,6 +28,7 @@ from idolguard.media import (
     sample_frames,
     sniff,
 )
+from tests.robustness.corpus import mp4_claiming_years, video_seed
 
 LIMITS = MediaLimits()
 WIDTH, HEIGHT = 320, 240
@@ -385,7 +388,9 @@ def test_error_before_any_frame_raises(mp4: Path, monkeypatch: pytest.MonkeyPatc
     with pytest.raises(MediaError) as info:
         next(sampler)
     assert info.value.code is MediaErrorCode.CORRUPT
-    assert "invalid NAL unit size" in info.value.message
+    # The reviewer reads a sentence; FFmpeg's words are kept for debugging (issue 22 item 4).
+    assert "damaged" in info.value.message and "Error" not in info.value.message
+    assert info.value.detail == "ValueError: invalid NAL unit size"
 
 
 def test_error_mid_stream_ends_gracefully(mp4: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -395,4 +400,81 @@ def test_error_mid_stream_ends_gracefully(mp4: Path, monkeypatch: pytest.MonkeyP
     assert [f.timestamp for f in frames] == pytest.approx([0.0, 1.0])
     assert sampler.truncated
     assert len(sampler.warnings) == 1
-    assert "invalid NAL unit size" in sampler.warnings[0]
+    assert sampler.warnings[0] == "decoding stopped at 1.4 s: the rest of the video is damaged"
+
+
+# ---------------------------------------------------------------- hostile headers (issue 22)
+def _years_mp4(tmp_path: Path, mp4: Path, where: str) -> Path:
+    path = tmp_path / f"years-{where}.mp4"
+    path.write_bytes(mp4_claiming_years(mp4.read_bytes(), where=where))
+    return path
+
+
+@pytest.mark.parametrize("where", ["mvhd", "mdhd"])
+def test_an_mp4_header_claiming_years_is_too_long(tmp_path: Path, mp4: Path, where: str) -> None:
+    """FFmpeg ignores a movie header of years when the tracks disagree; it was analysed."""
+    with pytest.raises(MediaError) as info:
+        probe_video(_years_mp4(tmp_path, mp4, where), LIMITS)
+    assert info.value.code is MediaErrorCode.TOO_LONG
+    assert info.value.message == "video declares 3 years, above the limit of 4.0 h"
+
+
+def test_an_avi_main_header_claiming_years_is_too_long(tmp_path: Path) -> None:
+    """FFmpeg reads an AVI's length from the stream header; the main header's lie was analysed."""
+    if "mpeg4" not in av.codecs_available:
+        pytest.skip("PyAV's FFmpeg has no mpeg4 encoder")
+    data = bytearray(video_seed("avi", random.Random(6)))
+    main = data.find(b"avih")
+    data[main + 8 + 16 : main + 8 + 20] = struct.pack("<I", 0x7FFFFFFF)  # dwTotalFrames
+    path = tmp_path / "years.avi"
+    path.write_bytes(bytes(data))
+    with pytest.raises(MediaError) as info:
+        probe_video(path, LIMITS)
+    assert info.value.code is MediaErrorCode.TOO_LONG
+
+
+def test_a_stream_without_codec_context_is_corrupt_not_a_crash(
+    mp4: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyAV gives no codec context for damaged streams: "'NoneType' object has no attribute
+    'width'" reached reviewers (issue 22 item 4)."""
+    monkeypatch.setattr(VideoStream, "codec_context", property(lambda self: None))
+    with pytest.raises(MediaError) as info:
+        probe_video(mp4, LIMITS)
+    assert info.value.code is MediaErrorCode.CORRUPT
+    assert info.value.message == "video stream is damaged: its codec cannot be identified"
+
+
+def test_an_unopenable_video_says_so_in_words(mp4: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyAV's texts ("UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff", from corrupt
+    MP4 metadata) reached reviewers; they go to ``detail`` (issue 22 item 4)."""
+
+    def garbled(*args: object, **kwargs: object) -> None:
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    monkeypatch.setattr(video_module.av, "open", garbled)
+    with pytest.raises(MediaError) as info:
+        probe_video(mp4, LIMITS)
+    assert info.value.code is MediaErrorCode.CORRUPT
+    assert info.value.message == (
+        "video could not be opened: the MP4 file is damaged or is not a valid MP4 video"
+    )
+    assert info.value.detail is not None
+    assert info.value.detail.startswith("UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff")
+
+
+def test_a_64_bit_movie_header_claiming_years_is_refused_before_ffmpeg(tmp_path: Path) -> None:
+    """Version-1 ``mvhd`` (64-bit duration): the limit holds without FFmpeg opening anything."""
+
+    def box(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I4s", 8 + len(body), kind) + body
+
+    years = 10 * 365 * 86400
+    mvhd = bytes([1, 0, 0, 0]) + b"\0" * 16 + struct.pack(">IQ", 1000, years * 1000)
+    data = box(b"ftyp", b"isom\0\0\0\0isomiso2mp41") + box(b"moov", box(b"mvhd", mvhd + b"\0" * 80))
+    path = tmp_path / "v1.mp4"
+    path.write_bytes(data + box(b"mdat", b"\0" * 64))
+    with pytest.raises(MediaError) as info:
+        probe_video(path, LIMITS)
+    assert info.value.code is MediaErrorCode.TOO_LONG
+    assert info.value.message == "video declares 10 years, above the limit of 4.0 h"

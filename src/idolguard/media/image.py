@@ -104,10 +104,14 @@ def load_image(path: Path, limits: MediaLimits, *, max_side: int | None = None) 
     except Image.DecompressionBombError as exc:
         # Only reachable from frames inside animations; the header check
         # below refuses oversized images before PIL's own check could.
-        raise MediaError(MediaErrorCode.BOMB, f"refusing to decode: {exc}") from exc
+        raise MediaError(
+            MediaErrorCode.BOMB,
+            "an animation frame is too large to decode safely (possible decompression bomb)",
+            f"{type(exc).__name__}: {exc}",
+        ) from exc
     except MemoryError as exc:
         raise MediaError(
-            MediaErrorCode.TOO_LARGE, "not enough memory to decode this image"
+            MediaErrorCode.TOO_LARGE, "not enough memory to decode this image", "MemoryError"
         ) from exc
     except Exception as exc:  # untrusted input: any decoder failure is "corrupt"
         raise _decode_error(exc, sniffed) from exc
@@ -284,14 +288,22 @@ def _reduce(image: Image.Image, max_side: int) -> Image.Image:
 
 
 def _decode_error(exc: Exception, sniffed: SniffResult) -> MediaError:
-    text = str(exc) or type(exc).__name__
+    """A plain sentence for the reviewer; the decoder's own words go to ``detail``.
+
+    Pillow's texts are for programmers (TIFF says ``SyntaxError: 0``), so they
+    never reach the message.
+    """
+    text = str(exc).strip()
+    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     kind = sniffed.format.upper()
     if isinstance(exc, EOFError) or "truncated" in text.lower():
         return MediaError(
             MediaErrorCode.TRUNCATED,
-            f"{kind} file is incomplete (cut off before the end): {text}",
+            f"{kind} file is incomplete (cut off before the end)",
+            detail,
         )
     return MediaError(
         MediaErrorCode.CORRUPT,
-        f"{kind} file could not be decoded ({type(exc).__name__}: {text})",
+        f"{kind} file is damaged and could not be decoded",
+        detail,
     )

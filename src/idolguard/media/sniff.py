@@ -12,6 +12,8 @@ so that every decoder gets the same answers for them.
 
 from __future__ import annotations
 
+import errno
+import os
 import stat
 from pathlib import Path
 
@@ -102,21 +104,41 @@ def sniff(path: Path, limits: MediaLimits) -> SniffResult:
 
 
 def _read_head(path: Path, limits: MediaLimits) -> bytes:
+    # Messages never quote the path: the record already names the file, and a
+    # name that is not UTF-8 must not leak into text that is stored or printed.
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise MediaError(MediaErrorCode.NOT_FOUND, f"file not found: {path}") from None
-    except PermissionError:
-        # No dedicated code: to the person scanning, an unreadable file is as
-        # good as a missing one, and the message says which it was.
-        raise MediaError(MediaErrorCode.NOT_FOUND, f"file cannot be read: {path}") from None
+        raise MediaError(MediaErrorCode.NOT_FOUND, "file not found") from None
+    except PermissionError as exc:
+        raise MediaError(
+            MediaErrorCode.UNREADABLE,
+            "file cannot be read: permission denied",
+            _os_detail(exc),
+        ) from None
     except OSError as exc:
-        raise MediaError(MediaErrorCode.NOT_FOUND, f"file cannot be read: {exc}") from None
+        if exc.errno == errno.ELOOP:
+            raise MediaError(
+                MediaErrorCode.NOT_FOUND,
+                "file is a symbolic link that leads back to itself, not to a file",
+                _os_detail(exc),
+            ) from None
+        raise MediaError(
+            MediaErrorCode.UNREADABLE, "file cannot be read by the system", _os_detail(exc)
+        ) from None
     if stat.S_ISDIR(info.st_mode):
-        raise MediaError(MediaErrorCode.UNSUPPORTED, f"{path} is a directory, not a file")
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise MediaError(
+                MediaErrorCode.UNREADABLE,
+                "folder cannot be read: permission denied, so its files were not scanned",
+            )
+        raise MediaError(MediaErrorCode.UNSUPPORTED, "this is a directory (folder), not a file")
     if not stat.S_ISREG(info.st_mode):
         # Reading a FIFO or device would block or never end.
-        raise MediaError(MediaErrorCode.UNSUPPORTED, f"{path} is not a regular file")
+        raise MediaError(
+            MediaErrorCode.UNSUPPORTED,
+            "this is not a regular file (a pipe, socket or device), so it was not read",
+        )
     if info.st_size == 0:
         raise MediaError(MediaErrorCode.EMPTY, "file is empty (0 bytes)")
     if info.st_size > limits.max_file_bytes:
@@ -126,10 +148,25 @@ def _read_head(path: Path, limits: MediaLimits) -> bytes:
             f"{_human_bytes(limits.max_file_bytes)}",
         )
     try:
-        with path.open("rb") as fp:
+        # O_NONBLOCK: if the file was swapped for a FIFO since stat, open must not hang.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fp:
+            if not stat.S_ISREG(os.fstat(fp.fileno()).st_mode):
+                raise MediaError(
+                    MediaErrorCode.UNSUPPORTED,
+                    "this is not a regular file (a pipe, socket or device), so it was not read",
+                )
             head = fp.read(_HEAD_BYTES)
+    except PermissionError as exc:
+        raise MediaError(
+            MediaErrorCode.UNREADABLE, "file cannot be read: permission denied", _os_detail(exc)
+        ) from None
+    except FileNotFoundError:
+        raise MediaError(MediaErrorCode.NOT_FOUND, "file not found") from None
     except OSError as exc:
-        raise MediaError(MediaErrorCode.NOT_FOUND, f"file cannot be read: {exc}") from None
+        raise MediaError(
+            MediaErrorCode.UNREADABLE, "file cannot be read by the system", _os_detail(exc)
+        ) from None
     if not head:  # emptied between stat and read
         raise MediaError(MediaErrorCode.EMPTY, "file is empty (0 bytes)")
     return head
@@ -274,3 +311,8 @@ def _human_bytes(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} bytes"  # pragma: no cover - the loop always returns
+
+
+def _os_detail(exc: OSError) -> str:
+    """The system's words for a failed read, without the file name (which may not be UTF-8)."""
+    return f"{type(exc).__name__}: [Errno {exc.errno}] {exc.strerror or ''}".strip()

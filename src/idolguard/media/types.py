@@ -28,15 +28,22 @@ class MediaErrorCode(StrEnum):
     TOO_LARGE = "too_large"
     BOMB = "decompression_bomb"
     TOO_LONG = "too_long"
+    UNREADABLE = "unreadable"  # exists, but the operating system refuses to read it
 
 
 class MediaError(Exception):
-    """A file that cannot be analysed. The message is written for the person running the scan."""
+    """A file that cannot be analysed.
 
-    def __init__(self, code: MediaErrorCode, message: str) -> None:
+    ``message`` is a plain sentence for the person running the scan: what is
+    wrong with the file, never a library's exception text. ``detail`` is that
+    technical text (exception class and message), kept for debugging.
+    """
+
+    def __init__(self, code: MediaErrorCode, message: str, detail: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.detail = detail
 
     def __str__(self) -> str:
         return f"{self.code.value}: {self.message}"

@@ -26,11 +26,12 @@ same way.
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Generator, Iterator
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, BinaryIO
 
 import av
 import numpy as np
@@ -75,6 +76,10 @@ def probe_video(path: Path, limits: MediaLimits) -> VideoInfo:
     why) and carries the display rotation.
     """
     fmt = _sniff_video(path, limits)
+    # FFmpeg ignores some duration fields (an MP4's movie header, an AVI's main
+    # header) when others disagree; a header claiming years is refused before
+    # FFmpeg sees the file at all (issue 22).
+    _check_duration(_raw_header_seconds(path, fmt), limits)
     container = _open(path, fmt)
     try:
         return _probe(container, fmt, limits, path)
@@ -245,7 +250,9 @@ class FrameSampler(Iterator[VideoFrame]):
         if self.frames_sampled == 0:
             raise _media_error(exc, self.path, self.info.format, "video could not be decoded")
         self.truncated = True
-        self.warnings.append(f"decoding stopped at {last_time:.1f} s: {_describe(exc)}")
+        self.warnings.append(
+            f"decoding stopped at {last_time:.1f} s: the rest of the video is damaged"
+        )
 
     def _check_complete(self, last_time: float) -> None:
         duration = self.info.duration_seconds
@@ -282,7 +289,15 @@ def _probe(container: InputContainer, fmt: str, limits: MediaLimits, path: Path)
             MediaErrorCode.UNSUPPORTED, "file has no video stream (audio only or data only)"
         )
     stream = container.streams.video[0]
+    # Before anything else: a header that claims years is refused without decoding.
+    declared = _longest_declared(stream, container)
+    if declared is not None:
+        _check_duration(declared, limits)
     context = stream.codec_context
+    if context is None:  # PyAV gives none for a stream whose codec FFmpeg cannot identify
+        raise MediaError(
+            MediaErrorCode.CORRUPT, "video stream is damaged: its codec cannot be identified"
+        )
     width, height = int(context.width or 0), int(context.height or 0)
     if width <= 0 or height <= 0:
         raise MediaError(MediaErrorCode.CORRUPT, "video stream does not declare a frame size")
@@ -321,11 +336,13 @@ def _probe(container: InputContainer, fmt: str, limits: MediaLimits, path: Path)
     )
 
 
-def _check_duration(duration: float, limits: MediaLimits) -> None:
-    if duration > limits.max_video_seconds:
+def _check_duration(duration: float | None, limits: MediaLimits) -> None:
+    if duration is None:
+        return
+    if not duration <= limits.max_video_seconds:
         raise MediaError(
             MediaErrorCode.TOO_LONG,
-            f"video is {_human_seconds(duration)} long, above the limit of "
+            f"video declares {_human_seconds(duration)}, above the limit of "
             f"{_human_seconds(limits.max_video_seconds)}",
         )
 
@@ -348,6 +365,110 @@ def _declared_duration(stream: VideoStream, container: InputContainer) -> float 
         if math.isfinite(seconds):
             return float(seconds)
     return None
+
+
+def _longest_declared(stream: VideoStream, container: InputContainer) -> float | None:
+    """The longest duration any header claims: the stream's, the container's, frames / rate.
+
+    A file may state a short stream and a container of years (or the other
+    way round); the limit applies to the longest claim, because a decoder
+    trusting the other one would run for as long as it says.
+    """
+    claims: list[float] = []
+    if stream.duration and stream.time_base:
+        value = _as_float_or_inf(stream.duration * stream.time_base)
+        if value > 0:
+            claims.append(value)
+    if container.duration and container.duration > 0:
+        claims.append(_as_float_or_inf(Fraction(container.duration, av.time_base)))
+    fps = _frame_rate(stream)
+    if stream.frames and stream.frames > 0 and fps > 0:
+        claims.append(stream.frames / fps)
+    return max(claims) if claims else None
+
+
+_MAX_BOXES = 10_000  # boxes/chunks looked at per file; real files have dozens
+
+
+def _raw_header_seconds(path: Path, fmt: str) -> float | None:
+    """The longest duration the container's own headers state, read without FFmpeg.
+
+    MP4/MOV/3GP: the movie header (``mvhd``) and each track's media header
+    (``mdhd``). AVI: the main header's frame count times its frame time.
+    ``None`` when there is nothing to read or the structure is not understood
+    (FFmpeg's reading then decides).
+    """
+    try:
+        with path.open("rb") as fp:
+            if fmt in _ISO_BMFF_FORMATS:
+                return _bmff_seconds(fp, 0, path.stat().st_size, depth=0, budget=[_MAX_BOXES])
+            if fmt == "avi":
+                head = fp.read(4096)
+                main = head.find(b"avih")
+                if main >= 0 and len(head) >= main + 8 + 20:
+                    micro, _, _, _, frames = struct.unpack_from("<5I", head, main + 8)
+                    return micro * frames / 1e6 if micro and frames else None
+    except (OSError, struct.error):
+        return None
+    return None
+
+
+def _bmff_seconds(
+    fp: BinaryIO, start: int, end: int, *, depth: int, budget: list[int]
+) -> float | None:
+    longest: float | None = None
+    position = start
+    while position + 8 <= end and budget[0] > 0:
+        budget[0] -= 1
+        fp.seek(position)
+        header = fp.read(16)
+        if len(header) < 8:
+            break
+        size, kind = struct.unpack_from(">I4s", header)
+        body = 8
+        if size == 1 and len(header) == 16:
+            size, body = struct.unpack_from(">Q", header, 8)[0], 16
+        elif size == 0:
+            size = end - position
+        if size < body:
+            break
+        seconds: float | None = None
+        if kind in (b"moov", b"trak", b"mdia") and depth < 3:
+            seconds = _bmff_seconds(
+                fp, position + body, min(end, position + size), depth=depth + 1, budget=budget
+            )
+        elif kind in (b"mvhd", b"mdhd"):
+            fp.seek(position + body)
+            seconds = _header_box_seconds(fp.read(32))
+        if seconds is not None and (longest is None or seconds > longest):
+            longest = seconds
+        position += size
+    return longest
+
+
+def _header_box_seconds(box: bytes) -> float | None:
+    """Duration / timescale of an ``mvhd`` or ``mdhd`` body (versions 0 and 1)."""
+    if len(box) < 20:
+        return None
+    if box[0] == 1:
+        if len(box) < 32:
+            return None
+        timescale, duration = struct.unpack_from(">IQ", box, 20)
+        all_ones = 0xFFFFFFFFFFFFFFFF
+    else:
+        timescale, duration = struct.unpack_from(">II", box, 12)
+        all_ones = 0xFFFFFFFF
+    if timescale == 0 or duration in (0, all_ones):  # all ones: "unknown", by the spec
+        return None
+    return float(duration) / float(timescale)
+
+
+def _as_float_or_inf(value: Fraction | int | float) -> float:
+    try:
+        result = float(value)
+    except (OverflowError, ZeroDivisionError, ValueError):
+        return math.inf
+    return math.inf if math.isnan(result) else result
 
 
 def _first_frame(container: InputContainer, stream: VideoStream) -> AVVideoFrame | None:
@@ -450,15 +571,27 @@ def _frame_image(reformatter: VideoReformatter, frame: AVVideoFrame, max_side: i
 
 
 def _media_error(exc: Exception, path: Path, fmt: str, action: str) -> MediaError:
+    """A plain sentence for the reviewer; FFmpeg's or PyAV's own words go to ``detail``."""
+    detail = _describe(exc)
+    kind = fmt.upper()
     if fmt in _ISO_BMFF_FORMATS and _iso_bmff_incomplete(path):
         return MediaError(
             MediaErrorCode.TRUNCATED,
-            f"{action}: the {fmt.upper()} file is incomplete (cut off before the end, "
+            f"{action}: the {kind} file is incomplete (cut off before the end, "
             "e.g. an unfinished download or recording)",
+            detail,
         )
     if isinstance(exc, EOFError):
-        return MediaError(MediaErrorCode.TRUNCATED, f"{action}: {_describe(exc)}")
-    return MediaError(MediaErrorCode.CORRUPT, f"{action}: {_describe(exc)}")
+        return MediaError(
+            MediaErrorCode.TRUNCATED,
+            f"{action}: the {kind} file ends before its video data is complete",
+            detail,
+        )
+    return MediaError(
+        MediaErrorCode.CORRUPT,
+        f"{action}: the {kind} file is damaged or is not a valid {kind} video",
+        detail,
+    )
 
 
 def _iso_bmff_incomplete(path: Path) -> bool:
@@ -504,6 +637,10 @@ def _describe(exc: BaseException) -> str:
 
 
 def _human_seconds(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "an endless duration"
+    if seconds >= 2 * 365 * 86400:
+        return f"{seconds / (365 * 86400):.0f} years"
     if seconds < 120:
         return f"{seconds:.1f} s"
     if seconds < 7200:

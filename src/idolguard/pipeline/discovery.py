@@ -15,23 +15,43 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
     Files named explicitly are always scanned, whatever their extension, so a
     mistyped file gets an error record instead of vanishing. Inside folders
     only media extensions are taken, hidden entries are skipped, and folder
-    symlinks are not followed (no loops).
+    symlinks are not followed (no loops). A folder that cannot be listed is
+    yielded itself, so that it gets an error record instead of vanishing.
     """
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            for root, dirs, files in os.walk(path, followlinks=False):
+            unlisted: list[OSError] = []
+            for root, dirs, files in os.walk(path, followlinks=False, onerror=unlisted.append):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if name.startswith(".") or Path(name).suffix.lower() not in MEDIA_EXTENSIONS:
                         continue
                     candidate = Path(root) / name
-                    key = candidate.resolve()
+                    key = _key(candidate)
                     if key not in seen:
                         seen.add(key)
                         yield candidate
+            for error in unlisted:
+                if error.filename is not None:
+                    folder = Path(os.fsdecode(error.filename))
+                    if _key(folder) not in seen:
+                        seen.add(_key(folder))
+                        yield folder
         else:
-            key = path.resolve() if path.exists() else path.absolute()
+            key = _key(path)
             if key not in seen:
                 seen.add(key)
                 yield path
+
+
+def _key(path: Path) -> Path:
+    """What makes two paths the same file; a path that cannot be resolved is its own.
+
+    A symbolic link to itself (or a missing target) must get an error record,
+    not stop discovery: ``resolve`` raises on loops.
+    """
+    try:
+        return path.resolve() if path.exists() else path.absolute()
+    except (OSError, RuntimeError):
+        return path.absolute()

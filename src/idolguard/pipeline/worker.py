@@ -15,12 +15,12 @@ from pathlib import Path
 from idolguard.config import Settings
 from idolguard.media import MediaError, MediaErrorCode, sniff
 from idolguard.media.digests import file_digests
-from idolguard.pipeline.records import FileRecord
+from idolguard.pipeline.records import FileRecord, printable_location
 from idolguard.signals import AnalysisItem, Signal, SignalContext, Stage
 from idolguard.signals.registry import discover_signals, plugin_manager, select_signals
 from idolguard.signals.watchlist import Watchlist
 from idolguard.storage.analysis_store import AnalysisStore
-from idolguard.storage.blobs import BlobStore
+from idolguard.storage.blobs import BlobIntegrityError, BlobStore
 from idolguard.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -86,16 +86,22 @@ def analyse_in_worker(path: str) -> FileRecord:
 
 
 def analyse_file(path: Path, state: WorkerState) -> FileRecord:
-    record = FileRecord(location=str(path))
+    record = FileRecord(location=printable_location(str(path)))
     try:
         info = sniff(path, state.settings.limits)
         record.sha256, record.md5, record.size_bytes = file_digests(path)
     except MediaError as exc:
-        record.error_code, record.error = exc.code.value, exc.message
+        _fail(record, exc)
         return record
-    except OSError as exc:
-        record.error_code = MediaErrorCode.NOT_FOUND.value
-        record.error = f"cannot read file: {exc.strerror or exc}"
+    except OSError as exc:  # readable when sniffed, then not (removed, permissions changed)
+        _fail(
+            record,
+            MediaError(
+                MediaErrorCode.UNREADABLE,
+                "file could not be read to the end",
+                f"{type(exc).__name__}: [Errno {exc.errno}] {exc.strerror or ''}".strip(),
+            ),
+        )
         return record
     record.media_type, record.format = info.media_type.value, info.format
     applicable = [s for s in state.signals if s.applies_to(info.media_type)]
@@ -118,7 +124,7 @@ def analyse_file(path: Path, state: WorkerState) -> FileRecord:
         try:
             result = signal.analyse(item)
         except MediaError as exc:
-            record.error_code, record.error = exc.code.value, exc.message
+            _fail(record, exc)
             break
         except Exception as exc:  # a bug in one signal must not lose the others
             log.exception("signal %s failed on %s", signal.name, path)
@@ -130,9 +136,21 @@ def analyse_file(path: Path, state: WorkerState) -> FileRecord:
         try:
             state.blobs.put_file(path, expected_sha256=record.sha256)
             record.original_stored = True
-        except Exception as exc:  # the file changed under us, or the disk is full
-            record.warnings.append(f"original not stored: {exc}")
+        except BlobIntegrityError:
+            record.warnings.append("original not stored: the file changed while it was scanned")
+        except OSError as exc:  # the disk is full, the store is not writable, the file is gone
+            # strerror, not str(exc): that quotes paths, which may not be UTF-8.
+            record.warnings.append(
+                f"original not stored: {exc.strerror or 'the evidence store could not be written'}"
+            )
+        except Exception:
+            log.exception("storing the original of %s failed", record.location)
+            record.warnings.append("original not stored: the evidence store failed (see the log)")
     return record
+
+
+def _fail(record: FileRecord, exc: MediaError) -> None:
+    record.error_code, record.error, record.error_detail = exc.code.value, exc.message, exc.detail
 
 
 def _describe(record: FileRecord) -> None:

@@ -53,7 +53,9 @@ def vpdq_frames(
         )
     except Exception as exc:  # the binding raises plain exceptions for decode failures
         raise MediaError(
-            MediaErrorCode.CORRUPT, f"video could not be fingerprinted: {exc}"
+            MediaErrorCode.CORRUPT,
+            "video could not be fingerprinted: its frames are damaged",
+            f"{type(exc).__name__}: {exc}",
         ) from exc
     frames = [
         VPDQFrame(

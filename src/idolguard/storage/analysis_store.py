@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from idolguard.clock import utcnow
-from idolguard.pipeline.records import FileRecord
+from idolguard.pipeline.records import FileRecord, printable_location
 from idolguard.storage.database import Database
 from idolguard.storage.models import AnalysisResult, Media, ScanRun, Sighting
 
@@ -128,7 +128,8 @@ class AnalysisStore:
         elif scan_id is not None:
             sighting = session.scalar(
                 select(Sighting).where(
-                    Sighting.scan_id == scan_id, Sighting.location == record.location
+                    Sighting.scan_id == scan_id,
+                    Sighting.location == printable_location(record.location),
                 )
             )
         if sighting is None:
@@ -136,9 +137,10 @@ class AnalysisStore:
                 Sighting(
                     scan_id=scan_id,
                     media_sha256=record.sha256,
-                    location=record.location,
+                    location=printable_location(record.location),
                     error_code=record.error_code,
                     error_message=record.error,
+                    error_detail=record.error_detail,
                     source_id=record.source_id,
                     entry_id=record.entry_id,
                     details=record.source or None,

@@ -104,7 +104,9 @@ class Sighting(Base):
     location: Mapped[str] = mapped_column(Text)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     error_code: Mapped[str | None] = mapped_column(String(32))
-    error_message: Mapped[str | None] = mapped_column(Text)
+    error_message: Mapped[str | None] = mapped_column(Text)  # a plain sentence
+    # The decoder's exception text behind error_message, for debugging only.
+    error_detail: Mapped[str | None] = mapped_column(Text)
     # Set when a monitored source found it: which source, which entry, and what
     # the source said about it (post, uploader, caption, posted time, fetch record).
     source_id: Mapped[int | None] = mapped_column(

@@ -26,8 +26,10 @@ def record_to_json(record: FileRecord, heatmap_dir: Path | None = None) -> dict[
     after the built-ins'. Heatmaps are listed as paths under ``heatmap_dir`` when
     given (the installation's working folder), else by their names relative to it.
     """
+    from idolguard.pipeline.records import printable_location
+
     out: dict[str, Any] = {
-        "path": record.location,
+        "path": printable_location(record.location),
         "sha256": record.sha256,
         "md5": record.md5,
         "size_bytes": record.size_bytes,
@@ -38,6 +40,7 @@ def record_to_json(record: FileRecord, heatmap_dir: Path | None = None) -> dict[
         "duration_seconds": record.duration_seconds,
         "error": record.error,
         "error_code": record.error_code,
+        "error_detail": record.error_detail,
     }
     for field in _signal_fields(record.results, heatmap_dir):
         out.setdefault(field.key, field.value)  # a plug-in cannot overwrite a documented key

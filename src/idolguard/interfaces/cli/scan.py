@@ -18,10 +18,12 @@ if TYPE_CHECKING:
     from idolguard.pipeline.scan import Scanner
 
 # exists=True: a mistyped path is a usage error (exit 2) before anything is opened or
-# recorded, not an empty scan that exits 0.
+# recorded, not an empty scan that exits 0. readable=False: a file the system refuses
+# to read is not a usage error; it gets its own record (code "unreadable"), the rest
+# are scanned.
 PathsArg = Annotated[
     list[Path],
-    typer.Argument(help="Files and folders (folders are recursive).", exists=True),
+    typer.Argument(help="Files and folders (folders are recursive).", exists=True, readable=False),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per file (JSON Lines).")]
 SignalsOpt = Annotated[
