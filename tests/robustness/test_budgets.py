@@ -1,0 +1,166 @@
+"""Budgets per file: CPU and memory bombs that pass the pixel limit (issue 22, found item 3).
+
+Every hostile file here is generated in the test, in milliseconds: the
+structural checks must refuse them before any decoder runs, and the worker
+budgets (CPU, memory, wall time) must stop what the checks cannot see.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from idolguard.app import IdolGuard
+from idolguard.config import Settings
+from idolguard.media import MediaError, MediaErrorCode, MediaLimits, load_image, sniff
+
+LIMITS = MediaLimits()
+
+
+def progressive_jpeg_bomb(side: int, repeats: int) -> bytes:
+    """A progressive JPEG of one flat colour whose last scan is repeated ``repeats`` times.
+
+    Each repeated scan is 16 bytes (one end-of-band run) but makes libjpeg
+    re-process every block of the image: CPU time grows with ``side² * repeats``.
+    """
+    buffer = io.BytesIO()
+    Image.new("RGB", (side, side), (120, 80, 200)).save(buffer, "JPEG", progressive=True)
+    data = buffer.getvalue()
+    last_scan = data[data.rindex(b"\xff\xda") : -2]
+    return data[:-2] + last_scan * repeats + b"\xff\xd9"
+
+
+def gif_with_frames(frames: int) -> bytes:
+    """A 1x1 GIF with ``frames`` image descriptors, written block by block."""
+    header = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    frame = b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
+    return header + frame * frames + b"\x3b"
+
+
+def jpeg_with_app_segments(count: int, size: int = 65_000) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (10, 200, 30)).save(buffer, "JPEG")
+    data = buffer.getvalue()
+    segment = b"\xff\xe2" + struct.pack(">H", size + 2) + b"\x00" * size
+    return data[:2] + segment * count + data[2:]
+
+
+def _refused(path: Path, limits: MediaLimits = LIMITS) -> MediaError:
+    started = time.process_time()
+    with pytest.raises(MediaError) as caught:
+        sniff(path, limits)
+    assert time.process_time() - started < 1.0, "the check must not decode the file"
+    return caught.value
+
+
+# ------------------------------------------------------------ structural checks
+def test_progressive_jpeg_with_repeated_scans_is_refused_before_decoding(tmp_path: Path) -> None:
+    path = tmp_path / "scans.jpg"
+    path.write_bytes(progressive_jpeg_bomb(64, 60_000))  # the issue's 60,000 repeats
+    error = _refused(path)
+    assert error.code is MediaErrorCode.TOO_LARGE
+    assert "progressive scans" in error.message
+
+
+def test_ordinary_progressive_and_baseline_jpegs_pass(tmp_path: Path) -> None:
+    for progressive in (True, False):
+        path = tmp_path / f"ok-{progressive}.jpg"
+        Image.new("RGB", (300, 200), (1, 2, 3)).save(path, "JPEG", progressive=progressive)
+        assert load_image(path, LIMITS).original_width == 300
+
+
+def test_gif_with_too_many_frames_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "frames.gif"
+    path.write_bytes(gif_with_frames(LIMITS.max_image_frames + 1))
+    error = _refused(path)
+    assert error.code is MediaErrorCode.TOO_LARGE and "frames" in error.message
+    path.write_bytes(gif_with_frames(3))
+    assert load_image(path, LIMITS).frames == 3
+
+
+def test_animated_webp_and_png_with_too_many_frames_are_refused(tmp_path: Path) -> None:
+    frames = [Image.new("RGB", (8, 8), (i * 40, 0, 0)) for i in range(5)]
+    limits = replace(LIMITS, max_image_frames=4)
+    for name, fmt in (("anim.webp", "WEBP"), ("anim.png", "PNG")):
+        path = tmp_path / name
+        frames[0].save(path, fmt, save_all=True, append_images=frames[1:], duration=50)
+        error = _refused(path, limits)
+        assert error.code is MediaErrorCode.TOO_LARGE and "frames" in error.message
+        assert load_image(path, LIMITS).frames == 5
+
+
+def test_tiff_with_too_many_pages_is_refused_and_a_page_loop_ends(tmp_path: Path) -> None:
+    pages = [Image.new("L", (4, 4), i) for i in range(6)]
+    path = tmp_path / "pages.tif"
+    pages[0].save(path, "TIFF", save_all=True, append_images=pages[1:])
+    error = _refused(path, replace(LIMITS, max_image_frames=5))
+    assert error.code is MediaErrorCode.TOO_LARGE and "pages" in error.message
+    assert load_image(path, LIMITS).frames == 6
+    # A directory whose "next" offset points at itself: the walk must end.
+    looped = tmp_path / "loop.tif"
+    Image.new("L", (4, 4), 9).save(looped, "TIFF")
+    data = bytearray(looped.read_bytes())
+    first = struct.unpack_from("<I", data, 4)[0]
+    entries = struct.unpack_from("<H", data, first)[0]
+    struct.pack_into("<I", data, first + 2 + 12 * entries, first)
+    looped.write_bytes(bytes(data))
+    assert sniff(looped, LIMITS).format == "tiff"
+
+
+def test_huge_metadata_blocks_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "icc.jpg"
+    path.write_bytes(jpeg_with_app_segments(300))  # 19.5 MB of APP2 (ICC) segments
+    error = _refused(path)
+    assert error.code is MediaErrorCode.TOO_LARGE and "metadata" in error.message
+    path.write_bytes(jpeg_with_app_segments(2))
+    assert load_image(path, LIMITS).original_width == 16
+    png = tmp_path / "text.png"
+    image = Image.new("RGB", (4, 4))
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Comment", "x" * 200_000)
+    image.save(png, "PNG", pnginfo=info)
+    error = _refused(png, replace(LIMITS, max_metadata_bytes=100_000))
+    assert error.code is MediaErrorCode.TOO_LARGE and "metadata" in error.message
+
+
+# ------------------------------------------------------------ budgets in the worker
+def _scan(settings: Settings, folder: Path) -> dict[str, tuple[str | None, str | None]]:
+    with IdolGuard(settings) as app:
+        records = app.scanner(signal_names=["pdq"], workers=2).run([folder]).records
+    return {Path(r.location).name: (r.error_code, r.error) for r in records}
+
+
+def test_cpu_bomb_over_the_cpu_budget_is_too_slow_and_the_batch_goes_on(
+    sqlite_settings: Settings, samples_dir: Path
+) -> None:
+    # The scan-count check is lifted so that only the CPU budget can stop this file.
+    (samples_dir / "bomb.jpg").write_bytes(progressive_jpeg_bomb(2048, 6000))
+    limits = replace(sqlite_settings.limits, max_jpeg_scans=10**9, file_cpu_seconds=1.0)
+    started = time.monotonic()
+    outcome = _scan(replace(sqlite_settings, limits=limits), samples_dir)
+    assert outcome["bomb.jpg"][0] == MediaErrorCode.TOO_SLOW.value
+    assert "CPU time" in (outcome["bomb.jpg"][1] or "")
+    assert time.monotonic() - started < 60
+    for name in ("astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg"):
+        assert outcome[name] == (None, None), outcome[name]
+
+
+def test_file_over_the_memory_budget_is_too_large_and_the_batch_goes_on(
+    sqlite_settings: Settings, samples_dir: Path
+) -> None:
+    # 6000x6000 RGB needs ~100 MB decoded; the PNG itself is a few kilobytes.
+    Image.new("RGB", (6000, 6000), (5, 6, 7)).save(samples_dir / "big.png", compress_level=1)
+    limits = replace(sqlite_settings.limits, worker_memory_mb=48)
+    outcome = _scan(replace(sqlite_settings, limits=limits), samples_dir)
+    assert outcome["big.png"][0] == MediaErrorCode.TOO_LARGE.value, outcome["big.png"]
+    assert "memory" in (outcome["big.png"][1] or "")
+    for name in ("astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg"):
+        assert outcome[name] == (None, None), outcome[name]
