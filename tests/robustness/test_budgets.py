@@ -8,8 +8,13 @@ budgets (CPU, memory, wall time) must stop what the checks cannot see.
 from __future__ import annotations
 
 import io
+import json
+import os
 import struct
+import subprocess
+import sys
 import time
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,6 +46,25 @@ def gif_with_frames(frames: int) -> bytes:
     header = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
     frame = b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
     return header + frame * frames + b"\x3b"
+
+
+def flat_png(width: int, height: int) -> bytes:
+    """A black RGB PNG written row by row, so the test process never holds the pixels.
+
+    (A forked worker inherits its parent's mapped memory; decoding a big image
+    here first would leave the worker room to decode it again under its limit.)
+    """
+    compressor = zlib.compressobj(1)
+    row = b"\x00" * (1 + 3 * width)
+    body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
 
 
 def jpeg_with_app_segments(count: int, size: int = 65_000) -> bytes:
@@ -154,12 +178,23 @@ def test_cpu_bomb_over_the_cpu_budget_is_too_slow_and_the_batch_goes_on(
 
 
 def test_file_over_the_memory_budget_is_too_large_and_the_batch_goes_on(
-    sqlite_settings: Settings, samples_dir: Path
+    tmp_path: Path, samples_dir: Path
 ) -> None:
-    # 6000x6000 RGB needs ~100 MB decoded; the PNG itself is a few kilobytes.
-    Image.new("RGB", (6000, 6000), (5, 6, 7)).save(samples_dir / "big.png", compress_level=1)
-    limits = replace(sqlite_settings.limits, worker_memory_mb=48)
-    outcome = _scan(replace(sqlite_settings, limits=limits), samples_dir)
+    # 10000x10000 RGB needs 300 MB decoded; the PNG itself is under a megabyte. The scan runs
+    # in a fresh process: forked workers inherit their parent's mapped memory, and a test
+    # process that has loaded models has hundreds of free megabytes to lend them.
+    (samples_dir / "big.png").write_bytes(flat_png(10_000, 10_000))
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "idolguard.toml").write_text("workers = 2\n[limits]\nworker_memory_mb = 48\n")
+    env = {**os.environ, "IDOLGUARD_HOME": str(home)}
+    for name in ("IDOLGUARD_DATABASE_URL", "IDOLGUARD_WORKERS", "IDOLGUARD_CONFIG"):
+        env.pop(name, None)
+    command = [sys.executable, "-m", "idolguard", "scan", str(samples_dir), "-s", "pdq", "--json"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    outcome = {Path(row["path"]).name: (row["error_code"], row["error"]) for row in rows}
     assert outcome["big.png"][0] == MediaErrorCode.TOO_LARGE.value, outcome["big.png"]
     assert "memory" in (outcome["big.png"][1] or "")
     for name in ("astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg"):

@@ -291,27 +291,33 @@ class Scanner:
     def _isolate(self, suspects: list[Path]) -> Iterator[FileRecord]:
         for path in suspects:
             pool = self._new_pool(1)
-            killed = False
             try:
-                future = pool.submit(analyse_in_worker, str(path))
-                processes = list((getattr(pool, "_processes", None) or {}).values())
-                done, _ = wait([future], timeout=self.file_timeout)
-                if not done:
-                    killed = True
-                    yield _failure(
-                        path,
-                        MediaErrorCode.TOO_SLOW,
-                        f"analysis took longer than {self.file_timeout:.0f} s and was stopped "
-                        "(limits.file_wall_seconds)",
-                    )
-                    continue
-                try:
-                    yield future.result()
-                except BrokenProcessPool:
-                    _close_pool(pool)
-                    yield _crash_failure(path, processes, self.settings.limits.file_cpu_seconds)
-            finally:
-                _close_pool(pool, kill=killed)
+                record = self._run_alone(pool, path)
+            except BaseException:
+                _close_pool(pool, kill=True)
+                raise
+            _close_pool(pool)  # before the record goes out: the pool is done either way
+            yield record
+
+    def _run_alone(self, pool: ProcessPoolExecutor, path: Path) -> FileRecord:
+        future = pool.submit(analyse_in_worker, str(path))
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        done, _ = wait([future], timeout=self.file_timeout)
+        if not done:
+            _kill_workers(pool)
+            return _failure(
+                path,
+                MediaErrorCode.TOO_SLOW,
+                f"analysis took longer than {self.file_timeout:.0f} s and was stopped "
+                "(limits.file_wall_seconds)",
+            )
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            _close_pool(pool)  # joins the dead worker, so its exit code is known
+            return _crash_failure(path, processes, self.settings.limits.file_cpu_seconds)
+        except Exception as exc:
+            return _failure(path, MediaErrorCode.CORRUPT, f"analysis failed: {exc}")
 
 
 def _inputs(paths: Iterable[Path | ScanInput]) -> dict[str, ScanInput]:
