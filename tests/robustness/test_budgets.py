@@ -7,9 +7,11 @@ budgets (CPU, memory, wall time) must stop what the checks cannot see.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import random
 import struct
 import subprocess
 import sys
@@ -153,6 +155,44 @@ def test_huge_metadata_blocks_are_refused(tmp_path: Path) -> None:
     image.save(png, "PNG", pnginfo=info)
     error = _refused(png, replace(LIMITS, max_metadata_bytes=100_000))
     assert error.code is MediaErrorCode.TOO_LARGE and "metadata" in error.message
+
+
+def test_files_made_of_millions_of_empty_parts_are_refused_quickly(tmp_path: Path) -> None:
+    jpeg = tmp_path / "segments.jpg"
+    jpeg.write_bytes(b"\xff\xd8" + b"\xff\xfe\x00\x02" * 300_000 + b"\xff\xd9")  # empty COMs
+    assert "segments" in _refused(jpeg).message
+    gif = tmp_path / "extensions.gif"
+    empty_comment = b"\x21\xfe\x00"
+    gif.write_bytes(gif_with_frames(1)[:-1] + empty_comment * 300_000 + b"\x3b")
+    assert "segments or blocks" in _refused(gif).message
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "GIF", "WEBP", "PNG", "TIFF"])
+def test_mutated_files_give_a_media_error_or_pass_never_a_crash(tmp_path: Path, fmt: str) -> None:
+    rng = random.Random(fmt)
+    buffer = io.BytesIO()
+    frames = [Image.new("RGB", (24, 16), (i * 60, 90, 30)) for i in range(3)]
+    options = {"progressive": True} if fmt == "JPEG" else {"save_all": True}
+    frames[0].save(buffer, fmt, append_images=frames[1:], **options)
+    seed = buffer.getvalue()
+    path = tmp_path / "mutant"
+    for _ in range(150):
+        data = bytearray(seed)
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(data))
+            choice = rng.random()
+            if choice < 0.5:
+                data[at] ^= 1 << rng.randrange(8)
+            elif choice < 0.8:
+                data[at : at + 4] = rng.choice([b"\xff\xff\xff\xff", b"\x00\x00\x00\x00"])
+            else:
+                del data[at:]
+                data += b"\xff"
+        path.write_bytes(bytes(data))
+        started = time.process_time()
+        with contextlib.suppress(MediaError):
+            sniff(path, LIMITS)
+        assert time.process_time() - started < 0.5
 
 
 # ------------------------------------------------------------ budgets in the worker

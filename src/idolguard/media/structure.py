@@ -35,6 +35,19 @@ def check_structure(path: Path, fmt: str, limits: MediaLimits) -> None:
         return  # unreadable or empty: sniffing or the decoder says so in its own words
 
 
+# Segments, blocks, chunks or tag entries walked per file. Real files have tens to a few
+# thousand; a file made of millions of empty ones costs the decoder's Python parser minutes.
+_MAX_PARTS = 200_000
+
+
+def _too_many_parts(kind: str) -> MediaError:
+    return MediaError(
+        MediaErrorCode.TOO_LARGE,
+        f"{kind} file is made of more than {_MAX_PARTS} segments or blocks, far more than any "
+        "real image; refusing to decode it",
+    )
+
+
 def _too_many_frames(kind: str, what: str, limits: MediaLimits) -> MediaError:
     return MediaError(
         MediaErrorCode.TOO_LARGE,
@@ -62,7 +75,11 @@ def _check_jpeg(data: mmap.mmap, fmt: str, limits: MediaLimits) -> None:
     pos = 2  # after SOI
     scans = 0
     metadata = 0
+    parts = 0
     while pos + 4 <= size:
+        parts += 1
+        if parts > _MAX_PARTS:
+            raise _too_many_parts("JPEG")
         if data[pos] != 0xFF:
             return  # not at a marker: damaged, the decoder will say how
         marker = data[pos + 1]
@@ -112,7 +129,11 @@ def _check_gif(data: mmap.mmap, fmt: str, limits: MediaLimits) -> None:
         pos += 3 * (2 << (flags & 0x07))
     frames = 0
     metadata = 0
+    parts = 0
     while pos < size:
+        parts += 1
+        if parts > _MAX_PARTS + 2 * limits.max_image_frames:
+            raise _too_many_parts("GIF")
         block = data[pos]
         if block == 0x3B:  # trailer
             return
@@ -162,7 +183,11 @@ def _check_webp(data: mmap.mmap, fmt: str, limits: MediaLimits) -> None:
     pos = 12
     frames = 0
     metadata = 0
+    parts = 0
     while pos + 8 <= size:
+        parts += 1
+        if parts > _MAX_PARTS + limits.max_image_frames:
+            raise _too_many_parts("WebP")
         fourcc = data[pos : pos + 4]
         length = int.from_bytes(data[pos + 4 : pos + 8], "little")
         if fourcc == b"ANMF":
@@ -226,12 +251,16 @@ def _check_tiff(data: mmap.mmap, fmt: str, limits: MediaLimits) -> None:
     offset = int.from_bytes(data[4:8], order)  # type: ignore[arg-type]
     seen: set[int] = set()
     metadata = 0
+    entries_walked = 0
     while offset and offset not in seen and offset + 2 <= size:
         seen.add(offset)
         if len(seen) > limits.max_image_frames:
             raise _too_many_frames("TIFF", "pages", limits)
         count = int.from_bytes(data[offset : offset + 2], order)  # type: ignore[arg-type]
         entries = offset + 2
+        entries_walked += count
+        if entries_walked > _MAX_PARTS * 5:  # tag entries are 12 bytes, cheaper than blocks
+            raise _too_many_parts("TIFF")
         for i in range(count):
             entry = entries + 12 * i
             if entry + 12 > size:
