@@ -110,3 +110,26 @@ def test_manipulation_cascade_is_the_default_and_configurable(tmp_path: Path) ->
     config.write_text("[manipulation]\nmode = 'all'\nsuspicious = 0.4\n")
     settings = load_settings(environ={}, home=tmp_path, config_file=config)
     assert (settings.manipulation.mode, settings.manipulation.suspicious) == ("all", 0.4)
+
+
+def test_budgets_per_file_are_read_and_checked(tmp_path: Path) -> None:
+    config = tmp_path / "idolguard.toml"
+    config.write_text(
+        "[limits]\nfile_cpu_seconds = 30\nfile_wall_seconds = 120.5\nworker_memory_mb = 0\n"
+        "max_jpeg_scans = 50\nmax_image_frames = 500\nmax_metadata_bytes = 1000000\n"
+    )
+    limits = load_settings(environ={"IDOLGUARD_HOME": str(tmp_path)}).limits
+    assert (limits.file_cpu_seconds, limits.file_wall_seconds) == (30.0, 120.5)
+    assert limits.worker_memory_mb == 0  # 0 turns the memory budget off
+    assert (limits.max_jpeg_scans, limits.max_image_frames) == (50, 500)
+    for bad, words in (
+        ("file_wall_seconds = 0", "limits.file_wall_seconds must be greater than 0"),
+        ("file_cpu_seconds = -1", "limits.file_cpu_seconds must not be negative"),
+        ("worker_memory_mb = -5", "limits.worker_memory_mb must not be negative"),
+        ("max_image_pixels = 0", "limits.max_image_pixels must be greater than 0"),
+        ("max_jpeg_scans = 0", "limits.max_jpeg_scans must be greater than 0"),
+        ('file_cpu_seconds = "lots"', "limits.file_cpu_seconds must be a float"),
+    ):
+        config.write_text(f"[limits]\n{bad}\n")
+        with pytest.raises(ConfigError, match=words):
+            load_settings(environ={"IDOLGUARD_HOME": str(tmp_path)})

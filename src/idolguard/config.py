@@ -486,6 +486,21 @@ def _check_choices(settings: Settings, file_path: Path | None) -> None:
     for name, number in not_negative.items():
         if number < 0:
             raise ConfigError(f"{file_path}: monitor.{name} must not be negative")
+    _check_limits(settings.limits, file_path)
+
+
+def _check_limits(limits: MediaLimits, file_path: Path | None) -> None:
+    # 0 turns a budget off where the operating system cannot enforce it anyway.
+    may_be_off = {"file_cpu_seconds", "worker_memory_mb"}
+    for item in fields(limits):
+        number = getattr(limits, item.name)
+        if item.name in may_be_off:
+            if number < 0:
+                raise ConfigError(
+                    f"{file_path}: limits.{item.name} must not be negative (0 turns it off)"
+                )
+        elif number <= 0:
+            raise ConfigError(f"{file_path}: limits.{item.name} must be greater than 0")
 
 
 def _smtp_password(

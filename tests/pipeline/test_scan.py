@@ -98,6 +98,7 @@ def test_a_worker_crash_or_hang_fails_only_that_file(
         records = {Path(r.location).name: r for r in scanner.run([samples_dir]).records}
     assert "crashed" in (records["crash-me.jpg"].error or "")
     assert "longer than" in (records["hang-me.jpg"].error or "")
+    assert records["hang-me.jpg"].error_code == "too_slow"
     for name in ("astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg"):
         assert records[name].error is None, records[name].error
 

@@ -17,6 +17,7 @@ import os
 import stat
 from pathlib import Path
 
+from idolguard.media.structure import check_structure
 from idolguard.media.types import MediaError, MediaErrorCode, MediaLimits, MediaType, SniffResult
 
 __all__ = ["MEDIA_EXTENSIONS", "sniff"]
@@ -100,6 +101,8 @@ def sniff(path: Path, limits: MediaLimits) -> SniffResult:
     if result is None:
         raise MediaError(MediaErrorCode.UNSUPPORTED, _describe_unsupported(head))
     media_type, fmt = result
+    if media_type is MediaType.IMAGE:
+        check_structure(path, fmt, limits)  # CPU and memory bombs that pass the pixel limit
     return SniffResult(media_type=media_type, format=fmt, mime=_MIME[fmt])
 
 

@@ -29,6 +29,7 @@ class MediaErrorCode(StrEnum):
     BOMB = "decompression_bomb"
     TOO_LONG = "too_long"
     UNREADABLE = "unreadable"  # exists, but the operating system refuses to read it
+    TOO_SLOW = "too_slow"  # over the CPU or wall-clock budget per file
 
 
 class MediaError(Exception):
@@ -62,6 +63,14 @@ class MediaLimits:
     max_video_seconds: float = 4 * 3600.0
     max_video_pixels: int = 8192 * 8192  # per frame
     max_sampled_frames: int = 2000
+    # Structure checked from the bytes before decoding (CPU bombs, not pixel bombs).
+    max_jpeg_scans: int = 100  # progressive JPEGs have about 10; each scan re-decodes the image
+    max_image_frames: int = 10_000  # GIF/WebP animation frames, TIFF pages
+    max_metadata_bytes: int = 16 * 1024**2  # EXIF/XMP/ICC/comment blocks together
+    # Budgets per file, enforced in the worker processes.
+    file_cpu_seconds: float = 300.0
+    file_wall_seconds: float = 900.0
+    worker_memory_mb: int = 4096  # address space a worker may add while analysing a file; 0: none
 
 
 @dataclass(frozen=True)

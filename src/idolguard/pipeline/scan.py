@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from signal import SIGXCPU
 from typing import Any
 
 from idolguard.config import Settings
@@ -87,7 +88,7 @@ class Scanner:
         signals: Sequence[Signal],
         *,
         workers: int | None = None,
-        file_timeout: float = 900.0,
+        file_timeout: float | None = None,
         persist: bool = True,
         on_record: RecordHook | None = None,
         watchlist: Watchlist | None = None,
@@ -97,7 +98,10 @@ class Scanner:
         self.store = store
         self.signals = list(signals)
         self.workers = settings.workers if workers is None else workers
-        self.file_timeout = file_timeout
+        # Wall-clock budget per file; CPU and memory budgets are enforced inside the workers.
+        self.file_timeout = (
+            settings.limits.file_wall_seconds if file_timeout is None else file_timeout
+        )
         self.persist = persist  # False: a read-only lookup (``bank match``), nothing is written
         self.on_record = on_record if persist else None
         self.content_names = [s.name for s in self.signals if s.stage is Stage.CONTENT]
@@ -225,17 +229,24 @@ class Scanner:
 
         When the pool breaks, every file that was in flight becomes a suspect
         and is re-run alone in a fresh one-worker pool: the innocent complete
-        normally, the culprit gets an error record, and the scan goes on.
+        normally, the culprit gets an error record, and the scan goes on. A
+        worker that ran out of memory on a file is recycled: no new work goes to
+        the pool until what is in flight is done, then a fresh pool takes over.
         """
         pending = list(reversed(files))
         suspects: list[Path] = []
         pool = self._new_pool(self.workers)
         in_flight: dict[Future[FileRecord], tuple[Path, float]] = {}
+        recycle = False
         try:
             while pending or in_flight:
                 broken = False
+                if recycle and not in_flight:
+                    _close_pool(pool)
+                    pool = self._new_pool(self.workers)
+                    recycle = False
                 try:
-                    while pending and len(in_flight) < self.workers * 2:
+                    while pending and not recycle and len(in_flight) < self.workers * 2:
                         future = pool.submit(analyse_in_worker, str(pending[-1]))
                         in_flight[future] = (pending.pop(), time.monotonic())
                 except BrokenProcessPool:
@@ -248,24 +259,30 @@ class Scanner:
                 for future in done:
                     path, _started = in_flight.pop(future)
                     try:
-                        yield future.result()
+                        record = future.result()
                     except BrokenProcessPool:
                         suspects.append(path)
                         broken = True
+                        continue
                     except Exception as exc:
                         yield _failure(path, MediaErrorCode.CORRUPT, f"analysis failed: {exc}")
+                        continue
+                    recycle = recycle or _needs_recycle(record)
+                    yield record
                 if not broken and self._overdue(in_flight):
-                    _kill_workers(pool)
                     broken = True
                 if broken:
                     suspects.extend(path for path, _ in in_flight.values())
                     in_flight.clear()
-                    pool.shutdown(wait=False, cancel_futures=True)
+                    _close_pool(pool, kill=True)
                     yield from self._isolate(suspects)
                     suspects = []
+                    recycle = False
                     pool = self._new_pool(self.workers)
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            # Work still in flight here means the scan was abandoned (an error or
+            # Ctrl-C in the caller): stop it rather than wait for it.
+            _close_pool(pool, kill=bool(in_flight))
 
     def _overdue(self, in_flight: dict[Future[FileRecord], tuple[Path, float]]) -> bool:
         now = time.monotonic()
@@ -275,26 +292,32 @@ class Scanner:
         for path in suspects:
             pool = self._new_pool(1)
             try:
-                future = pool.submit(analyse_in_worker, str(path))
-                done, _ = wait([future], timeout=self.file_timeout)
-                if not done:
-                    _kill_workers(pool)
-                    yield _failure(
-                        path,
-                        MediaErrorCode.CORRUPT,
-                        f"analysis took longer than {self.file_timeout:.0f} s and was stopped",
-                    )
-                    continue
-                try:
-                    yield future.result()
-                except BrokenProcessPool:
-                    yield _failure(
-                        path,
-                        MediaErrorCode.CORRUPT,
-                        "the decoder crashed on this file (corrupt or hostile media)",
-                    )
-            finally:
-                pool.shutdown(wait=False, cancel_futures=True)
+                record = self._run_alone(pool, path)
+            except BaseException:
+                _close_pool(pool, kill=True)
+                raise
+            _close_pool(pool)  # before the record goes out: the pool is done either way
+            yield record
+
+    def _run_alone(self, pool: ProcessPoolExecutor, path: Path) -> FileRecord:
+        future = pool.submit(analyse_in_worker, str(path))
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        done, _ = wait([future], timeout=self.file_timeout)
+        if not done:
+            _kill_workers(pool)
+            return _failure(
+                path,
+                MediaErrorCode.TOO_SLOW,
+                f"analysis took longer than {self.file_timeout:.0f} s and was stopped "
+                "(limits.file_wall_seconds)",
+            )
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            _close_pool(pool)  # joins the dead worker, so its exit code is known
+            return _crash_failure(path, processes, self.settings.limits.file_cpu_seconds)
+        except Exception as exc:
+            return _failure(path, MediaErrorCode.CORRUPT, f"analysis failed: {exc}")
 
 
 def _inputs(paths: Iterable[Path | ScanInput]) -> dict[str, ScanInput]:
@@ -314,6 +337,43 @@ def _inputs(paths: Iterable[Path | ScanInput]) -> dict[str, ScanInput]:
 
 def _failure(path: Path, code: MediaErrorCode, message: str) -> FileRecord:
     return FileRecord(location=str(path), error_code=code.value, error=message)
+
+
+def _crash_failure(path: Path, processes: list[Any], cpu_seconds: float) -> FileRecord:
+    """The record of a file whose worker died: over its CPU budget, or a crash."""
+    exit_codes = {getattr(p, "exitcode", None) for p in processes}
+    if -SIGXCPU in exit_codes:
+        return _failure(
+            path,
+            MediaErrorCode.TOO_SLOW,
+            f"decoding used more than {cpu_seconds:.0f} s of CPU time and was stopped "
+            "(limits.file_cpu_seconds; possibly a CPU bomb)",
+        )
+    return _failure(
+        path,
+        MediaErrorCode.CORRUPT,
+        "the decoder crashed on this file (corrupt or hostile media)",
+    )
+
+
+def _needs_recycle(record: FileRecord) -> bool:
+    # After an allocation failed, the worker's heap may be fragmented or its
+    # native libraries in a bad state: start fresh ones.
+    return record.error_code == MediaErrorCode.TOO_LARGE.value and "memory" in (record.error or "")
+
+
+def _close_pool(pool: ProcessPoolExecutor, *, kill: bool = False) -> None:
+    """Shut a pool down and wait for its manager thread to finish.
+
+    ``shutdown(wait=False)`` left that thread closing its wake-up pipe while
+    the interpreter exited, and ``_python_exit`` (or the executor's weakref
+    callback) then wrote to the closed pipe: "Exception ignored ... Bad file
+    descriptor" after some scans. Joining it here closes the race; killing
+    first makes the join quick when a worker is stuck in native code.
+    """
+    if kill:
+        _kill_workers(pool)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:

@@ -8,12 +8,14 @@ anything.
 from __future__ import annotations
 
 import logging
+import math
 import os
+import signal as signals
 from dataclasses import dataclass
 from pathlib import Path
 
 from idolguard.config import Settings
-from idolguard.media import MediaError, MediaErrorCode, sniff
+from idolguard.media import MediaError, MediaErrorCode, MediaLimits, sniff
 from idolguard.media.digests import file_digests
 from idolguard.pipeline.records import FileRecord, printable_location
 from idolguard.signals import AnalysisItem, Signal, SignalContext, Stage
@@ -77,12 +79,64 @@ def init_worker(
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     _STATE = build_worker_state(settings, signal_names, watchlist=watchlist)
+    limit_worker_memory(settings.limits)
 
 
 def analyse_in_worker(path: str) -> FileRecord:
     if _STATE is None:
         raise RuntimeError("worker not initialised")
+    limit_file_cpu(_STATE.settings.limits)
     return analyse_file(Path(path), _STATE)
+
+
+# Budgets per file, enforced by the kernel on the worker process (Unix only;
+# elsewhere only the coordinator's wall-clock limit applies). A file over its
+# CPU budget makes the kernel send SIGXCPU, which ends the worker; the
+# coordinator sees the exit signal and records the file as ``too_slow``. The
+# memory budget caps the worker's address space, so a decoder that asks for
+# more gets an allocation failure (``too_large``) instead of exhausting the host.
+
+
+def limit_worker_memory(limits: MediaLimits) -> None:
+    """Cap the address space at its size now (models loaded) plus ``worker_memory_mb``."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a killed decoder must not write a core file
+    if limits.worker_memory_mb <= 0:
+        return
+    limit = _address_space_bytes() + limits.worker_memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def limit_file_cpu(limits: MediaLimits) -> None:
+    """Allow the next file ``file_cpu_seconds`` of CPU time on top of what this worker has used."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    if limits.file_cpu_seconds <= 0:
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime + limits.file_cpu_seconds)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    signals.signal(signals.SIGXCPU, signals.SIG_DFL)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _address_space_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            pages = int(fh.read().split()[0])
+        return pages * (os.sysconf("SC_PAGE_SIZE") or 4096)
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def analyse_file(path: Path, state: WorkerState) -> FileRecord:
@@ -125,6 +179,13 @@ def analyse_file(path: Path, state: WorkerState) -> FileRecord:
             result = signal.analyse(item)
         except MediaError as exc:
             _fail(record, exc)
+            break
+        except MemoryError:
+            record.error_code = MediaErrorCode.TOO_LARGE.value
+            record.error = (
+                "analysing this file needed more memory than a worker may use "
+                f"(limits.worker_memory_mb = {state.settings.limits.worker_memory_mb})"
+            )
             break
         except Exception as exc:  # a bug in one signal must not lose the others
             log.exception("signal %s failed on %s", signal.name, path)
