@@ -58,6 +58,50 @@ def scan(
     run_and_report(scanner, paths, as_json=as_json, console=cli.console)
 
 
+def scans(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """List recent scans: running, finished, or interrupted (the process was killed)."""
+    from rich.table import Table
+
+    runs = state(ctx).app().analysis.scan_runs(limit)
+    if as_json:
+        for run in runs:
+            write_json_line(
+                {
+                    "id": run.id,
+                    "status": run.status,
+                    "started_at": run.started_at.isoformat(),
+                    "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                    "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
+                    "pid": run.pid,
+                    "host": run.host,
+                    "files": {
+                        "total": run.files_total,
+                        "analysed": run.files_analysed,
+                        "cached": run.files_cached,
+                        "failed": run.files_failed,
+                    },
+                }
+            )
+        return
+    table = Table("scan", "status", "started", "last seen", "analysed", "cached", "failed")
+    for run in runs:
+        last = run.finished_at or run.heartbeat_at
+        table.add_row(
+            str(run.id),
+            run.status,
+            f"{run.started_at:%Y-%m-%d %H:%M:%S}",
+            f"{last:%Y-%m-%d %H:%M:%S}" if last else "-",
+            str(run.files_analysed),
+            str(run.files_cached),
+            str(run.files_failed),
+        )
+    console_for_stdout().print(table)
+
+
 def run_and_report(
     scanner: Scanner,
     paths: list[Path],
