@@ -337,7 +337,3 @@ PATHS: dict[str, Callable[[Path, int, int], Outcome]] = {
     "bank-add": bank_add_path,
     "watch": watch_path,
 }
-
-
-def elapsed(start: float) -> float:
-    return round(time.monotonic() - start, 1)
