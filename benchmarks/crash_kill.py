@@ -4,7 +4,7 @@ Reproduce (repository root, after scripts/bootstrap):
 
     PYTHONPATH=src:. .venv/bin/python benchmarks/crash_kill.py --kill-points 20 --seeds 1 2 3
 
-For each path (``scan``, ``bank add``, ``watch --once`` against a loopback feed)
+For each path (``scan``, ``bank add``, ``watch --once`` against a loopback feed, uploads)
 and each seed, the command is killed ``--kill-points`` times at seeded random
 delays (new work is added before each kill), then re-run to the end. The checks
 are those of ``tests/robustness/test_crash_kill.py`` (see

@@ -17,6 +17,7 @@ import json
 import os
 import random
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -32,6 +33,9 @@ from PIL import Image, ImageDraw
 CONFIG = """
 [review]
 open_min_risk = 0.0  # every scanned file opens an item: manifests and custody entries too
+
+[web]
+reports_per_hour = 1000000  # every upload of the test comes from 127.0.0.1
 
 [monitor]
 per_host_delay_seconds = 0.0
@@ -49,6 +53,7 @@ class Outcome:
     delays: list[float] = field(default_factory=list)  # seconds after start of each kill
     killed_alive: int = 0  # kills that hit a process still running (not already finished)
     kept: int = 0  # files recorded before the final re-run: work the kills did not lose
+    scratch_aged: int = 0  # scratch copies the kills left, which the re-run must remove
     problems: list[str] = field(default_factory=list)
 
 
@@ -96,6 +101,27 @@ def cli(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedPro
         text=True,
         timeout=timeout,
     )
+
+
+def check_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a checking command (``evidence check``, ``audit verify``...) in this process.
+
+    The same Typer app as ``idolguard``, without a second or two of start-up per check.
+    """
+    from typer.testing import CliRunner
+
+    from idolguard.interfaces.cli.main import app
+
+    env: dict[str, str | None] = {
+        "IDOLGUARD_HOME": str(home),
+        "COLUMNS": "200",
+        "IDOLGUARD_DATABASE_URL": None,
+        "IDOLGUARD_CONFIG": None,
+    }
+    result = CliRunner().invoke(app, list(args), env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, "")
 
 
 def kill_after(home: Path, args: Sequence[str], delay: float) -> float | None:
@@ -146,6 +172,22 @@ def kill_series(
             longest = max(0.5, ended * 0.95)
 
 
+SCRATCH = ("working/monitor/entry-*", "working/reports/report-*")
+
+
+def scratch_left(data: Path) -> list[Path]:
+    """Scratch copies of downloads and uploads (killed runs leave them behind)."""
+    return [path for pattern in SCRATCH for path in data.glob(pattern)]
+
+
+def age_scratch(outcome: Outcome, data: Path) -> None:
+    """Make the killed runs' scratch copies look hours old: the re-run must remove them."""
+    old = time.time() - 7 * 3600
+    for path in scratch_left(data):
+        os.utime(path, (old, old))
+    outcome.scratch_aged = len(scratch_left(data))
+
+
 def count(home: Path, sql: str) -> int:
     if not (home / "idolguard.sqlite3").exists():
         return 0
@@ -172,9 +214,13 @@ def database(home: Path) -> Iterator[sqlite3.Connection]:
         db.close()
 
 
-def check_store(outcome: Outcome, home: Path, hashes: set[str]) -> None:
+def check_store(outcome: Outcome, home: Path, hashes: set[str], tenant: str | None = None) -> None:
     """Every file once: media, results, items and manifests unduplicated; originals intact."""
-    with database(home) as db:
+    data = home / "tenants" / tenant if tenant else home
+    scope = ["--tenant", tenant] if tenant else []
+    if left := scratch_left(data):
+        outcome.problems.append(f"scratch copies left after the re-run: {left[:3]}")
+    with database(data) as db:
         media = {row[0] for row in db.execute("SELECT sha256 FROM media")}
         if missing := hashes - media:
             outcome.problems.append(f"{len(missing)} file(s) have no media record")
@@ -195,14 +241,14 @@ def check_store(outcome: Outcome, home: Path, hashes: set[str]) -> None:
         ).fetchall()
         if manifests:
             outcome.problems.append(f"items with more than one manifest: {manifests[:3]}")
-    originals = home / "originals"
+    originals = data / "originals"
     blobs = [p for p in originals.rglob("*") if p.is_file()] if originals.exists() else []
     names = [p.name for p in blobs if not p.name.startswith(".")]
     if len(names) != len(set(names)):
         outcome.problems.append("an original is stored twice")
-    expect_ok(outcome, cli(home, "evidence", "check"), "idolguard evidence check")
-    expect_ok(outcome, cli(home, "audit", "verify"), "idolguard audit verify")
-    listed = cli(home, "scans", "--json", "--limit", "1000")
+    expect_ok(outcome, check_cli(home, *scope, "evidence", "check"), "idolguard evidence check")
+    expect_ok(outcome, check_cli(home, *scope, "audit", "verify"), "idolguard audit verify")
+    listed = check_cli(home, *scope, "scans", "--json", "--limit", "1000")
     expect_ok(outcome, listed, "idolguard scans")
     statuses = [json.loads(line)["status"] for line in listed.stdout.splitlines() if line]
     if "running" in statuses:
@@ -314,6 +360,7 @@ def watch_path(work: Path, seed: int, kill_points: int, batch: int = 4) -> Outco
         expect_ok(outcome, cli(home, "sources", "add", "feed", "board", "--url", url), "add")
         kill_series(outcome, home, round_, kill_points, 7.0)
         outcome.kept = count(home, "SELECT COUNT(*) FROM sighting WHERE entry_id IS NOT NULL")
+        age_scratch(outcome, home)
         expect_ok(outcome, cli(home, "sources", "run", "board"), "the re-run")
     check_store(outcome, home, {sha256(p) for p in paths})
     with database(home) as db:
@@ -332,8 +379,114 @@ def watch_path(work: Path, seed: int, kill_points: int, batch: int = 4) -> Outco
     return outcome
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(home: Path, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "idolguard", "serve", "--port", str(port)],
+        env=_env(home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _upload_all(base: str, pending: list[Path], accepted: dict[Path, str]) -> None:
+    """Submit each pending file as a fan report until the server goes away."""
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for path in list(pending):
+            for _ in range(200):  # wait for the server to listen
+                try:
+                    answer = client.post(
+                        "/api/v1/public/stella/reports",
+                        data={"description": "kill test"},
+                        files={"file": (path.name, path.read_bytes(), "image/jpeg")},
+                    )
+                    break
+                except httpx.ConnectError:
+                    time.sleep(0.05)
+                except httpx.HTTPError:
+                    return  # killed mid-request
+            else:
+                return
+            if answer.status_code != 201:
+                raise AssertionError(f"upload of {path.name}: {answer.status_code} {answer.text}")
+            accepted[path] = answer.json()["number"]
+            pending.remove(path)
+
+
+def upload_path(work: Path, seed: int, kill_points: int, batch: int = 4) -> Outcome:
+    """Fan report uploads to ``idolguard serve`` (uvicorn), the server killed mid-upload.
+
+    The fan's "re-run" is sending again what got no answer; a file whose report was
+    stored but whose answer was lost is sent twice, and must still give one item.
+    """
+    import threading
+
+    outcome = Outcome("web upload", seed)
+    home = new_home(work / "home")
+    expect_ok(outcome, cli(home, "tenant", "add", "stella", "--name", "Stella"), "tenant add")
+    rng = random.Random(outcome.seed)
+    paths: list[Path] = []
+    pending: list[Path] = []
+    accepted: dict[Path, str] = {}
+    longest = 8.0
+    for i in range(kill_points):
+        new = make_images(work / "media", batch, seed * 1000 + i, prefix=f"r{i}-")
+        paths.extend(new)
+        pending.extend(new)
+        port = _free_port()
+        server = _serve(home, port)
+        sender = threading.Thread(
+            target=_upload_all, args=(f"http://127.0.0.1:{port}", pending, accepted)
+        )
+        start = time.monotonic()
+        sender.start()
+        delay = round(rng.uniform(1.0, longest), 3)
+        outcome.delays.append(delay)
+        sender.join(timeout=delay)
+        if sender.is_alive():
+            outcome.killed_alive += 1
+        else:
+            longest = max(1.5, (time.monotonic() - start) * 0.95)
+        with suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+        sender.join()
+    outcome.kept = len(accepted)
+    age_scratch(outcome, home / "tenants" / "stella")
+    # Another fan's report after the restart: uploads left by the killed server go then.
+    later = make_images(work / "media", 1, seed * 1000 + kill_points, prefix="later-")
+    paths.extend(later)
+    pending.extend(later)
+    port = _free_port()
+    server = _serve(home, port)
+    try:
+        _upload_all(f"http://127.0.0.1:{port}", pending, accepted)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait()
+    if pending:
+        outcome.problems.append(f"{len(pending)} upload(s) never accepted")
+    check_store(outcome, home, {sha256(p) for p in paths}, tenant="stella")
+    with database(home / "tenants" / "stella") as db:
+        items = db.execute(
+            "SELECT media_sha256, COUNT(*) FROM item GROUP BY media_sha256"
+        ).fetchall()
+    if len(items) != len(paths) or any(n != 1 for _, n in items):
+        outcome.problems.append(f"{len(items)} uploaded files have items, some twice: {items[:3]}")
+    return outcome
+
+
 PATHS: dict[str, Callable[[Path, int, int], Outcome]] = {
     "scan": scan_path,
     "bank-add": bank_add_path,
     "watch": watch_path,
+    "upload": upload_path,
 }

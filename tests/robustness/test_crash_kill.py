@@ -17,7 +17,9 @@ from tests.robustness.crash_harness import PATHS
 KILL_POINTS = 3
 
 
-@pytest.mark.parametrize(("path", "seed"), [("scan", 7), ("bank-add", 11), ("watch", 13)])
+@pytest.mark.parametrize(
+    ("path", "seed"), [("scan", 7), ("bank-add", 11), ("watch", 13), ("upload", 17)]
+)
 def test_killed_at_random_points_loses_and_duplicates_nothing(
     tmp_path: Path, path: str, seed: int
 ) -> None:
