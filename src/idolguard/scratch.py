@@ -1,7 +1,8 @@
 """Scratch copies left behind by a killed process, removed by a later one.
 
 Downloads (``working/monitor/entry-*``) and fan uploads (``working/reports/report-*``)
-are copied to a scratch file while they are scanned and deleted afterwards. A
+are copied to a scratch file while they are scanned and deleted afterwards, and
+originals are written to ``originals/.incoming-*`` before they are renamed. A
 process killed in between (SIGKILL, power loss) never deletes them, and they
 are copies of possibly intimate media outside the evidence store and outside
 retention. The next run that uses the folder removes those older than

@@ -172,7 +172,7 @@ def kill_series(
             longest = max(0.5, ended * 0.95)
 
 
-SCRATCH = ("working/monitor/entry-*", "working/reports/report-*")
+SCRATCH = ("working/monitor/entry-*", "working/reports/report-*", "originals/.incoming-*")
 
 
 def scratch_left(data: Path) -> list[Path]:

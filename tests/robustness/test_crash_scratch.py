@@ -26,3 +26,17 @@ def test_only_old_scratch_with_the_prefix_is_removed(tmp_path: Path) -> None:
     assert sweep_stale(tmp_path, "entry-") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "report-new.jpg"]
     assert sweep_stale(tmp_path / "missing", "entry-") == 0
+
+
+def test_a_half_written_original_is_removed_when_the_store_opens(tmp_path: Path) -> None:
+    from idolguard.storage.blobs import BlobStore
+
+    tmp_path.mkdir(exist_ok=True)
+    half = tmp_path / ".incoming-abc"
+    half.write_bytes(b"half an original")
+    old = time.time() - STALE_AFTER.total_seconds() - 60
+    os.utime(half, (old, old))
+    fresh = tmp_path / ".incoming-def"  # another process is writing it now
+    fresh.write_bytes(b"x")
+    BlobStore(tmp_path)
+    assert not half.exists() and fresh.exists()
