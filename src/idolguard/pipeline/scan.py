@@ -158,7 +158,13 @@ class Scanner:
             status = "finished"
         finally:
             if self.persist:
-                self.store.finish_scan(scan_id, status, self.summary.counts())
+                try:
+                    self.store.finish_scan(scan_id, status, self.summary.counts())
+                except Exception:
+                    if status == "finished":
+                        raise
+                    # Already failing (a full disk, a lost database): that error is the
+                    # one to report; the run is marked interrupted once this process ends.
 
     def run(
         self, paths: Iterable[Path | ScanInput], progress: ProgressCallback | None = None

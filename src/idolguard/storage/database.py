@@ -8,6 +8,7 @@ the same migration history.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -23,6 +25,13 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 class DatabaseError(RuntimeError):
     """The database cannot be opened or migrated; the message says what to check."""
+
+
+class DiskFullError(OSError):
+    """The disk holding the database is full (an ``OSError`` with ``ENOSPC``, like a file's)."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(errno.ENOSPC, "the disk holding the database is full", where)
 
 
 def normalise_url(url: str) -> str:
@@ -94,6 +103,11 @@ class Database:
         try:
             yield session
             session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if "disk is full" in str(exc.orig) or "No space left" in str(exc.orig):
+                raise DiskFullError(self.engine.url.render_as_string()) from exc
+            raise
         except BaseException:
             session.rollback()
             raise

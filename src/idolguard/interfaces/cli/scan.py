@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from idolguard.interfaces.cli.context import console, fail, state
+from idolguard.interfaces.cli.context import EXIT_SYSTEM, console, fail, state
 from idolguard.interfaces.cli.output import RowPrinter, json_line, record_to_json, write_json_line
 
 if TYPE_CHECKING:
@@ -140,7 +142,7 @@ def run_and_report(
         def on_progress(done: int, total: int, record: FileRecord) -> None:
             progress.update(task, completed=done, total=total)
 
-        for record in scanner.scan(paths, progress=on_progress):
+        for record in _stopping_clearly(scanner.scan(paths, progress=on_progress)):
             if as_json:
                 line = record_to_json(record, scanner.settings.heatmap_dir)
                 if out.is_terminal:
@@ -154,6 +156,22 @@ def run_and_report(
         f"{summary.total} file(s): {summary.analysed} analysed, {summary.cached} already known, "
         f"{summary.failed} failed" + (f" (scan #{summary.scan_id})" if summary.scan_id else "")
     )
+
+
+def _stopping_clearly(records: Iterator[FileRecord]) -> Iterator[FileRecord]:
+    """A full disk stops the scan with what to do, not a traceback."""
+    try:
+        yield from records
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        fail(
+            f"no space left on the disk holding IdolGuard's data{where}: the scan stopped. "
+            "Every file reported above is recorded; free some space and run the same scan "
+            "again to finish the rest.",
+            EXIT_SYSTEM,
+        )
 
 
 def console_for_stdout() -> Console:
