@@ -6,9 +6,11 @@ A run records its pid, host and a heartbeat; one whose process is gone is marked
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import update
 
@@ -16,6 +18,7 @@ from idolguard.clock import utcnow
 from idolguard.storage.analysis_store import STALE_AFTER, AnalysisStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import ScanRun
+from tests.robustness.crash_harness import check_cli, new_home
 
 
 def _dead_pid() -> int:
@@ -87,3 +90,22 @@ def test_heartbeat_records_progress_while_running(database_url: str) -> None:
     store.heartbeat(scan_id, {"analysed": 3})  # a late heartbeat does not undo the end
     run = store.scan_run(scan_id)
     assert run is not None and run.status == "finished" and run.files_analysed == 4
+
+
+def test_idolguard_scans_lists_a_killed_scan_as_interrupted(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home")
+    db = Database(f"sqlite:///{home / 'idolguard.sqlite3'}")
+    store = AnalysisStore(db)
+    killed = store.start_scan({"paths": ["a"]})
+    _set(db, killed, pid=_dead_pid())
+    done = store.start_scan({"paths": ["b"]})
+    store.finish_scan(done, "finished", {"analysed": 3})
+    db.dispose()
+
+    table = check_cli(home, "scans")
+    listed = check_cli(home, "scans", "--json")
+
+    assert table.returncode == 0 and "interrupted" in table.stdout and "finished" in table.stdout
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [(r["id"], r["status"]) for r in rows] == [(done, "finished"), (killed, "interrupted")]
+    assert rows[0]["files"]["analysed"] == 3
