@@ -220,6 +220,15 @@ def check_store(outcome: Outcome, home: Path, hashes: set[str], tenant: str | No
     scope = ["--tenant", tenant] if tenant else []
     if left := scratch_left(data):
         outcome.problems.append(f"scratch copies left after the re-run: {left[:3]}")
+    try:
+        _check_tables(outcome, data, hashes)
+    except sqlite3.OperationalError as exc:  # e.g. a schema left half-created
+        outcome.problems.append(f"the database cannot be read: {exc}")
+        return
+    _check_originals_and_chain(outcome, home, data, scope)
+
+
+def _check_tables(outcome: Outcome, data: Path, hashes: set[str]) -> None:
     with database(data) as db:
         media = {row[0] for row in db.execute("SELECT sha256 FROM media")}
         if missing := hashes - media:
@@ -241,6 +250,9 @@ def check_store(outcome: Outcome, home: Path, hashes: set[str], tenant: str | No
         ).fetchall()
         if manifests:
             outcome.problems.append(f"items with more than one manifest: {manifests[:3]}")
+
+
+def _check_originals_and_chain(outcome: Outcome, home: Path, data: Path, scope: list[str]) -> None:
     originals = data / "originals"
     blobs = [p for p in originals.rglob("*") if p.is_file()] if originals.exists() else []
     names = [p.name for p in blobs if not p.name.startswith(".")]

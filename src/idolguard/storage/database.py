@@ -82,6 +82,12 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     try:
         with engine.begin() as connection:
+            if engine.dialect.name == "sqlite":
+                # pysqlite runs DDL outside any transaction: a process killed between two
+                # CREATE TABLEs left half a schema, unversioned, that no later start could
+                # migrate. An explicit BEGIN makes the whole upgrade one transaction (and
+                # IMMEDIATE makes two processes opening a new database take turns).
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             command.upgrade(alembic_config(connection), "head")
     except Exception as exc:
         raise DatabaseError(f"cannot migrate database {engine.url!r}: {exc}") from exc

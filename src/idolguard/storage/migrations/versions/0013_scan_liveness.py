@@ -20,10 +20,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("scan_run") as batch:
-        batch.add_column(sa.Column("pid", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("host", sa.String(length=255), nullable=True))
-        batch.add_column(sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMNs: no table rebuild, so SQLite's cascades never touch the sightings.
+    op.add_column("scan_run", sa.Column("pid", sa.Integer(), nullable=True))
+    op.add_column("scan_run", sa.Column("host", sa.String(length=255), nullable=True))
+    op.add_column("scan_run", sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
