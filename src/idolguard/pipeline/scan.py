@@ -35,6 +35,8 @@ from idolguard.storage.analysis_store import AnalysisStore
 
 ProgressCallback = Callable[[int, int, FileRecord], None]
 RecordHook = Callable[[FileRecord], None]  # after a file's outcome is stored (triage)
+# How often a running scan tells the scan-run table it is alive (and its counts so far).
+HEARTBEAT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class Scanner:
         )
         self.summary = ScanSummary(scan_id=scan_id, total=len(files))
         status = "interrupted"
+        beat = time.monotonic()
         try:
             for done, record in enumerate(self._content_stage(files), start=1):
                 given = inputs.get(record.location)
@@ -148,6 +151,9 @@ class Scanner:
                     except Exception as exc:  # the scan itself succeeded; say what did not
                         record.warnings.append(f"could not open a review item: {exc}")
                 self._count(record)
+                if self.persist and time.monotonic() - beat >= HEARTBEAT_SECONDS:
+                    self.store.heartbeat(scan_id, self.summary.counts())
+                    beat = time.monotonic()
                 if keep_records:
                     self.summary.records.append(record)
                 if progress is not None:
@@ -156,7 +162,13 @@ class Scanner:
             status = "finished"
         finally:
             if self.persist:
-                self.store.finish_scan(scan_id, status, self.summary.counts())
+                try:
+                    self.store.finish_scan(scan_id, status, self.summary.counts())
+                except Exception:
+                    if status == "finished":
+                        raise
+                    # Already failing (a full disk, a lost database): that error is the
+                    # one to report; the run is marked interrupted once this process ends.
 
     def run(
         self, paths: Iterable[Path | ScanInput], progress: ProgressCallback | None = None

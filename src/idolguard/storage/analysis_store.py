@@ -3,14 +3,21 @@
 Each file's outcome is written in one transaction, so a scan killed at any
 moment leaves every file either fully recorded or not at all; the unique
 constraint on (content, signal, version) means a re-run never duplicates.
+
+A scan run records the process running it (pid, host) and a heartbeat. A run
+left "running" by a process that no longer exists (killed, crashed, machine
+rebooted) is marked "interrupted" when the next scan starts or scans are listed.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from idolguard.clock import utcnow
@@ -24,11 +31,56 @@ class AnalysisStore:
         self.db = database
 
     def start_scan(self, inputs: Mapping[str, Any]) -> int:
+        self.mark_interrupted()
+        now = utcnow()
         with self.db.session() as session:
-            run = ScanRun(inputs=dict(inputs))
+            run = ScanRun(
+                inputs=dict(inputs),
+                pid=os.getpid(),
+                host=_HOST,
+                started_at=now,
+                heartbeat_at=now,
+            )
             session.add(run)
             session.flush()
             return run.id
+
+    def heartbeat(self, scan_id: int, counts: Mapping[str, int]) -> None:
+        """Say the scan is alive, with its counts so far."""
+        values: dict[str, Any] = {f"files_{key}": value for key, value in counts.items()}
+        with self.db.session() as session:
+            session.execute(
+                update(ScanRun)
+                .where(ScanRun.id == scan_id, ScanRun.status == "running")
+                .values(heartbeat_at=utcnow(), **values)
+            )
+
+    def mark_interrupted(self, now: datetime | None = None) -> list[int]:
+        """Mark runs still "running" whose process is gone as "interrupted"; return their ids.
+
+        On this host a run is gone when its pid no longer exists. A run from
+        another host (a shared PostgreSQL), or one without a pid (recorded before
+        liveness existed), is gone when its heartbeat is older than ``STALE_AFTER``.
+        """
+        now = utcnow() if now is None else now
+        with self.db.session() as session:
+            running = session.scalars(select(ScanRun).where(ScanRun.status == "running")).all()
+            gone = [run.id for run in running if not _alive(run, now)]
+            if gone:
+                session.execute(
+                    update(ScanRun)
+                    .where(ScanRun.id.in_(gone), ScanRun.status == "running")
+                    .values(status="interrupted")
+                )
+        return gone
+
+    def scan_runs(self, limit: int = 20) -> list[ScanRun]:
+        """The newest scan runs, newest first; dead "running" runs are marked first."""
+        self.mark_interrupted()
+        with self.db.session() as session:
+            return list(
+                session.scalars(select(ScanRun).order_by(ScanRun.id.desc()).limit(limit)).all()
+            )
 
     def finish_scan(self, scan_id: int, status: str, counts: Mapping[str, int]) -> None:
         with self.db.session() as session:
@@ -213,3 +265,32 @@ class AnalysisStore:
             if len(seen) >= limit:
                 break
         return list(seen)
+
+
+# A scan heartbeats after every few files, and one file is bounded by the worker's
+# timeout (15 minutes); a run silent for an hour is not coming back.
+STALE_AFTER = timedelta(hours=1)
+_HOST = socket.gethostname()[:255]
+
+
+def _alive(run: ScanRun, now: datetime) -> bool:
+    last = run.heartbeat_at or run.started_at
+    if now - last > STALE_AFTER:
+        return False
+    if run.pid is None or run.host != _HOST:
+        return True  # cannot look at another machine's processes; trust the heartbeat
+    return _process_exists(run.pid)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    try:  # a killed child not yet reaped by its parent is a zombie: gone all the same
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from idolguard.media.digests import file_digests
+from idolguard.scratch import sweep_stale
 from idolguard.storage.sealing import MAGIC, SealError, is_sealed, open_stream, seal_stream
 
 CHUNK = 1024 * 1024
@@ -39,6 +40,7 @@ class BlobStore:
             raise ValueError("the evidence encryption key must be 32 bytes (AES-256)")
         self.root = root
         self.key = key
+        sweep_stale(root, ".incoming-")  # half-written copies of a process killed mid-write
 
     def path_for(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):

@@ -8,6 +8,7 @@ the same migration history.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -23,6 +25,13 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 class DatabaseError(RuntimeError):
     """The database cannot be opened or migrated; the message says what to check."""
+
+
+class DiskFullError(OSError):
+    """The disk holding the database is full (an ``OSError`` with ``ENOSPC``, like a file's)."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(errno.ENOSPC, "the disk holding the database is full", where)
 
 
 def normalise_url(url: str) -> str:
@@ -73,6 +82,12 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     try:
         with engine.begin() as connection:
+            if engine.dialect.name == "sqlite":
+                # pysqlite runs DDL outside any transaction: a process killed between two
+                # CREATE TABLEs left half a schema, unversioned, that no later start could
+                # migrate. An explicit BEGIN makes the whole upgrade one transaction (and
+                # IMMEDIATE makes two processes opening a new database take turns).
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             command.upgrade(alembic_config(connection), "head")
     except Exception as exc:
         raise DatabaseError(f"cannot migrate database {engine.url!r}: {exc}") from exc
@@ -94,6 +109,11 @@ class Database:
         try:
             yield session
             session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if "disk is full" in str(exc.orig) or "No space left" in str(exc.orig):
+                raise DiskFullError(self.engine.url.render_as_string()) from exc
+            raise
         except BaseException:
             session.rollback()
             raise

@@ -85,6 +85,11 @@ class ScanRun(Base):
     files_analysed: Mapped[int] = mapped_column(Integer, default=0)
     files_cached: Mapped[int] = mapped_column(Integer, default=0)
     files_failed: Mapped[int] = mapped_column(Integer, default=0)
+    # Liveness: the process running the scan and when it last made progress. A run
+    # still "running" whose process is gone is marked "interrupted" (see AnalysisStore).
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
 
 
 class Sighting(Base):

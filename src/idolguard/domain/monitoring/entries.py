@@ -31,6 +31,7 @@ from idolguard.domain.review.triage import Triage
 from idolguard.pipeline.records import FileRecord
 from idolguard.pipeline.scan import ScanInput, Scanner
 from idolguard.platforms import platform_for
+from idolguard.scratch import sweep_stale
 from idolguard.sources.connectors.base import Found, SourceError
 from idolguard.sources.fetch import FetchError, FetchErrorCode
 from idolguard.sources.polite import MEDIA_TYPES, PoliteWeb, load_credentials
@@ -84,6 +85,7 @@ class EntryRuns:
     _scanner: Callable[[], Scanner]
     _clock: Callable[[], datetime]
     _web: PoliteWeb | None
+    _swept: bool = False  # a killed run's scratch downloads removed (once per service)
 
     def web(self) -> PoliteWeb:
         """One polite reader per service: robots.txt and host pacing persist across runs."""
@@ -105,6 +107,9 @@ class EntryRuns:
         pending in the seen-set, with its description, for the next run, so the
         cursor can always move on.
         """
+        if not self._swept:  # a killed run's downloads, once per service
+            sweep_stale(self.settings.working_dir / "monitor", "entry-")
+            self._swept = True
         now = self._clock()
         limit = self.settings.monitor.max_entries_per_poll
         todo: list[tuple[MonitorEntry, Found]] = []

@@ -68,6 +68,11 @@ _LAZY_COMMANDS: dict[str, _Lazy] = {
         "scan",
         "Analyse media and record every file; already-analysed content is reused.",
     ),
+    "scans": _Lazy(
+        _CLI + "scan",
+        "scans",
+        "List recent scans: running, finished, or interrupted (the process was killed).",
+    ),
     "serve": _Lazy(
         _CLI + "serve",
         "serve",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from idolguard.interfaces.cli.context import console, fail, state
+from idolguard.interfaces.cli.context import EXIT_SYSTEM, console, fail, state
 from idolguard.interfaces.cli.output import RowPrinter, json_line, record_to_json, write_json_line
 
 if TYPE_CHECKING:
@@ -60,6 +62,50 @@ def scan(
     run_and_report(scanner, paths, as_json=as_json, console=cli.console)
 
 
+def scans(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """List recent scans: running, finished, or interrupted (the process was killed)."""
+    from rich.table import Table
+
+    runs = state(ctx).app().analysis.scan_runs(limit)
+    if as_json:
+        for run in runs:
+            write_json_line(
+                {
+                    "id": run.id,
+                    "status": run.status,
+                    "started_at": run.started_at.isoformat(),
+                    "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                    "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
+                    "pid": run.pid,
+                    "host": run.host,
+                    "files": {
+                        "total": run.files_total,
+                        "analysed": run.files_analysed,
+                        "cached": run.files_cached,
+                        "failed": run.files_failed,
+                    },
+                }
+            )
+        return
+    table = Table("scan", "status", "started", "last seen", "analysed", "cached", "failed")
+    for run in runs:
+        last = run.finished_at or run.heartbeat_at
+        table.add_row(
+            str(run.id),
+            run.status,
+            f"{run.started_at:%Y-%m-%d %H:%M:%S}",
+            f"{last:%Y-%m-%d %H:%M:%S}" if last else "-",
+            str(run.files_analysed),
+            str(run.files_cached),
+            str(run.files_failed),
+        )
+    console_for_stdout().print(table)
+
+
 def run_and_report(
     scanner: Scanner,
     paths: list[Path],
@@ -98,7 +144,7 @@ def run_and_report(
         def on_progress(done: int, total: int, record: FileRecord) -> None:
             progress.update(task, completed=done, total=total)
 
-        for record in scanner.scan(paths, progress=on_progress):
+        for record in _stopping_clearly(scanner.scan(paths, progress=on_progress)):
             if as_json:
                 line = record_to_json(record, scanner.settings.heatmap_dir)
                 if out.is_terminal:
@@ -112,6 +158,22 @@ def run_and_report(
         f"{summary.total} file(s): {summary.analysed} analysed, {summary.cached} already known, "
         f"{summary.failed} failed" + (f" (scan #{summary.scan_id})" if summary.scan_id else "")
     )
+
+
+def _stopping_clearly(records: Iterator[FileRecord]) -> Iterator[FileRecord]:
+    """A full disk stops the scan with what to do, not a traceback."""
+    try:
+        yield from records
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        fail(
+            f"no space left on the disk holding IdolGuard's data{where}: the scan stopped. "
+            "Every file reported above is recorded; free some space and run the same scan "
+            "again to finish the rest.",
+            EXIT_SYSTEM,
+        )
 
 
 def console_for_stdout() -> Console:

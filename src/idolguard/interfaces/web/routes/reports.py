@@ -42,6 +42,7 @@ from idolguard.interfaces.web.portal import (
 )
 from idolguard.interfaces.web.state import client_address, web_state
 from idolguard.interfaces.web.templating import language, render
+from idolguard.scratch import sweep_stale
 
 router = APIRouter()
 
@@ -67,6 +68,7 @@ def _refusal(exc: ReportError) -> JSONResponse:
 
 def _save_upload(upload: UploadFile, folder: Path, max_bytes: int) -> Path | None:
     """Copy the upload to a temporary file in chunks; ``None`` when no file was chosen."""
+    sweep_stale(folder, "report-")  # uploads a killed server never deleted
     folder.mkdir(parents=True, exist_ok=True)
     match = _SUFFIX_RE.fullmatch(Path(upload.filename or "").suffix)
     handle, name = tempfile.mkstemp(
