@@ -82,3 +82,49 @@ def test_silent_feed_times_out(website: ChangingSite, tmp_path: Path) -> None:
     _, error, took = bounded(_fetch(website, tmp_path, max_bytes=MB), 15)
     assert isinstance(error, FetchError) and error.code is FetchErrorCode.TIMEOUT
     assert took < 5
+
+
+# -- SMTP ------------------------------------------------------------------------------------------
+
+
+def test_smtp_that_drops_mid_data_is_an_unconfirmed_temporary_failure() -> None:
+    from idolguard.notices.mail import MailError, send_mail
+    from tests.notices.test_mail import notice
+    from tests.smtp import LoopbackSMTP
+
+    with LoopbackSMTP(drop_data=True) as server:
+        _, error, took = bounded(lambda: send_mail(notice(), server.settings(), None), 20)
+        assert isinstance(error, MailError), error
+        assert error.unconfirmed and not error.permanent
+        assert "closed the connection after the notice was sent" in str(error)
+        assert "may get it twice" in str(error)
+        assert server.dropped == 1 and took < 10
+        server.drop_data = False  # the relay recovers: the retry goes through
+        sent = send_mail(notice(), server.settings(), None)
+        assert sent.accepted and len(server.messages) == 1
+
+
+def test_smtp_that_goes_silent_mid_data_times_out() -> None:
+    from idolguard.notices.mail import MailError, send_mail
+    from tests.notices.test_mail import notice
+    from tests.smtp import LoopbackSMTP
+
+    with LoopbackSMTP(stall_data=4.0) as server:
+        settings = server.settings(timeout=1.0)
+        _, error, took = bounded(lambda: send_mail(notice(), settings, None), 20)
+        assert isinstance(error, MailError), error
+        assert error.unconfirmed and not error.permanent
+        assert "stopped answering after the notice was sent" in str(error)
+        assert took < 4
+
+
+def test_smtp_refusing_before_data_is_not_called_unconfirmed() -> None:
+    from idolguard.notices.mail import MailError, send_mail
+    from tests.notices.test_mail import notice
+    from tests.smtp import LoopbackSMTP
+
+    everyone = ["abuse@video.example.net", "counsel@agency.example"]
+    with LoopbackSMTP(refuse=everyone) as server:
+        _, error, _ = bounded(lambda: send_mail(notice(), server.settings(), None), 20)
+    assert isinstance(error, MailError) and error.permanent
+    assert not error.unconfirmed and "refused every recipient" in str(error)
