@@ -13,7 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from idolguard.evidence.timestamp import TimestampClient, TimestampError
 from idolguard.sources.fetch import FetchError, FetchErrorCode, fetch
+from tests.tsa import LoopbackTSA
 from tests.website import Answer, ChangingSite
 
 T = TypeVar("T")
@@ -128,3 +130,30 @@ def test_smtp_refusing_before_data_is_not_called_unconfirmed() -> None:
         _, error, _ = bounded(lambda: send_mail(notice(), server.settings(), None), 20)
     assert isinstance(error, MailError) and error.permanent
     assert not error.unconfirmed and "refused every recipient" in str(error)
+
+
+# -- TSA -------------------------------------------------------------------------------------------
+
+
+def test_tsa_that_answers_garbage_is_a_clear_error(tsa: LoopbackTSA) -> None:
+    tsa.mode = "garbage"
+    _, error, took = bounded(lambda: TimestampClient(tsa.url, timeout=2).stamp(b"x" * 32), 20)
+    assert isinstance(error, TimestampError) and took < 5
+    assert "Traceback" not in str(error) and str(error)
+
+
+def test_tsa_that_hangs_times_out(tsa: LoopbackTSA) -> None:
+    tsa.mode = "hang"
+    _, error, took = bounded(lambda: TimestampClient(tsa.url, timeout=1).stamp(b"x" * 32), 20)
+    assert isinstance(error, TimestampError), error
+    assert "did not answer within 1s" in str(error) or "timed out" in str(error), str(error)
+    assert took < 4
+
+
+def test_tsa_that_trickles_its_reply_is_cut_off(tsa: LoopbackTSA) -> None:
+    """A byte every 50 ms never trips the 1 s read timeout; the deadline on the reply does."""
+    tsa.mode = "drip"
+    _, error, took = bounded(lambda: TimestampClient(tsa.url, timeout=1).stamp(b"x" * 32), 20)
+    assert isinstance(error, TimestampError), error
+    assert "still sending its reply after 2s" in str(error)
+    assert took < 5
