@@ -7,11 +7,14 @@ that sends its request one byte at a time (slow loris).
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
+
+import pytest
 
 from idolguard.evidence.timestamp import TimestampClient, TimestampError
 from idolguard.sources.fetch import FetchError, FetchErrorCode, fetch
@@ -157,3 +160,92 @@ def test_tsa_that_trickles_its_reply_is_cut_off(tsa: LoopbackTSA) -> None:
     assert isinstance(error, TimestampError), error
     assert "still sending its reply after 2s" in str(error)
     assert took < 5
+
+
+# -- a slow-loris web client -----------------------------------------------------------------------
+
+
+async def _hello(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, int]]:
+    """The app server as ``idolguard serve`` configures it, with a 1 s header timeout."""
+    import uvicorn
+
+    from idolguard.interfaces.cli.serve import guarded_protocol, server_config
+
+    config = server_config(
+        _hello,
+        host="127.0.0.1",
+        port=0,
+        trust_forwarded_for=False,
+        http=guarded_protocol(header_timeout=1.0),
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not (server.started and server.servers) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield "127.0.0.1", port
+    server.should_exit = True
+    thread.join(5)
+
+
+def _closed_after(sock: socket.socket, drip: bytes | None, limit: float) -> float | None:
+    """Send ``drip`` a byte every 0.2 s; seconds until the server closed, None if it never did."""
+    started = time.monotonic()
+    sock.settimeout(0.2)
+    position = 0
+    while time.monotonic() - started < limit:
+        try:
+            if drip and position < len(drip):
+                sock.send(drip[position : position + 1])
+                position += 1
+            if sock.recv(1024) == b"":
+                return time.monotonic() - started
+        except TimeoutError:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            return time.monotonic() - started
+    return None
+
+
+def test_slow_loris_client_is_disconnected(served: tuple[str, int]) -> None:
+    loris = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 200
+    with socket.create_connection(served) as slow, socket.create_connection(served) as idle:
+        took = _closed_after(slow, loris, limit=8)
+        assert took is not None, "a client sending its headers a byte at a time was never cut off"
+        assert took < 4
+        assert _closed_after(idle, None, limit=8) is not None  # connected, never sent a byte
+    with socket.create_connection(served, timeout=5) as normal:  # others are still served
+        normal.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert b"200 OK" in normal.recv(1024)
+
+
+def test_a_slow_but_complete_request_is_answered(served: tuple[str, int]) -> None:
+    """The timer stops once the headers are in: a handler may take longer than it."""
+    with socket.create_connection(served, timeout=5) as client:
+        for byte in b"GET / HTTP/1.1\r\nHost: x\r\n":
+            client.send(bytes([byte]))
+        time.sleep(0.5)
+        client.sendall(b"Connection: close\r\n\r\n")
+        assert b"200 OK" in client.recv(1024)
+
+
+def test_serve_uses_the_guarded_protocol_by_default() -> None:
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    from idolguard.interfaces.cli.serve import HEADER_TIMEOUT_SECONDS, server_config
+
+    config = server_config(_hello, host="127.0.0.1", port=8000, trust_forwarded_for=False)
+    assert isinstance(config.http, type) and issubclass(config.http, H11Protocol)
+    assert config.http.__name__ == "GuardedH11Protocol" and HEADER_TIMEOUT_SECONDS <= 30
+    assert config.server_header is False and config.proxy_headers is False
