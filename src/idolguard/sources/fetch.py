@@ -64,7 +64,7 @@ __all__ = [
 DEFAULT_USER_AGENT = "IdolGuard-evidence/0.1 (+https://github.com/idolguard)"
 
 # A body that keeps trickling in never trips the per-read timeout: it gets this long in all.
-DEFAULT_BODY_SECONDS = 600.0
+DEFAULT_BODY_SECONDS = 1800.0  # 2 GB at about 1 MB/s
 _MAX_URL_CHARS = 8192
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # A host with many addresses is tried on a few of them only: each try can cost a timeout.
