@@ -604,3 +604,25 @@ def test_zip_claiming_an_unknown_version_is_reported(bundle: Path) -> None:
     raw[central + 6] = 131  # "version needed to extract": 13.1; zipfile raises NotImplementedError
     bundle.write_bytes(bytes(raw))
     assert_rejected(verify_bundle(bundle), "container", "not a readable ZIP file")
+
+
+def test_local_header_with_a_long_extra_field_is_reported_not_raised(bundle: Path) -> None:
+    """Found by the property test (seed 8947): zipfile raised EOFError, verify crashed."""
+    with zipfile.ZipFile(bundle) as archive:
+        offset = archive.getinfo(EVIDENCE_NAME).header_offset
+    raw = bytearray(bundle.read_bytes())
+    raw[offset + 29] = 0x94  # extra field length 37,888: the member runs past the end
+    bundle.write_bytes(bytes(raw))
+    assert_rejected(verify_bundle(bundle), "container", "cannot be read intact")
+
+
+@pytest.mark.parametrize("field", ["method", "size"])
+def test_member_header_claiming_a_bomb_is_not_unpacked(bundle: Path, field: str) -> None:
+    raw = bytearray(bundle.read_bytes())
+    central = raw.rindex(b"PK\x01\x02")  # the last member's central directory entry
+    if field == "method":
+        raw[central + 10] = zipfile.ZIP_LZMA
+    else:
+        raw[central + 24 : central + 28] = (3 * 1024**3).to_bytes(4, "little")  # 3 GB
+    bundle.write_bytes(bytes(raw))
+    assert_rejected(verify_bundle(bundle), "container", "altered, not unpacked")

@@ -136,11 +136,32 @@ def verify_bundle(path: Path, *, roots_pem: bytes | None = None) -> BundleVerifi
     if len(names) > MAX_MEMBERS or len(set(names)) != len(names) or not all(map(_safe_name, names)):
         result.add("container", False, "duplicate, unsafe or too many member names")
         return result
+    claimed = sum(i.file_size for i in infos)
+    if (
+        any(i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in infos)
+        or claimed > 4 * len(raw) + 256 * 1024 * 1024
+    ):
+        # IdolGuard stores members; a re-packed (deflated) copy is still checked, but other
+        # methods and sizes no real re-pack gives are not decompressed (a changed header
+        # could claim gigabytes).
+        result.add(
+            "container",
+            False,
+            f"members claim {claimed:,} bytes or an unusual compression: altered, not unpacked",
+        )
+        return result
     members: dict[str, bytes] = {}
     try:
         for info in infos:
             members[info.filename] = archive.read(info)  # checks each member's CRC
-    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        ValueError,
+        OSError,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,  # a member shorter than its header says
+    ) as exc:
         result.add("container", False, f"a member cannot be read intact: {exc}")
         return result
     rebuilt = io.BytesIO()
