@@ -138,25 +138,34 @@ def test_smtp_refusing_before_data_is_not_called_unconfirmed() -> None:
 # -- TSA -------------------------------------------------------------------------------------------
 
 
-def test_tsa_that_answers_garbage_is_a_clear_error(tsa: LoopbackTSA) -> None:
-    tsa.mode = "garbage"
-    _, error, took = bounded(lambda: TimestampClient(tsa.url, timeout=2).stamp(b"x" * 32), 20)
+@pytest.fixture
+def bad_tsa(tsa: LoopbackTSA) -> Iterator[LoopbackTSA]:
+    """The session's loopback TSA, its mode restored afterwards (other tests share it)."""
+    try:
+        yield tsa
+    finally:
+        tsa.mode = "ok"
+
+
+def test_tsa_that_answers_garbage_is_a_clear_error(bad_tsa: LoopbackTSA) -> None:
+    bad_tsa.mode = "garbage"
+    _, error, took = bounded(lambda: TimestampClient(bad_tsa.url, timeout=2).stamp(b"x" * 32), 20)
     assert isinstance(error, TimestampError) and took < 5
     assert "Traceback" not in str(error) and str(error)
 
 
-def test_tsa_that_hangs_times_out(tsa: LoopbackTSA) -> None:
-    tsa.mode = "hang"
-    _, error, took = bounded(lambda: TimestampClient(tsa.url, timeout=1).stamp(b"x" * 32), 20)
+def test_tsa_that_hangs_times_out(bad_tsa: LoopbackTSA) -> None:
+    bad_tsa.mode = "hang"
+    _, error, took = bounded(lambda: TimestampClient(bad_tsa.url, timeout=1).stamp(b"x" * 32), 20)
     assert isinstance(error, TimestampError), error
     assert "did not answer within 1s" in str(error) or "timed out" in str(error), str(error)
     assert took < 4
 
 
-def test_tsa_that_trickles_its_reply_is_cut_off(tsa: LoopbackTSA) -> None:
+def test_tsa_that_trickles_its_reply_is_cut_off(bad_tsa: LoopbackTSA) -> None:
     """A byte every 50 ms never trips the 1 s read timeout; the deadline on the reply does."""
-    tsa.mode = "drip"
-    _, error, took = bounded(lambda: TimestampClient(tsa.url, timeout=1).stamp(b"x" * 32), 20)
+    bad_tsa.mode = "drip"
+    _, error, took = bounded(lambda: TimestampClient(bad_tsa.url, timeout=1).stamp(b"x" * 32), 20)
     assert isinstance(error, TimestampError), error
     assert "still sending its reply after 2s" in str(error)
     assert took < 5
