@@ -18,6 +18,7 @@ Use it as a context manager, or through the ``smtp_server`` fixture (plain, no a
 
 from __future__ import annotations
 
+import asyncio
 import email
 import ipaddress
 import ssl
@@ -93,6 +94,13 @@ class _Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.owner.fail_data is not None:
             return self.owner.fail_data
+        if self.owner.stall_data:  # took the message, then says nothing (the client times out)
+            await asyncio.sleep(self.owner.stall_data)
+        if self.owner.drop_data:  # took the message, then drops the connection unanswered
+            self.owner.dropped += 1
+            assert server.transport is not None
+            server.transport.abort()
+            return "250 OK: never seen by the client"
         raw = envelope.original_content or b""
         message = email.message_from_bytes(raw, policy=policy.default)
         assert isinstance(message, EmailMessage)
@@ -140,6 +148,8 @@ class LoopbackSMTP:
         require_auth: tuple[str, str] | None = None,
         refuse: Iterable[str] = (),
         fail_data: str | None = None,
+        drop_data: bool = False,
+        stall_data: float = 0.0,
     ) -> None:
         if tls and implicit_tls:
             raise ValueError("choose STARTTLS (tls) or implicit TLS, not both")
@@ -148,6 +158,9 @@ class LoopbackSMTP:
         self.require_auth = require_auth
         self.refuse = frozenset(address.lower() for address in refuse)
         self.fail_data = fail_data
+        self.drop_data = drop_data  # accept the whole message, then drop the connection
+        self.stall_data = stall_data  # seconds to sit on the message before answering
+        self.dropped = 0  # messages taken then dropped
         self.host = HOST
         self.port = 0
         self.ca_file: Path | None = None

@@ -12,6 +12,7 @@ bytes that are not a TimeStampResp) and ``"wrong_nonce"`` (a genuine, correctly 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.server
 import shutil
@@ -29,7 +30,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-Mode = Literal["ok", "http500", "garbage", "wrong_nonce"]
+# hang: read the query, never answer; drip: promise a large reply, then send a byte at a time.
+Mode = Literal["ok", "http500", "garbage", "wrong_nonce", "hang", "drip"]
 
 #: Policy OIDs under the ITU-T/ISO "example" arc (2.999): never a real TSA policy.
 DEFAULT_POLICY = "2.999.3161.1"
@@ -177,6 +179,7 @@ class LoopbackTSA:
 
     def __init__(self) -> None:
         self.mode: Mode = "ok"
+        self.stop_stalling = threading.Event()  # set on exit: hanging handlers finish
         self.requests = 0
         self.last_query: bytes | None = None
         self.url = ""
@@ -221,6 +224,19 @@ class LoopbackTSA:
                     self._answer(400, "text/plain", b"bad Content-Length")
                     return
                 query = self.rfile.read(length)
+                if tsa.mode == "hang":
+                    tsa.stop_stalling.wait(30)
+                    return
+                if tsa.mode == "drip":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/timestamp-reply")
+                    self.send_header("Content-Length", "1000000")
+                    self.end_headers()
+                    with contextlib.suppress(OSError):  # the client gave up: that is the test
+                        while not tsa.stop_stalling.wait(0.05):
+                            self.wfile.write(b"0")
+                            self.wfile.flush()
+                    return
                 status, ctype, body = tsa._respond(query)
                 self._answer(status, ctype, body)
 
@@ -250,6 +266,7 @@ class LoopbackTSA:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.stop_stalling.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -19,6 +19,10 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering: a slow server
     declare_length: bool = True  # False: no Content-Length, the body just runs until close
+    endless: bool = False  # after the body, send chunks of it for ever (until the client goes)
+    drip: float = 0.0  # seconds between the endless chunks: a server that trickles
+    claimed_length: int | None = None  # a Content-Length that lies (say 10 GB)
+    sent: list[int] = field(default_factory=list)  # bytes written, per request, when done
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,9 @@ class ChangingSite:
                     time.sleep(answer.delay)
                     self.send_response(answer.status)
                     self.send_header("Content-Type", answer.content_type)
-                    if answer.declare_length:
+                    if answer.claimed_length is not None:
+                        self.send_header("Content-Length", str(answer.claimed_length))
+                    elif answer.declare_length and not answer.endless:
                         self.send_header("Content-Length", str(len(answer.body)))
                     else:
                         self.send_header("Connection", "close")
@@ -64,7 +70,16 @@ class ChangingSite:
                         self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(answer.body)
-                    if not answer.declare_length:
+                    written = len(answer.body)
+                    try:
+                        while answer.endless and written < 1 << 40:
+                            time.sleep(answer.drip)
+                            self.wfile.write(answer.body)
+                            self.wfile.flush()
+                            written += len(answer.body)
+                    finally:
+                        answer.sent.append(written)
+                    if not answer.declare_length or answer.endless:
                         self.close_connection = True
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout or a size limit): that is the test

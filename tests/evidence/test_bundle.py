@@ -565,3 +565,64 @@ def test_manifest_timestamp_that_is_garbage(tmp_path: Path) -> None:
     result = verify_bundle(path)
     assert set(failed(result)) == {"bundle timestamp"}
     assert not result.trusted_time
+
+
+# -- manifest edits found by the tamper property test (tests/robustness/test_tamper.py) ----------
+
+
+def _edited_manifest(tmp_path: Path, old: bytes, new: bytes) -> BundleVerification:
+    members = valid_members()
+    manifest = members[MANIFEST]
+    assert isinstance(manifest, bytes) and manifest.count(old) >= 1
+    at = manifest.rindex(old)  # the item section comes after the file list
+    members[MANIFEST] = manifest[:at] + new + manifest[at + len(old) :]
+    return verify_bundle(write_bundle(tmp_path / "edited.zip", members))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "check", "detail"),
+    [
+        (b'"original":"originals/e6', b'"original":"originals/f6', "item 1 original", "not in"),
+        (b'"sha256":"e67e', b'"sha256":"e66e', "item 1", "differs from the one captured"),
+        (b'"id":1', b'"id":9', "item 9", "another item"),
+        (b'"items"', b'"htems"', "items", "unexpected structure"),
+        (b'"evidence":[', b'"evhdence":[', "items", "unexpected structure"),
+        (b'"original":', b'"origin`l":', "items", "unexpected structure"),
+    ],
+    ids=["original-renamed", "item-sha", "item-id", "items-key", "evidence-key", "original-key"],
+)
+def test_one_byte_edits_of_the_unsigned_manifest_are_caught(
+    tmp_path: Path, old: bytes, new: bytes, check: str, detail: str
+) -> None:
+    """These 1-byte manifest edits used to verify as intact."""
+    assert_rejected(_edited_manifest(tmp_path, old, new), check, detail)
+
+
+def test_zip_claiming_an_unknown_version_is_reported(bundle: Path) -> None:
+    raw = bytearray(bundle.read_bytes())
+    central = raw.rindex(b"PK\x01\x02")
+    raw[central + 6] = 131  # "version needed to extract": 13.1; zipfile raises NotImplementedError
+    bundle.write_bytes(bytes(raw))
+    assert_rejected(verify_bundle(bundle), "container", "not a readable ZIP file")
+
+
+def test_local_header_with_a_long_extra_field_is_reported_not_raised(bundle: Path) -> None:
+    """Found by the property test (seed 8947): zipfile raised EOFError, verify crashed."""
+    with zipfile.ZipFile(bundle) as archive:
+        offset = archive.getinfo(EVIDENCE_NAME).header_offset
+    raw = bytearray(bundle.read_bytes())
+    raw[offset + 29] = 0x94  # extra field length 37,888: the member runs past the end
+    bundle.write_bytes(bytes(raw))
+    assert_rejected(verify_bundle(bundle), "container", "cannot be read intact")
+
+
+@pytest.mark.parametrize("field", ["method", "size"])
+def test_member_header_claiming_a_bomb_is_not_unpacked(bundle: Path, field: str) -> None:
+    raw = bytearray(bundle.read_bytes())
+    central = raw.rindex(b"PK\x01\x02")  # the last member's central directory entry
+    if field == "method":
+        raw[central + 10] = zipfile.ZIP_LZMA
+    else:
+        raw[central + 24 : central + 28] = (3 * 1024**3).to_bytes(4, "little")  # 3 GB
+    bundle.write_bytes(bytes(raw))
+    assert_rejected(verify_bundle(bundle), "container", "altered, not unpacked")

@@ -209,7 +209,9 @@ def test_deleted_middle_entry(chain: list[Record]) -> None:
     del chain[4]
     result = verify_chain(chain)
     assert_broken(result, 6, "entries missing", chain, checked=4)
-    assert result.problem == "entry 6 follows 4: entries missing"
+    assert (
+        result.problem == "entry 6 follows 4: entries missing (entry 5 removed, or rows reordered)"
+    )
 
 
 def test_swapped_entries(chain: list[Record]) -> None:
@@ -232,8 +234,10 @@ def test_swapped_entries_renumbered(chain: list[Record]) -> None:
 def test_duplicated_entry(chain: list[Record]) -> None:
     chain.insert(5, dict(chain[4]))
     result = verify_chain(chain)
-    assert_broken(result, 5, "entries missing", chain, checked=5)
-    assert result.problem == "entry 5 follows 5: entries missing"
+    assert_broken(result, 5, "out of order", chain, checked=5)
+    assert (
+        result.problem == "entry 5 follows 5: entries out of order (rows reordered or duplicated)"
+    )
 
 
 def test_changed_entry_hash(chain: list[Record]) -> None:

@@ -128,18 +128,40 @@ def verify_bundle(path: Path, *, roots_pem: bytes | None = None) -> BundleVerifi
         raw = path.read_bytes()
         archive = zipfile.ZipFile(io.BytesIO(raw))
         infos = archive.infolist()
-    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+    except (OSError, zipfile.BadZipFile, ValueError, NotImplementedError) as exc:
+        # NotImplementedError: a damaged header claims a ZIP version zipfile does not read.
         result.add("container", False, f"not a readable ZIP file: {exc}")
         return result
     names = [i.filename for i in infos]
     if len(names) > MAX_MEMBERS or len(set(names)) != len(names) or not all(map(_safe_name, names)):
         result.add("container", False, "duplicate, unsafe or too many member names")
         return result
+    claimed = sum(i.file_size for i in infos)
+    if (
+        any(i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in infos)
+        or claimed > 4 * len(raw) + 256 * 1024 * 1024
+    ):
+        # IdolGuard stores members; a re-packed (deflated) copy is still checked, but other
+        # methods and sizes no real re-pack gives are not decompressed (a changed header
+        # could claim gigabytes).
+        result.add(
+            "container",
+            False,
+            f"members claim {claimed:,} bytes or an unusual compression: altered, not unpacked",
+        )
+        return result
     members: dict[str, bytes] = {}
     try:
         for info in infos:
             members[info.filename] = archive.read(info)  # checks each member's CRC
-    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        ValueError,
+        OSError,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,  # a member shorter than its header says
+    ) as exc:
         result.add("container", False, f"a member cannot be read intact: {exc}")
         return result
     rebuilt = io.BytesIO()
@@ -237,9 +259,14 @@ def _check_items(
     members: dict[str, bytes],
     roots: bytes | None,
 ) -> None:
-    for item in manifest.get("items", []):
+    # Without a bundle timestamp the manifest itself is unsigned: every field it states about
+    # an item must agree with what was captured, so an edit to it cannot pass unnoticed.
+    for item in manifest["items"]:
         label = f"item {item.get('id')}"
-        for record in item.get("evidence", []):
+        for record in item["evidence"]:
+            if not str(record.get("manifest")).startswith(f"evidence/item-{item.get('id')}-"):
+                result.add(label, False, "the manifest assigns this evidence to another item")
+                continue
             evidence_bytes = members.get(str(record.get("manifest")))
             if evidence_bytes is None:
                 result.add(label, False, f"evidence manifest {record.get('manifest')} missing")
@@ -253,9 +280,21 @@ def _check_items(
             except (ValueError, KeyError, TypeError):
                 result.add(label, False, "evidence manifest is not valid")
                 continue
-            original_name = item.get("original")
+            if media.get("sha256") != item.get("sha256"):
+                result.add(
+                    label, False, "the item's SHA-256 in the manifest differs from the one captured"
+                )
+                continue
+            original_name = item["original"]  # required: null when not stored
             original = members.get(str(original_name)) if original_name else None
-            if original is None:
+            if original is None and original_name:
+                # Named but absent: the manifest was edited, or the member removed.
+                result.add(
+                    f"{label} original",
+                    False,
+                    f"the manifest names the original {original_name}, which is not in the bundle",
+                )
+            elif original is None:
                 result.add(label, True, "original not included (not stored at capture)")
             else:
                 same = hashlib.sha256(original).hexdigest() == media.get("sha256") and hashlib.md5(
@@ -268,7 +307,7 @@ def _check_items(
                     if same
                     else "the original's bytes differ from those recorded at capture",
                 )
-            token_name = record.get("timestamp")
+            token_name = record["timestamp"]  # required: null when none
             if token_name:
                 token = members.get(str(token_name))
                 check = verify_timestamp(token or b"", evidence_bytes, roots_pem=roots)

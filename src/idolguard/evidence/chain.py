@@ -63,6 +63,59 @@ class ChainVerification:
         }
 
 
+def _written_as(record: Mapping[str, Any], seq: int, window: int = 64) -> int | None:
+    """The sequence number a moved or renumbered record was written with, if one nearby fits.
+
+    A row keeps the hashes it was written with; if they verify under another
+    sequence number, the row was moved (rows reordered, or renumbered after an
+    insertion or deletion) rather than edited.
+    """
+    claimed, prev, entry = (record.get(k) for k in ("content_hash", "prev_hash", "entry_hash"))
+    if not (isinstance(claimed, str) and isinstance(prev, str) and isinstance(entry, str)):
+        return None
+    for other in range(max(1, seq - window), seq + window + 1):
+        if other != seq and link_hash(other, prev, claimed) == entry:
+            return other
+    return None
+
+
+def _self_consistent(record: Mapping[str, Any], seq: int) -> bool:
+    """The record's own content and hashes agree (whatever it links to)."""
+    claimed, prev = record.get("content_hash"), record.get("prev_hash")
+    if not isinstance(claimed, str) or not isinstance(prev, str):
+        return False
+    if set(record) - REDACTED_FIELDS:
+        try:
+            if content_hash(*(record[name] for name in CONTENT_FIELDS)) != claimed:
+                return False
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return False
+    return link_hash(seq, prev, claimed) == record.get("entry_hash")
+
+
+def _unlinked(record: Mapping[str, Any], seq: int, seen: Mapping[str, int]) -> str:
+    """Say what a record that does not link to its predecessor looks like."""
+    before = f"entry {seq} does not link to the entry before it"
+    written = _written_as(record, seq)
+    if written is not None:
+        return f"{before}: it was written as entry {written}, so rows were reordered or renumbered"
+    linked = seen.get(str(record.get("prev_hash")))
+    if linked is not None:
+        return (
+            f"{before}: it links to entry {linked}, so rows after entry {linked} were "
+            "removed, inserted or reordered"
+        )
+    if _self_consistent(record, seq):
+        return (
+            f"{before}: entry {seq} itself is intact, so the row before it was replaced by "
+            "a forged row or a row was inserted before it"
+        )
+    return f"{before} and does not match its own hashes: a forged or rewritten row"
+
+
+_SEEN_LIMIT = 100_000  # entry hashes remembered to say where a misplaced row links to
+
+
 def verify_chain(
     records: Iterable[Mapping[str, Any]], *, start_prev: str = GENESIS
 ) -> ChainVerification:
@@ -71,10 +124,13 @@ def verify_chain(
     A full record has the content fields; a redacted one only ``seq``,
     ``content_hash``, ``prev_hash`` and ``entry_hash``. Sequence numbers must
     run without gaps from 1 (or from the first record when ``start_prev`` is given).
+    The problem names what was seen at the first entry that does not verify:
+    an edited row, removed rows, reordered or renumbered rows, a forged row.
     """
     prev = start_prev
     expected_seq: int | None = 1 if start_prev == GENESIS else None
     count = 0
+    seen: dict[str, int] = {}
     for record in records:
         try:
             seq = int(record["seq"])
@@ -83,13 +139,25 @@ def verify_chain(
                 False, count, prev, None, f"entry after {count} has no sequence number"
             )
         if expected_seq is not None and seq != expected_seq:
-            return ChainVerification(
-                False, count, prev, seq, f"entry {seq} follows {expected_seq - 1}: entries missing"
-            )
+            last = expected_seq - 1
+            if seq > expected_seq:
+                missing = (
+                    f"entry {expected_seq}"
+                    if seq == expected_seq + 1
+                    else f"entries {expected_seq} to {seq - 1}"
+                )
+                problem = (
+                    f"entry {seq} follows {last}: entries missing "
+                    f"({missing} removed, or rows reordered)"
+                )
+            else:
+                problem = (
+                    f"entry {seq} follows {last}: entries out of order "
+                    "(rows reordered or duplicated)"
+                )
+            return ChainVerification(False, count, prev, seq, problem)
         if record.get("prev_hash") != prev:
-            return ChainVerification(
-                False, count, prev, seq, f"entry {seq} does not link to the entry before it"
-            )
+            return ChainVerification(False, count, prev, seq, _unlinked(record, seq, seen))
         if set(record) - REDACTED_FIELDS:  # anything beyond the hashes must be checked
             try:
                 recomputed = content_hash(*(record[name] for name in CONTENT_FIELDS))
@@ -99,14 +167,27 @@ def verify_chain(
                 )
             if recomputed != record.get("content_hash"):
                 return ChainVerification(
-                    False, count, prev, seq, f"entry {seq} was altered after it was written"
+                    False,
+                    count,
+                    prev,
+                    seq,
+                    f"entry {seq} was altered after it was written: "
+                    "the row was edited and no longer matches its content hash",
                 )
         claimed = record.get("content_hash")
         if not isinstance(claimed, str):
             return ChainVerification(False, count, prev, seq, f"entry {seq} has no content hash")
         if link_hash(seq, prev, claimed) != record.get("entry_hash"):
-            return ChainVerification(False, count, prev, seq, f"entry {seq} has a wrong entry hash")
+            return ChainVerification(
+                False,
+                count,
+                prev,
+                seq,
+                f"entry {seq} has a wrong entry hash: the row's hashes were edited",
+            )
         prev = str(record["entry_hash"])
+        if len(seen) < _SEEN_LIMIT:
+            seen[prev] = seq
         expected_seq = seq + 1
         count += 1
     return ChainVerification(True, count, prev, None, None)

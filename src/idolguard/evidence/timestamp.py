@@ -28,6 +28,7 @@ import hashlib
 import http.client
 import itertools
 import secrets
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -242,9 +243,23 @@ class TimestampClient:
             },
         )
         try:
+            # ``timeout`` bounds each wait; the deadline bounds the whole reply, so a TSA that
+            # trickles bytes (never silent for ``timeout``) cannot hold a capture for hours.
+            deadline = time.monotonic() + 2 * self.timeout
             with urllib.request.urlopen(request, timeout=self.timeout) as reply:
-                body: bytes = reply.read(MAX_RESPONSE_BYTES + 1)
                 content_type = str(reply.headers.get("Content-Type", ""))
+                body = b""
+                while len(body) <= MAX_RESPONSE_BYTES:
+                    chunk: bytes = reply.read1(MAX_RESPONSE_BYTES + 1 - len(body))
+                    if not chunk:
+                        break
+                    body += chunk
+                    if time.monotonic() > deadline:
+                        raise TimestampError(
+                            f"TSA {self.url} was still sending its reply after "
+                            f"{2 * self.timeout:g}s; check the URL, or raise the timeout "
+                            f"(now {self.timeout}s)"
+                        )
         except urllib.error.HTTPError as exc:
             raise TimestampError(
                 f"TSA {self.url} answered HTTP {exc.code} {exc.reason}; check the URL path and "
@@ -254,6 +269,11 @@ class TimestampClient:
             raise TimestampError(
                 f"could not reach TSA {self.url}: {exc.reason}; check the URL, DNS, firewall "
                 "and proxy settings"
+            ) from exc
+        except TimeoutError as exc:
+            raise TimestampError(
+                f"TSA {self.url} did not answer within {self.timeout}s; it may be down or "
+                "overloaded: try again later, or raise the timeout"
             ) from exc
         except (OSError, http.client.HTTPException, ValueError) as exc:
             raise TimestampError(

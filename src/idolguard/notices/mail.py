@@ -44,6 +44,7 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses, make_msgid
+from typing import Any
 
 from idolguard.config import SmtpSettings
 
@@ -93,6 +94,9 @@ class MailError(RuntimeError):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+        # True when the message went out but the server never confirmed it (dropped or
+        # silent mid-DATA): it may have been delivered, so a retry may duplicate it.
+        self.unconfirmed = False
 
 
 @dataclass(frozen=True)
@@ -351,10 +355,43 @@ def _reply_text(code: int, text: bytes | str) -> str:
     return f"{code} {text}".strip()
 
 
+class _SMTP(smtplib.SMTP):
+    """Remembers whether the message itself went out (DATA), to tell an unconfirmed send."""
+
+    message_sent = False
+
+    def data(self, msg: Any) -> tuple[int, bytes]:  # smtplib: bytes-like or str
+        self.message_sent = True
+        return super().data(msg)
+
+
+class _SMTP_SSL(smtplib.SMTP_SSL):
+    message_sent = False
+
+    def data(self, msg: Any) -> tuple[int, bytes]:  # smtplib: bytes-like or str
+        self.message_sent = True
+        return super().data(msg)
+
+
 def _connect(smtp: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
     if smtp.security == "ssl":
-        return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
-    return smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+        return _SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
+    return _SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+
+
+def _unconfirmed(exc: BaseException, server: str) -> MailError:
+    """The server took the message, then went away (or went silent) before answering."""
+    # smtplib turns a read timeout into SMTPServerDisconnected; the timeout is its context.
+    silent = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
+    what = "stopped answering" if silent else "closed the connection"
+    error = MailError(
+        f"the SMTP server {server} {what} after the notice was sent, before confirming it: "
+        "it may or may not have been delivered. Sending it again later is safe to try, "
+        "but the recipient may get it twice",
+        permanent=False,
+    )
+    error.unconfirmed = True
+    return error
 
 
 def _close(client: smtplib.SMTP) -> None:
@@ -509,6 +546,12 @@ def send_mail(
     except MailError:
         raise
     except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError, TimeoutError are OSErrors
+        # SMTPException is an OSError too: only a lost connection, not an answer, is unconfirmed.
+        lost = isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(
+            exc, smtplib.SMTPException
+        )
+        if lost and client is not None and getattr(client, "message_sent", False):
+            raise _unconfirmed(exc, server) from exc
         raise _translate(exc, server, smtp) from exc
     finally:
         if client is not None:

@@ -36,6 +36,7 @@ import os
 import re
 import socket
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,7 +63,8 @@ __all__ = [
 
 DEFAULT_USER_AGENT = "IdolGuard-evidence/0.1 (+https://github.com/idolguard)"
 
-_CHUNK_BYTES = 64 * 1024
+# A body that keeps trickling in never trips the per-read timeout: it gets this long in all.
+DEFAULT_BODY_SECONDS = 1800.0  # 2 GB at about 1 MB/s
 _MAX_URL_CHARS = 8192
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # A host with many addresses is tried on a few of them only: each try can cost a timeout.
@@ -179,11 +181,14 @@ def fetch(
     referer: str | None = None,
     headers: Mapping[str, str] | None = None,
     accept: tuple[str, ...] = (),
+    body_timeout: float = DEFAULT_BODY_SECONDS,
 ) -> Fetched:
     """Download ``url`` into a new file in ``dest_dir``, recording every hop on the way.
 
     ``timeout`` bounds each network wait (connect, each read), not the whole
     transfer: a large video on a slow link may legitimately take longer.
+    ``body_timeout`` bounds the whole body, so a server that trickles bytes
+    for ever (never silent long enough for ``timeout``) is cut off too.
     ``allow_private_addresses`` exists for tests and trusted intranet use; a
     server fetching user-submitted URLs must leave it off. A ``client`` given
     by the caller is used as is (its proxies included) and is not closed.
@@ -214,6 +219,7 @@ def fetch(
         user_agent=user_agent,
         allow_private=allow_private_addresses,
         extra_headers=headers,
+        body_timeout=body_timeout,
     ) as session:
         return session.fetch(
             url, dest_dir, cap_for=cap_for, max_redirects=max_redirects, referer=referer
@@ -241,8 +247,10 @@ class Session:
         user_agent: str,
         allow_private: bool,
         extra_headers: Mapping[str, str] | None = None,
+        body_timeout: float = DEFAULT_BODY_SECONDS,
     ) -> None:
         self._owned = client is None
+        self.body_timeout = body_timeout
         if client is None:
             client = httpx.Client(
                 timeout=timeout,
@@ -446,10 +454,21 @@ class Session:
         digest = hashlib.sha256()
         size = 0
         complete = False
+        deadline = time.monotonic() + self.body_timeout
         try:
             with os.fdopen(fd, "wb") as fp:
-                for chunk in response.iter_bytes(_CHUNK_BYTES):
+                # No chunk size: each read is seen as it arrives, so the deadline is checked
+                # even when a server sends one byte at a time.
+                for chunk in response.iter_bytes():
                     size += len(chunk)
+                    if time.monotonic() > deadline:
+                        raise FetchError(
+                            FetchErrorCode.TIMEOUT,
+                            f"{transfer.where()} was still sending after {self.body_timeout:g} s "
+                            f"({size:,} bytes so far); the download was stopped",
+                            url=transfer.requested,
+                            status=response.status_code,
+                        )
                     if size > cap:
                         raise FetchError(
                             FetchErrorCode.TOO_LARGE,

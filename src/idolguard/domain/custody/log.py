@@ -99,13 +99,44 @@ class AuditReport:
         return self.head_row == (self.chain.entries, self.chain.head) or not self.chain.ok
 
     def problems(self) -> list[str]:
-        found = [self.chain.problem] if self.chain.problem else []
+        """What was found, in words: each names what it saw (forged, removed, edited, moved)."""
+        found = [self._chain_problem()] if self.chain.problem else []
         if self.chain.ok and not self._head_matches:
-            found.append(
-                f"the log ends at entry {self.chain.entries} but its head record names entry "
-                f"{self.head_row[0]}: entries were removed from the end"
-            )
+            found.append(self._head_problem())
         return found + self.anchor_problems
+
+    def _chain_problem(self) -> str:
+        problem = str(self.chain.problem)
+        head_seq = self.head_row[0]
+        broken = self.chain.first_broken
+        if broken is not None and broken > head_seq:
+            return (
+                f"entry {broken} comes after the last entry IdolGuard wrote (entry {head_seq}): "
+                f"a forged row was appended to the log ({problem})"
+            )
+        return problem
+
+    def _head_problem(self) -> str:
+        entries, head_seq = self.chain.entries, self.head_row[0]
+        if entries > head_seq:
+            added = (
+                f"entry {entries}"
+                if entries == head_seq + 1
+                else f"entries {head_seq + 1} to {entries}"
+            )
+            return (
+                f"the log ends at entry {entries} but IdolGuard's head record ends at entry "
+                f"{head_seq}: {added} were appended outside IdolGuard (forged rows)"
+            )
+        if entries < head_seq:
+            return (
+                f"the log ends at entry {entries} but its head record names entry "
+                f"{head_seq}: entries were removed from the end"
+            )
+        return (
+            f"entry {entries} differs from the one IdolGuard wrote (its head record holds "
+            "another hash): the last entry was replaced by a forged row"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -2,12 +2,82 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from idolguard.interfaces.cli.context import console, note, state
+
+if TYPE_CHECKING:
+    import uvicorn
+
+# A client gets this long from its first byte to the end of its request headers (and an idle
+# new connection this long to send one): a slow-loris client cannot hold a connection for ever.
+# uvicorn's own timeout_keep_alive applies only between requests, never before the first.
+HEADER_TIMEOUT_SECONDS = 15.0
+
+
+def guarded_protocol(header_timeout: float = HEADER_TIMEOUT_SECONDS) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol, closing connections whose request headers do not arrive in time."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11Protocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def _waiting_for_headers(self) -> bool:
+            return self.cycle is None or self.cycle.response_complete
+
+        def _arm(self) -> None:
+            if self._header_timer is None:
+                self._header_timer = self.loop.call_later(header_timeout, self._expired)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _expired(self) -> None:
+            self._header_timer = None
+            if self._waiting_for_headers() and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            if self._waiting_for_headers():
+                self._arm()
+            super().data_received(data)
+            if not self._waiting_for_headers():
+                self._disarm()  # the headers are in: the request is being handled
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return GuardedH11Protocol
+
+
+def server_config(
+    app: Any, *, host: str, port: int, trust_forwarded_for: bool, **extra: Any
+) -> uvicorn.Config:
+    """How ``serve`` runs uvicorn: the guarded protocol, no server header, proxies if trusted."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=extra.pop("http", None) or guarded_protocol(),
+        proxy_headers=trust_forwarded_for,
+        forwarded_allow_ips="*" if trust_forwarded_for else None,
+        log_level=extra.pop("log_level", "info"),
+        server_header=False,
+        **extra,
+    )
 
 
 def serve(
@@ -35,12 +105,10 @@ def serve(
             "  idolguard user add me@example.org --name 'Me' --agency my-agency --role admin",
         )
     err.print(f"IdolGuard web app on http://{web.host}:{web.port}/  (API docs: /api/docs)")
-    uvicorn.run(
+    config = server_config(
         create_app(installation, web),
         host=web.host,
         port=web.port,
-        proxy_headers=web.trust_forwarded_for,
-        forwarded_allow_ips="*" if web.trust_forwarded_for else None,
-        log_level="info",
-        server_header=False,
+        trust_forwarded_for=web.trust_forwarded_for,
     )
+    uvicorn.Server(config).run()
