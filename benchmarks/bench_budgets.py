@@ -6,8 +6,8 @@ memory the decoder spends when that check is lifted (measured in a child
 process, so one figure cannot inflate the next). Last, a pooled scan of the
 JPEG bomb with the check lifted shows the worker's CPU budget stopping it.
 
-    python benchmarks/bench_budgets.py                 # short run, about a minute
-    python benchmarks/bench_budgets.py --repeats 60000 # the issue's 60,000-scan JPEG
+    PYTHONPATH=src:. python benchmarks/bench_budgets.py                 # short run, about a minute
+    PYTHONPATH=src:. python benchmarks/bench_budgets.py --repeats 60000 # the 60,000-scan JPEG
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import argparse
 import io
 import multiprocessing
 import resource
-import struct
 import sys
 import tempfile
 import time
@@ -26,20 +25,7 @@ from pathlib import Path
 from PIL import Image
 
 from idolguard.media import MediaError, MediaLimits, sniff
-
-
-def progressive_jpeg_bomb(side: int, repeats: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (side, side), (120, 80, 200)).save(buffer, "JPEG", progressive=True)
-    data = buffer.getvalue()
-    last_scan = data[data.rindex(b"\xff\xda") : -2]
-    return data[:-2] + last_scan * repeats + b"\xff\xd9"
-
-
-def gif_with_frames(frames: int) -> bytes:
-    header = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
-    frame = b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
-    return header + frame * frames + b"\x3b"
+from tests.robustness.test_budgets import gif_with_frames, progressive_jpeg_bomb
 
 
 def tiff_with_pages(pages: int) -> bytes:
