@@ -46,6 +46,7 @@ from idolguard.signals import (
     select_signals,
 )
 from idolguard.signals import risk as risk_weights
+from idolguard.signals.watchlist import Watchlist
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database, DatabaseError
@@ -230,7 +231,9 @@ class IdolGuard:
         """Inference threads for models run in this process (scan workers set their own)."""
         return self.settings.faces.threads or os.cpu_count() or 1
 
-    def available_signals(self) -> list[Signal]:
+    def available_signals(self, watchlist: Watchlist | None = None) -> list[Signal]:
+        """Every signal, built for this installation (``watchlist``: the roster's snapshot,
+        taken here unless the caller already took one)."""
         context = SignalContext(
             matching=self.settings.matching,
             limits=self.settings.limits,
@@ -242,12 +245,14 @@ class IdolGuard:
             heatmap_dir=self.settings.heatmap_dir,
             blur_explicit=self.settings.review.blur_explicit,
             manipulation=self.settings.manipulation,
-            watchlist=self.roster.watchlist(),
+            watchlist=watchlist if watchlist is not None else self.roster.watchlist(),
         )
         return discover_signals(context, self._plugins)
 
-    def signals(self, names: Iterable[str] | None = None) -> list[Signal]:
-        return select_signals(self.available_signals(), names)
+    def signals(
+        self, names: Iterable[str] | None = None, watchlist: Watchlist | None = None
+    ) -> list[Signal]:
+        return select_signals(self.available_signals(watchlist), names)
 
     def scanner(
         self,
@@ -264,14 +269,16 @@ class IdolGuard:
         def open_items(record: FileRecord) -> None:
             self.triage.on_record(record, actor=actor)
 
+        # One snapshot of the enrolled faces serves this process's signals and the workers'.
+        watchlist = self.roster.watchlist()
         return Scanner(
             settings,
             self.analysis,
-            self.signals(signal_names),
+            self.signals(signal_names, watchlist),
             workers=workers,
             persist=persist,
             on_record=open_items if triage else None,
-            watchlist=self.roster.watchlist(),
+            watchlist=watchlist,
         )
 
     def close(self) -> None:
