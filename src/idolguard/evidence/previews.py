@@ -36,5 +36,5 @@ def render_preview(image: Image.Image, *, blur: bool, max_side: int = 512) -> by
             "RGB"
         )
     out = io.BytesIO()
-    picture.save(out, format="PNG", optimize=True)
+    picture.save(out, format="PNG")
     return out.getvalue()

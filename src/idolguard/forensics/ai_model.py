@@ -39,7 +39,10 @@ def clip_input(image: Image.Image) -> NDArray[np.float32]:
     width, height = picture.size
     scale = CLIP_SIDE / min(width, height)
     size = (max(CLIP_SIDE, round(width * scale)), max(CLIP_SIDE, round(height * scale)))
-    picture = picture.resize(size, Image.Resampling.BICUBIC)
+    # reducing_gap: a large picture is first box-reduced by a whole factor (keeping at least
+    # twice the target size), then resampled; the same pixels to the eye, at a fraction of the
+    # cost of a bicubic filter spanning the whole 1080p frame. Smaller inputs are unaffected.
+    picture = picture.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
     left, top = (size[0] - CLIP_SIDE) // 2, (size[1] - CLIP_SIDE) // 2
     picture = picture.crop((left, top, left + CLIP_SIDE, top + CLIP_SIDE))
     array = (np.asarray(picture, dtype=np.float32) / 255.0 - _MEAN) / _STD

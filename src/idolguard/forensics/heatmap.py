@@ -62,6 +62,6 @@ def render_heatmap(
     blended = grey * (1 - alpha) + _colour(level) * alpha
     out = io.BytesIO()
     Image.fromarray(np.clip(blended, 0, 255).astype(np.uint8)).save(
-        out, format="PNG", optimize=True
+        out, format="PNG", compress_level=1
     )
     return out.getvalue()

@@ -22,6 +22,7 @@ from idolguard.config import FaceSettings, ManipulationSettings
 from idolguard.forensics.ai_model import AIHead, ClipEncoder, clip_available, load_ai_head
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
+from idolguard.signals.faces import IMAGE_DECODE_SIDE
 from idolguard.signals.manipulation import cascade_tag
 from idolguard.signals.presentation import (
     NOT_SCORED,
@@ -156,7 +157,9 @@ class AIGeneratedSignal(Signal):
             score = mean
             result.update(frames=len(chosen), frame_max=round(max(scores), 4))
         else:
-            picture = item.image(1024).image
+            # The faces signal's decode, already cached on the item: a second
+            # decode at another size would cost a full JPEG decode more.
+            picture = item.image(IMAGE_DECODE_SIDE).image
             score = self.head.probability(self.encoder.embed([picture])[0])
         combined = max(score, DECLARED_SCORE) if declared else score
         result.update(
