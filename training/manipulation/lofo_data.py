@@ -279,14 +279,32 @@ class Pixels:
         return jpeg(face, BASE_QUALITY)
 
 
-def wanted_conditions(item: Item) -> list[str]:
-    """Clean plus one drawn condition (to train and calibrate on) for all; every condition
-    for what the tables report: eval reals, and calib and eval fakes (a held-out family is
-    tested on both splits)."""
-    if item.split == "eval" or (item.split == "calib" and item.label == 1):
-        return list(CONDITIONS)
-    drawn = CONDITIONS[1 + _seed(item.key, "augment") % (len(CONDITIONS) - 1)]
-    return ["clean", drawn]
+# Conditions in the order they are computed: the targets name JPEG 50 and half size.
+REPORT_ORDER = ("jpeg50", "half", "beauty", "screenshot", "jpeg75")
+# Fakes per family scored under each condition (every fake is scored clean).
+TESTED_FAKES = 40
+
+
+def planned_rows(items: list[Item]) -> list[tuple[Item, str]]:
+    """The (item, condition) rows to encode, most needed first.
+
+    Every item clean; then, condition by condition, the ``eval`` reals and
+    ``TESTED_FAKES`` fakes of each family (any split: a held-out family is
+    never trained on); last, one drawn condition per training item, to
+    train on. An interrupted run still leaves whole tables behind.
+    """
+    rows: list[tuple[Item, str]] = [(item, "clean") for item in items]
+    tested: list[Item] = [i for i in items if i.label == 0 and i.split == "eval"]
+    for side, family in sorted({(i.side, i.family) for i in items if i.label == 1}):
+        fakes = [i for i in items if i.side == side and i.family == family]
+        tested += sorted(fakes, key=lambda i: _seed(i.key, "tested"))[:TESTED_FAKES]
+    for condition in REPORT_ORDER:
+        rows += [(item, condition) for item in tested]
+    for item in items:
+        if item.split == "train":
+            drawn = REPORT_ORDER[_seed(item.key, "augment") % len(REPORT_ORDER)]
+            rows.append((item, drawn))
+    return list(dict.fromkeys(rows))
 
 
 # ---------------------------------------------------------------- features
@@ -336,11 +354,7 @@ def extract(items: list[Item], pixels: Pixels, cache: FeatureCache, threads: int
     from idolguard.forensics.ai_model import ClipEncoder
 
     donors = [i for i in items if i.side == "face" and i.label == 0 and i.recipe == "as is"]
-    todo = [(item, c) for item in items for c in wanted_conditions(item)]
-    todo = [(item, c) for item, c in todo if f"{item.key}|{c}" not in cache]
-    # Clean rows first, then the reported conditions, then training augmentation: an
-    # interrupted run still leaves whole tables behind.
-    todo.sort(key=lambda row: (row[1] != "clean", row[0].split == "train"))
+    todo = [(item, c) for item, c in planned_rows(items) if f"{item.key}|{c}" not in cache]
     print(f"{len(todo)} CLIP feature rows to compute")
     if not todo:
         return

@@ -40,7 +40,7 @@ from training.manipulation.lofo_data import (
     Item,
     load_items,
 )
-from training.manipulation.metrics import roc_auc, threshold_at_fpr, tpr_at_fpr
+from training.manipulation.metrics import fit_logistic, roc_auc, threshold_at_fpr, tpr_at_fpr
 from training.manipulation.token_trainer import fit, paired_batches, to_weights, whitening
 
 EAST_ASIAN = ("kpop_photos", "asian_photos")
@@ -52,6 +52,7 @@ class Side:
 
     def __init__(self, side: str, items: list[Item], cache: FeatureCache, k: int, seed: int):
         started = time.monotonic()
+        self.cache_dir = cache.folder.parent
         rows = [(i, c) for i in items if i.side == side for c in CONDITIONS]
         rows = [(i, c) for i, c in rows if f"{i.key}|{c}" in cache]
         self.items = [i for i, _ in rows]
@@ -160,8 +161,93 @@ def lofo(side_name: str, side: Side, families: tuple[str, ...], steps: int, seed
     return out
 
 
+def blendnet_logits(
+    side: Side, rows: NDArray[np.int64], data: Path, extra: Path
+) -> NDArray[np.float64]:
+    """BlendNet's raw logit on the same crops under the same conditions (the fast stage)."""
+    from idolguard.forensics.crop import model_view
+    from idolguard.forensics.face_model import FaceManipulationModel
+    from training.manipulation.lofo_data import Pixels, apply_condition
+
+    detections = json.loads((side.cache_dir / "detections.json").read_text())
+    pixels = Pixels(data, extra, detections)
+    donors = [i for i in side.items if i.label == 0 and i.recipe == "as is"]
+    model = FaceManipulationModel(threads=1)
+    out = np.zeros(len(rows))
+    for start in range(0, len(rows), 64):
+        part = rows[start : start + 64]
+        views = []
+        for n in part.tolist():
+            item = side.items[n]
+            base = pixels.of(item, [d for d in donors if d.split == item.split])
+            views.append(model_view(apply_condition(base, str(side.condition[n]))))
+        out[start : start + len(part)] = model.blendnet(np.stack(views))[0].ravel()
+    return out
+
+
+def fuse_with_blendnet(
+    side: Side, logits: NDArray[np.float64], fpr: float, data: Path, extra: Path
+) -> dict[str, Any]:
+    """BlendNet (fast stage) + token head, fused by a logistic fit on calib; threshold on calib."""
+    calib = np.flatnonzero(side.split == "calib")
+    evaluate = np.flatnonzero(side.split == "eval")
+    blend = np.zeros(len(side.label))
+    wanted = np.concatenate([calib, evaluate])
+    blend[wanted] = blendnet_logits(side, wanted, data, extra)
+    x = np.stack([blend, logits], axis=1)
+    beta = fit_logistic(x[calib], side.label[calib], 1e-6)
+    fused = x @ beta[:-1] + beta[-1]
+    calib_reals = calib[side.label[calib] == 0]
+    east = calib_reals[np.isin(side.family[calib_reals], EAST_ASIAN)]
+    threshold_logit = max(
+        threshold_at_fpr(side.label[calib_reals], fused[calib_reals], fpr),
+        threshold_at_fpr(side.label[east], fused[east], fpr / 2) if len(east) else -np.inf,
+    )
+    per_family: dict[str, Any] = {}
+    for family in sorted(set(side.family[side.label == 1].tolist())):
+        rows = evaluate[
+            ((side.family[evaluate] == family) | (side.label[evaluate] == 0))
+            & (side.condition[evaluate] == "clean")
+        ]
+        if (side.label[rows] == 1).any():
+            per_family[family] = {
+                "fused": figures(side.label[rows], fused[rows]),
+                "blendnet": figures(side.label[rows], blend[rows]),
+                "tokens": figures(side.label[rows], logits[rows]),
+            }
+    fp = {}
+    for condition in CONDITIONS:
+        rows = evaluate[
+            (side.label[evaluate] == 0)
+            & np.isin(side.family[evaluate], EAST_ASIAN)
+            & (side.condition[evaluate] == condition)
+        ]
+        if len(rows):
+            fp[condition] = round(float((fused[rows] >= threshold_logit).mean()), 4)
+    print(f"  face fusion: {beta.round(4).tolist()}, eval east-asian FPR {fp}")
+    print(f"  face fusion in-distribution: {json.dumps(per_family)}")
+    return {
+        "fusion": {
+            "blend": round(float(beta[0]), 6),
+            "tokens": round(float(beta[1]), 6),
+            "bias": round(float(beta[2]), 6),
+        },
+        "fused_threshold": round(float(1 / (1 + np.exp(-threshold_logit))), 6),
+        "fused_eval_east_asian_fpr": fp,
+        "fused_in_distribution_eval_clean": per_family,
+    }
+
+
 def final_head(
-    side_name: str, side: Side, steps: int, seed: int, fpr: float, model_dir: Path, version: str
+    side_name: str,
+    side: Side,
+    steps: int,
+    seed: int,
+    fpr: float,
+    model_dir: Path,
+    version: str,
+    data: Path,
+    extra: Path,
 ) -> dict[str, Any]:
     params = side.train(side.split == "train", steps, seed)
     weights = to_weights(params, side.mean, side.basis)
@@ -216,6 +302,9 @@ def final_head(
                 "flagged_at_threshold": round(flagged, 4),
             }
     report["in_distribution_eval_clean"] = in_dist
+    if side_name == "face":
+        report.update(fuse_with_blendnet(side, logits, fpr, data, extra))
+        threshold = report["fused_threshold"]
     card = {
         "trained_on": "training/manipulation/train_token_heads.py on .cache/lofo (lofo_data.py)",
         "families": sorted(set(side.family[side.label == 1].tolist())),
@@ -254,6 +343,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=Path(".cache/lofo"))
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--extra", type=Path, default=Path(".cache/extra-data"))
     parser.add_argument("--steps", type=int, default=800)
     parser.add_argument("--k", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
@@ -272,7 +363,15 @@ def main() -> None:
         results["lofo"] += lofo(side_name, side, families, args.steps, args.seed)
         if not args.no_ship:
             results["heads"][side_name] = final_head(
-                side_name, side, args.steps, args.seed, args.fpr, args.model_dir, args.version
+                side_name,
+                side,
+                args.steps,
+                args.seed,
+                args.fpr,
+                args.model_dir,
+                args.version,
+                args.data,
+                args.extra,
             )
         del side
     (args.cache / "lofo_results.json").write_text(json.dumps(results, indent=1))
