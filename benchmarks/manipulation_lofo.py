@@ -25,9 +25,13 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from training.manipulation.lofo_data import FACE_FAMILIES, PICTURE_FAMILIES  # noqa: E402
-from training.manipulation.lofo_data import FeatureCache, load_items  # noqa: E402
-from training.manipulation.train_token_heads import Side, lofo, markdown  # noqa: E402
+from training.manipulation.lofo_data import (
+    FACE_FAMILIES,
+    PICTURE_FAMILIES,
+    FeatureCache,
+    load_items,
+)
+from training.manipulation.train_token_heads import Side, lofo, markdown
 
 
 def speed(repeats: int) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-
 from training.manipulation.lofo_data import (
     CONDITIONS,
     PICTURE_SIDE,
