@@ -102,3 +102,40 @@ def test_the_score_survives_a_jpeg_re_upload(model, crops) -> None:  # type: ign
     fake = model.score([jpeg(f, 75) for _, f in pairs])
     wins = sum(f.logit > r.logit for f, r in zip(fake, real, strict=True))
     assert wins >= 0.7 * len(pairs)
+
+
+@needs_clip
+def test_a_shipped_token_head_takes_the_expensive_path(crops, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With ``face_tokens`` beside BlendNet, the full path scores patch tokens and fuses them."""
+    import shutil
+
+    from idolguard.forensics.face_model import MODEL_DIR, token_fusion_logit
+    from idolguard.forensics.token_head import HeadWeights, save_head
+
+    for name in ("blendnet.onnx", "blendnet.json"):
+        shutil.copy(MODEL_DIR / name, tmp_path / name)
+    rng = np.random.default_rng(0)
+    weights = HeadWeights(
+        mean=np.zeros(768, np.float32),
+        project=(rng.standard_normal((768, 8)) * 0.01).astype(np.float32),
+        w1=rng.standard_normal((8, 4)).astype(np.float32),
+        b1=np.zeros(4, np.float32),
+        query=rng.standard_normal(4).astype(np.float32),
+        value=rng.standard_normal(4).astype(np.float32),
+        embed=np.zeros(512, np.float32),
+        bias=0.0,
+    )
+    fusion = {"blend": 0.5, "tokens": 2.0, "bias": -1.0}
+    save_head(tmp_path, "face_tokens", "9", weights, 0.7, {"fusion": fusion})
+    model = FaceManipulationModel(threads=2, model_dir=tmp_path, clip=shared_encoder(2))
+    assert model.version.endswith("+tokens9") and model.threshold == 0.7
+    full = model.score(crops[:2])
+    fast = model.score(crops[:2], lambda _i, _p: False)
+    for slow, quick in zip(full, fast, strict=True):
+        assert slow.path == "full" and quick.path == "fast" and quick.patches is None
+        assert slow.patches is not None and slow.patches.shape == (14, 14)
+        assert slow.blend_logit == pytest.approx(quick.blend_logit, abs=1e-5)
+        assert slow.clip_logit is not None
+        assert slow.logit == pytest.approx(
+            token_fusion_logit(model.tokens, slow.blend_logit, slow.clip_logit)  # type: ignore[arg-type]
+        )

@@ -31,6 +31,7 @@ CLIP_FILE = ("models", "clip_encoder.int8.onnx")
 CLIP_SIDE = 224
 _MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
 _STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
+TOKENS, WIDTH = 197, 768  # CLS + 14 x 14 patches, ViT-B width
 
 
 def clip_input(image: Image.Image) -> NDArray[np.float32]:
@@ -53,6 +54,28 @@ class ClipEncoder:
     def __init__(self, threads: int = 1, model: Path | None = None) -> None:
         self._session = session(model or package_file(CLIP_PACKAGE, *CLIP_FILE), threads)
         self._input = self._session.get_inputs()[0].name
+
+    def encode(
+        self, images: list[Image.Image], batch: int = 16
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """L2-normalised 512-d embeddings and the last layer's 197 x 768 tokens, per image.
+
+        One ONNX call yields both: the whole picture and its face crops go in
+        one batch, and the picture head and the face head read their parts
+        of the same outputs (token 0 is CLS, tokens 1..196 the 14 x 14 patches).
+        """
+        if not images:
+            return np.zeros((0, 512), np.float32), np.zeros((0, TOKENS, WIDTH), np.float32)
+        embeds, tokens = [], []
+        for start in range(0, len(images), batch):
+            inputs = np.stack([clip_input(image) for image in images[start : start + batch]])
+            embed, token = self._session.run(None, {self._input: inputs})[:2]
+            embeds.append(embed)
+            tokens.append(token)
+        vectors = np.concatenate(embeds).astype(np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        normalised: NDArray[np.float32] = vectors / np.maximum(norms, 1e-12)
+        return normalised, np.concatenate(tokens).astype(np.float32)
 
     def embed(self, images: list[Image.Image], batch: int = 16) -> NDArray[np.float32]:
         """L2-normalised 512-d embeddings, one row per image (run ``batch`` at a time)."""

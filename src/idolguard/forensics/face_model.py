@@ -9,6 +9,12 @@ logistic regression fitted on ``calib`` (``face_fusion.json``): the two see
 different evidence (see ``training/manipulation/train_fusion.py``). Either
 way ``threshold`` is where ``calib`` real faces were flagged at the
 false-positive rate written in the card, never tuned on reported figures.
+
+When the patch-token face head ships (``face_tokens.*``, see
+``forensics.token_head``), it replaces the linear CLIP head on the expensive
+path: the same encoder call returns the crop's patch tokens, the head scores
+them, and its card's fusion weights combine that logit with BlendNet's. Its
+14 x 14 patch evidence is the heatmap of faces judged on that path.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from idolguard.forensics.crop import CROP_SIZE, model_view
 
 if TYPE_CHECKING:
     from idolguard.forensics.ai_model import ClipEncoder
+    from idolguard.forensics.token_head import TokenHead
 
 MODEL_DIR = Path(str(resources.files("idolguard.forensics") / "models"))
 
@@ -114,6 +121,7 @@ class FaceScore:
     blend_logit: float  # BlendNet's raw logit
     clip_logit: float | None  # the CLIP face head's logit, when fused
     cells: NDArray[np.float32]  # 8x8 BlendNet cell logits; their mean is ``blend_logit``
+    patches: NDArray[np.float32] | None = None  # 14x14 token-head evidence, that path only
 
     @property
     def path(self) -> str:
@@ -132,17 +140,20 @@ class FaceManipulationModel:
         self, threads: int = 1, model_dir: Path = MODEL_DIR, clip: ClipEncoder | None = None
     ) -> None:
         self.calibration = load_calibration(model_dir)
-        self.fusion = load_fusion(model_dir) if clip is not None else None
-        self.clip = clip if self.fusion is not None else None
+        self.tokens = load_token_head(model_dir) if clip is not None else None
+        self.fusion = load_fusion(model_dir) if clip is not None and self.tokens is None else None
+        self.clip = clip if self.fusion is not None or self.tokens is not None else None
         self._session = session(model_dir / "blendnet.onnx", threads)
         self._input = self._session.get_inputs()[0].name
 
     @property
     def version(self) -> str:
-        return model_version(self.calibration, self.fusion)
+        return model_version(self.calibration, self.fusion, self.tokens)
 
     @property
     def threshold(self) -> float:
+        if self.tokens is not None:
+            return self.tokens.threshold
         return self.fusion.threshold if self.fusion is not None else self.calibration.threshold
 
     def blendnet(self, views: NDArray[np.uint8]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
@@ -177,7 +188,20 @@ class FaceManipulationModel:
         raw_all = np.concatenate(raw_parts).tolist()
         cells_all = np.concatenate(cell_parts)
         clip: list[float | None] = [None] * len(crops)
-        if self.clip is not None and self.fusion is not None:
+        patches: list[NDArray[np.float32] | None] = [None] * len(crops)
+        if self.clip is not None and self.tokens is not None:
+            chosen = [
+                i
+                for i, blend in enumerate(raw_all)
+                if wants_clip is None or wants_clip(i, self.calibration.probability(blend))
+            ]
+            for start in range(0, len(chosen), batch):
+                part = chosen[start : start + batch]
+                embeds, tokens = self.clip.encode([Image.fromarray(crops[i]) for i in part])
+                for i, token_score in zip(part, self.tokens.score(embeds, tokens), strict=True):
+                    clip[i] = token_score.logit
+                    patches[i] = token_score.patches
+        elif self.clip is not None and self.fusion is not None:
             chosen = [
                 i
                 for i, blend in enumerate(raw_all)
@@ -189,14 +213,34 @@ class FaceManipulationModel:
                 for i, row in zip(part, embeddings, strict=True):
                     clip[i] = self.fusion.clip_logit(row)
         out = []
-        for blend, clip_logit, cell in zip(raw_all, clip, cells_all, strict=True):
-            if clip_logit is not None and self.fusion is not None:
+        for blend, clip_logit, cell, patch in zip(raw_all, clip, cells_all, patches, strict=True):
+            if clip_logit is not None and self.tokens is not None:
+                logit = token_fusion_logit(self.tokens, blend, clip_logit)
+            elif clip_logit is not None and self.fusion is not None:
                 logit = self.fusion.logit(blend, clip_logit)
             else:
                 logit = self.calibration.platt_a * blend + self.calibration.platt_b
-            out.append(FaceScore(logit, sigmoid(logit), blend, clip_logit, cell))
+            out.append(FaceScore(logit, sigmoid(logit), blend, clip_logit, cell, patch))
         return out
 
 
-def model_version(calibration: Calibration, fusion: Fusion | None) -> str:
+def load_token_head(model_dir: Path = MODEL_DIR) -> TokenHead | None:
+    """The shipped patch-token face head, when it ships with its fusion weights."""
+    from idolguard.forensics.token_head import load_head
+
+    head = load_head("face_tokens", model_dir)
+    return head if head is not None and "fusion" in head.card else None
+
+
+def token_fusion_logit(head: TokenHead, blend_logit: float, token_logit: float) -> float:
+    """BlendNet's raw logit and the token head's, weighted as fitted on calib (the card)."""
+    weights = head.card["fusion"]
+    return float(weights["blend"] * blend_logit + weights["tokens"] * token_logit + weights["bias"])
+
+
+def model_version(
+    calibration: Calibration, fusion: Fusion | None, tokens: TokenHead | None = None
+) -> str:
+    if tokens is not None:
+        return calibration.version + f"+tokens{tokens.version}"
     return calibration.version + (f"+clip{fusion.version}" if fusion is not None else "")

@@ -7,6 +7,12 @@ declared (C2PA, IPTC digital source type, generator metadata, the Stable
 Diffusion watermark): a declaration is near-certain, the model is a hint.
 Videos are scored on up to ``VIDEO_FRAMES`` of the frames already sampled
 for the other per-frame models, averaged in logit space.
+
+When the attention-pooling head on CLIP's patch tokens ships
+(``models/ai_tokens.*``, trained on GAN, SD 2.1, FaceChain and EasyPhoto
+portraits against matched real photos), it judges the picture from the same
+encoder call; the older linear probe on the pooled embedding is the
+fallback.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import numpy as np
 
 from idolguard.config import FaceSettings, ManipulationSettings
 from idolguard.forensics.ai_model import AIHead, ClipEncoder, clip_available, load_ai_head
+from idolguard.forensics.token_head import TokenHead, load_head
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
 from idolguard.signals.faces import IMAGE_DECODE_SIDE
@@ -96,11 +103,19 @@ class AIGeneratedSignal(Signal):
         self.cascade = cascade or ManipulationSettings()
         self.blur_explicit = blur_explicit
         self.head: AIHead = load_ai_head()
+        self.tokens: TokenHead | None = load_head("ai_tokens")
+        self.threshold = self.tokens.threshold if self.tokens is not None else self.head.threshold
+        self.model_name = (
+            f"clip-vit-b16-int8+tokens@{self.tokens.version}"
+            if self.tokens is not None
+            else f"clip-vit-b16-int8+head@{self.head.version}"
+        )
         self.available = clip_available() and self.cascade.mode != "fast"
         # Without the encoder the result says so; a later install must recompute it. The
         # cascade's routing (mode, gate, enrolled faces) decides which pictures are scored.
+        head_tag = f"tokens{self.tokens.version}" if self.tokens is not None else ""
         self.version = (
-            f"2+head{self.head.version}"
+            f"2+head{self.head.version}{head_tag}"
             + ("" if clip_available() else "-noclip")
             + f"+{cascade_tag(self.cascade, watchlist or Watchlist())}"
         )
@@ -116,8 +131,8 @@ class AIGeneratedSignal(Signal):
         provenance = item.results.get("provenance") or {}
         declared = bool(provenance.get("ai_generated"))
         result: JSONDict = {
-            "model": f"clip-vit-b16-int8+head@{self.head.version}",
-            "threshold": round(self.head.threshold, 4),
+            "model": self.model_name,
+            "threshold": round(self.threshold, 4),
             "declared": declared,
         }
         if not self.available:
@@ -152,7 +167,7 @@ class AIGeneratedSignal(Signal):
                 return result
             picks = np.linspace(0, len(frames) - 1, min(VIDEO_FRAMES, len(frames))).round()
             chosen = [frames[int(i)].image for i in dict.fromkeys(picks.tolist())]
-            scores = [self.head.probability(row) for row in self.encoder.embed(chosen)]
+            scores = self._probabilities(chosen)
             mean = 1 / (1 + math.exp(-float(np.mean([_logit(p) for p in scores]))))
             score = mean
             result.update(frames=len(chosen), frame_max=round(max(scores), 4))
@@ -160,14 +175,21 @@ class AIGeneratedSignal(Signal):
             # The faces signal's decode, already cached on the item: a second
             # decode at another size would cost a full JPEG decode more.
             picture = item.image(IMAGE_DECODE_SIDE).image
-            score = self.head.probability(self.encoder.embed([picture])[0])
+            score = self._probabilities([picture])[0]
         combined = max(score, DECLARED_SCORE) if declared else score
         result.update(
             score=round(score, 4),
-            generated=declared or score >= self.head.threshold,
+            generated=declared or score >= self.threshold,
             combined=round(combined, 4),
         )
         return result
+
+    def _probabilities(self, pictures: list[Any]) -> list[float]:
+        """One encoder call for the batch: the token head reads the patch tokens it returns."""
+        if self.tokens is None:
+            return [self.head.probability(row) for row in self.encoder.embed(pictures)]
+        embeds, tokens = self.encoder.encode(pictures)
+        return [self.tokens.probability(s.logit) for s in self.tokens.score(embeds, tokens)]
 
     def _reasons(self, item: AnalysisItem) -> list[str]:
         """Why the picture deserves the CLIP path (empty: the cascade skips it)."""

@@ -32,11 +32,13 @@ from idolguard.forensics.face_model import (
     FaceScore,
     load_calibration,
     load_fusion,
+    load_token_head,
     model_version,
     sigmoid,
 )
 from idolguard.forensics.heatmap import cell_heat, render_heatmap
 from idolguard.forensics.sizes import threshold_for
+from idolguard.forensics.token_head import patch_heat
 from idolguard.forensics.tracks import aggregate_track
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
@@ -176,11 +178,17 @@ class ManipulationSignal(Signal):
         self.watchlist = watchlist or Watchlist()
         self.calibration = load_calibration()
         wants_clip = self.cascade.mode != "fast" and clip_available()
-        self.fusion = load_fusion() if wants_clip else None
+        # The patch-token head replaces the linear CLIP face head when it ships.
+        self.tokens = load_token_head() if wants_clip else None
+        self.fusion = load_fusion() if wants_clip and self.tokens is None else None
         self.threshold = (
-            self.fusion.threshold if self.fusion is not None else self.calibration.threshold
+            self.tokens.threshold
+            if self.tokens is not None
+            else self.fusion.threshold
+            if self.fusion is not None
+            else self.calibration.threshold
         )
-        self.model_version = model_version(self.calibration, self.fusion)
+        self.model_version = model_version(self.calibration, self.fusion, self.tokens)
         self.model_name = f"blendnet@{self.model_version}"
         # Results from BlendNet alone and fused ones differ: installing CLIP recomputes; so
         # do a change of mode and, in a cascade, of the enrolled faces that choose the path.
@@ -190,7 +198,8 @@ class ManipulationSignal(Signal):
     @property
     def model(self) -> FaceManipulationModel:
         if self._model is None:
-            clip = shared_encoder(self.threads) if self.fusion is not None else None
+            full = self.fusion is not None or self.tokens is not None
+            clip = shared_encoder(self.threads) if full else None
             self._model = FaceManipulationModel(self.threads, clip=clip)
         return self._model
 
@@ -250,7 +259,7 @@ class ManipulationSignal(Signal):
             [crop for crop, _ in cut],
             lambda i, probability: router.wants_clip(wanted[i][0], probability),
         )
-        heats = [cell_heat(score.cells, self.calibration.probability) for score in scores]
+        heats = [self._heat(score) for score in scores]
         for (index, marks), (crop, _), score, heat in zip(wanted, cut, scores, heats, strict=True):
             threshold = self._threshold(_eye_distance(marks), score.path)
             entries[index].update(
@@ -295,7 +304,8 @@ class ManipulationSignal(Signal):
             track_blend = float(
                 np.median([self.calibration.probability(s.blend_logit) for s in fast])
             )
-            full = self.fusion is not None and router.wants_clip(index, track_blend)
+            expensive = self.fusion is not None or self.tokens is not None
+            full = expensive and router.wants_clip(index, track_blend)
             scores = self.model.score(crops) if full else fast
             path = scores[0].path
             threshold = self._threshold(float(np.median(eyes)), path)
@@ -307,7 +317,7 @@ class ManipulationSignal(Signal):
                 every_seconds=sampled.every_seconds,
             )
             peak = verdict.peak_index
-            heat = cell_heat(scores[peak].cells, self.calibration.probability)
+            heat = self._heat(scores[peak])
             entry: JSONDict = {"index": index}
             entry.update(
                 self._face_entry(
@@ -333,9 +343,15 @@ class ManipulationSignal(Signal):
         return entries
 
     # ------------------------------------------------------------------ shared
+    def _heat(self, score: FaceScore) -> NDArray[np.float32]:
+        """The token head's 14x14 patch evidence on the expensive path, BlendNet's cells else."""
+        if score.patches is not None:
+            return patch_heat(score.patches, score.probability)
+        return cell_heat(score.cells, self.calibration.probability)
+
     def _threshold(self, eye_distance: float, path: str) -> float:
         """Small faces need stronger evidence (see ``forensics.sizes``); each path has its own."""
-        if path == "full" or self.fusion is None:
+        if path == "full" or (self.fusion is None and self.tokens is None):
             return threshold_for(eye_distance, self.model_version, self.threshold)
         fast_version = model_version(self.calibration, None)
         return threshold_for(eye_distance, fast_version, self.calibration.threshold)
@@ -356,6 +372,12 @@ class ManipulationSignal(Signal):
             "logit": round(score.logit, 4),
             "blendnet": round(self.calibration.probability(score.blend_logit), 4),
             "clip": None if score.clip_logit is None else round(sigmoid(score.clip_logit), 4),
+            # Which CLIP face head gave "clip": the patch-token head or the linear probe.
+            "clip_head": None
+            if score.clip_logit is None
+            else f"tokens@{self.tokens.version}"
+            if self.tokens is not None
+            else "linear",
             "flagged": flagged,
             "threshold": round(threshold, 4),
             "cells": [[round(float(v), 3) for v in row] for row in heat],
