@@ -198,7 +198,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=40, help="identities per folder")
     parser.add_argument(
         "--feature",
-        choices=("raw", "cohort"),
+        choices=("raw", "cohort", "zscore"),
         default="cohort",
         help="outer feature: raw similarity, or minus the mean over the other identities",
     )
@@ -267,9 +267,15 @@ def main() -> int:
             if other != row["identity"] and other.split("/")[0] == folder
         ]
         row["cohort"] = float(np.mean(cohort))
+        row["cohort_std"] = float(np.std(cohort))
         row["outer_raw"] = row["outer"]
         if args.feature == "cohort":
             row["outer"] = float(row["outer_raw"]) - float(row["cohort"])  # type: ignore[arg-type]
+        elif args.feature == "zscore":
+            row["outer"] = (float(row["outer_raw"]) - float(row["cohort"])) / max(  # type: ignore[arg-type]
+                float(row["cohort_std"]),
+                1e-3,  # type: ignore[arg-type]
+            )
     named = [r for r in rows if float(r["inner"]) >= threshold]  # type: ignore[arg-type]
     for kind in ("genuine", "swap"):
         total = sum(1 for r in rows if r["kind"] == kind)
@@ -291,9 +297,11 @@ def main() -> int:
         f"fitted: inner {beta[0]:.3f}, outer {beta[1]:.3f}, bias {beta[2]:.3f}; "
         f"threshold {shipped:.3f} ({CALIB_FPR:.0%} FPR on calib genuine)"
     )
-    print("split   | genuine | swaps | AUC   | AUC outer only | TPR@1%FPR | TPR / FPR at threshold")
-    for split in ("calib", "report"):
-        part = [r for r in named if r["split"] == split]
+    print("split        | genuine | swaps | AUC   | AUC outer only | TPR@1%FPR ", end="")
+    print("| TPR / FPR at threshold")
+    for split in ("calib", "report", "report/asian", "report/lfw"):
+        half, _, folder = split.partition("/")
+        part = [r for r in named if r["split"] == half and str(r["identity"]).startswith(folder)]
         genuine = [probability(r) for r in part if r["kind"] == "genuine"]
         swaps = [probability(r) for r in part if r["kind"] == "swap"]
         outer_auc = auc(
@@ -304,7 +312,7 @@ def main() -> int:
         tpr = float(np.mean(np.asarray(swaps) >= shipped))
         fpr = float(np.mean(np.asarray(genuine) >= shipped))
         print(
-            f"{split:7} | {len(genuine):7} | {len(swaps):5} | {auc(genuine, swaps):.3f} | "
+            f"{split:12} | {len(genuine):7} | {len(swaps):5} | {auc(genuine, swaps):.3f} | "
             f"{outer_auc:.3f}          | {tpr1:.3f}     | {tpr:.3f} / {fpr:.3f}"
         )
     costs = [float(r["ms"]) for r in rows if float(r["ms"]) > 0]  # type: ignore[arg-type]
@@ -312,7 +320,9 @@ def main() -> int:
     if args.write:
         report = [r for r in named if r["split"] == "report"]
         model = {
-            "version": f"{FEATURE_VERSION}-lr1",
+            # Named after its weights: results of another fit are never mixed with these.
+            "version": f"{FEATURE_VERSION}-lr-"
+            + hashlib.sha256(np.round(beta, 6).tobytes()).hexdigest()[:6],
             "inner_weight": round(float(beta[0]), 6),
             "outer_weight": round(float(beta[1]), 6),
             "bias": round(float(beta[2]), 6),
