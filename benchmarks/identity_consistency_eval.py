@@ -91,8 +91,8 @@ def load(path: Path) -> NDArray[np.uint8]:
         return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
-def identities(limit: int) -> Iterator[tuple[str, list[Path]]]:
-    minimum = REFERENCES + 2
+def identities(limit: int, references: int) -> Iterator[tuple[str, list[Path]]]:
+    minimum = references + 2
     for folder in ("asian", "lfw"):
         found = 0
         for person in sorted((DATA / folder).iterdir()):
@@ -100,7 +100,7 @@ def identities(limit: int) -> Iterator[tuple[str, list[Path]]]:
                 continue
             photos = sorted(p for p in person.iterdir() if p.suffix.lower() in (".jpg", ".png"))
             if len(photos) >= minimum:
-                yield f"{folder}/{person.name}", photos[: REFERENCES + QUERIES]
+                yield f"{folder}/{person.name}", photos[: references + QUERIES]
                 found += 1
                 if found >= limit:
                     break
@@ -202,12 +202,15 @@ def main() -> int:
         default="cohort",
         help="outer feature: raw similarity, or minus the mean over the other identities",
     )
+    parser.add_argument(
+        "--references", type=int, default=REFERENCES, help="enrolment photos per identity"
+    )
     parser.add_argument("--write", action="store_true", help="store the fitted model")
     args = parser.parse_args()
     extractor = Extractor()
     threshold = load_calibration("arcface").threshold
     rng = np.random.default_rng(19)
-    people = list(identities(args.limit))
+    people = list(identities(args.limit, args.references))
     by_folder: dict[str, list[tuple[str, list[Path]]]] = {}
     for name, photos in people:
         by_folder.setdefault(name.split("/")[0], []).append((name, photos))
@@ -222,7 +225,7 @@ def main() -> int:
     rows: list[dict[str, object]] = []
     ref_outers: dict[str, NDArray[np.float32]] = {}
     for name, photos in people:
-        refs = [f for f in (photo_face(p) for p in photos[:REFERENCES]) if f is not None]
+        refs = [f for f in (photo_face(p) for p in photos[: args.references]) if f is not None]
         if len(refs) < 2:
             continue
         ref_inner = np.stack([f.inner for f in refs])
@@ -232,7 +235,7 @@ def main() -> int:
         folder = by_folder[name.split("/")[0]]
         others = [o for o in folder if o[0] != name and split_of(o[0]) == split]
         others = others or [o for o in folder if o[0] != name]
-        for query in photos[REFERENCES:]:
+        for query in photos[args.references :]:
             genuine = photo_face(query)
             _target, target_photos = others[int(rng.integers(len(others)))]
             target = target_photos[int(rng.integers(len(target_photos)))]
