@@ -46,6 +46,7 @@ from idolguard.signals import (
     select_signals,
 )
 from idolguard.signals import risk as risk_weights
+from idolguard.signals.identity_consistency import IdentityConsistencySignal
 from idolguard.signals.watchlist import Watchlist
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.blobs import BlobStore
@@ -269,12 +270,16 @@ class IdolGuard:
         def open_items(record: FileRecord) -> None:
             self.triage.on_record(record, actor=actor)
 
-        # One snapshot of the enrolled faces serves this process's signals and the workers'.
-        watchlist = self.roster.watchlist()
+        # One snapshot of the enrolled faces serves this process's signals and the workers';
+        # with the artists' head features only when identity consistency runs.
+        names = None if signal_names is None else list(signal_names)
+        watchlist = self.roster.watchlist(
+            context=names is None or IdentityConsistencySignal.name in names
+        )
         return Scanner(
             settings,
             self.analysis,
-            self.signals(signal_names, watchlist),
+            self.signals(names, watchlist),
             workers=workers,
             persist=persist,
             on_record=open_items if triage else None,

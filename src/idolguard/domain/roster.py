@@ -17,22 +17,38 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from idolguard.faces import DetectedFace, FaceBackend, FaceBackendError
 from idolguard.faces.calibration import Calibration, load_calibration
 from idolguard.faces.gallery import Gallery
 from idolguard.faces.quality import assess, enrolment_problem
+from idolguard.forensics.ai_model import clip_available, shared_encoder
+from idolguard.forensics.consistency import FEATURE_VERSION, outer_embeddings
 from idolguard.media import MediaError, MediaLimits, MediaType, load_image, sniff
 from idolguard.media.digests import file_digests
 from idolguard.signals.base import JSONDict
 from idolguard.signals.faces import IMAGE_DECODE_SIDE
 from idolguard.signals.identity import Candidate, Identification
 from idolguard.signals.text import ArtistNames
-from idolguard.signals.watchlist import BackendTemplates, Watchlist, unit_rows
+from idolguard.signals.watchlist import (
+    ArtistContext,
+    BackendTemplates,
+    ContextReferences,
+    Watchlist,
+    unit_rows,
+)
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
-from idolguard.storage.models import Artist, ArtistAlias, ArtistPhoto, Bank, FaceTemplate
+from idolguard.storage.models import (
+    Artist,
+    ArtistAlias,
+    ArtistPhoto,
+    Bank,
+    FaceContext,
+    FaceTemplate,
+)
 
 _FOLD_DROP = re.compile("[\\s\\-_.\u00b7\u30fb'\u2019\"()]+")
 # Candidates listed per face for reviewers, named or not.
@@ -469,8 +485,12 @@ class RosterService:
             results.append(Identification(named, candidates))
         return results
 
-    def watchlist(self) -> Watchlist:
-        """A snapshot of every backend's templates for the scan workers' manipulation cascade."""
+    def watchlist(self, *, context: bool = False) -> Watchlist:
+        """A snapshot of every backend's templates for the scan workers' manipulation cascade.
+
+        With ``context``, also the references identity consistency compares with
+        (``context_references``): only scans that run that signal pay for them.
+        """
         with self.database.session() as session:
             backends = session.scalars(select(FaceTemplate.backend).distinct()).all()
         snapshot: dict[str, BackendTemplates] = {}
@@ -485,7 +505,76 @@ class RosterService:
             snapshot[backend] = BackendTemplates(
                 unit_rows(cache.gallery.vectors()), calibration.threshold, calibration.slope
             )
-        return Watchlist(snapshot)
+        return Watchlist(snapshot, self.context_references() if context else None)
+
+    def context_references(self) -> ContextReferences | None:
+        """Every artist's templates and outer-head features under the current backend.
+
+        A photo's feature is computed the first time it is needed and stored
+        (``FaceContext``), from the same main face its template came from; None
+        when the CLIP encoder is not installed or the backend cannot be calibrated.
+        """
+        if not clip_available():
+            return None
+        backend = self.backend_key
+        try:
+            threshold = self.calibration(backend).threshold
+        except FaceBackendError:
+            return None
+        version = f"{FEATURE_VERSION}/{backend}"
+        with self.database.session() as session:
+            rows = session.execute(
+                select(ArtistPhoto.id, ArtistPhoto.artist_id, Artist.name, ArtistPhoto.sha256)
+                .add_columns(FaceTemplate.embedding)
+                .join(FaceTemplate, FaceTemplate.photo_id == ArtistPhoto.id)
+                .join(Artist, Artist.id == ArtistPhoto.artist_id)
+                .where(FaceTemplate.backend == backend)
+                .order_by(ArtistPhoto.artist_id, ArtistPhoto.id)
+            ).all()
+            stored: dict[int, bytes] = {
+                photo_id: blob
+                for photo_id, blob in session.execute(
+                    select(FaceContext.photo_id, FaceContext.embedding).where(
+                        FaceContext.version == version
+                    )
+                ).all()
+            }
+        for photo_id, _artist, _name, sha256, _template in rows:
+            if photo_id not in stored:
+                found = self._outer_feature(photo_id, sha256, version)
+                if found is not None:
+                    stored[photo_id] = found
+        grouped: dict[int, tuple[str, list[NDArray[np.float32]], list[NDArray[np.float32]]]] = {}
+        for photo_id, artist_id, name, _sha256, template in rows:
+            _, templates, outer = grouped.setdefault(artist_id, (name, [], []))
+            templates.append(np.frombuffer(template, dtype="<f4").astype(np.float32))
+            if photo_id in stored:
+                outer.append(np.frombuffer(stored[photo_id], dtype="<f4").astype(np.float32))
+        artists = tuple(
+            ArtistContext(artist_id, name, unit_rows(templates), unit_rows(outer))
+            for artist_id, (name, templates, outer) in sorted(grouped.items())
+            if outer
+        )
+        return ContextReferences(backend, FEATURE_VERSION, threshold, artists)
+
+    def _outer_feature(self, photo_id: int, sha256: str, version: str) -> bytes | None:
+        """Compute and store one reference photo's outer-head feature (None: unusable)."""
+        try:
+            with self.blobs.local_path(sha256) as original:
+                pixels, faces = self._detect(original)
+        except (MediaError, OSError):
+            return None
+        if not faces:
+            return None
+        face = max(faces, key=lambda f: f.eye_distance)
+        vector = outer_embeddings(shared_encoder(1), pixels, [face.landmarks])[0]
+        blob = np.asarray(vector, dtype="<f4").tobytes()
+        try:
+            with self.database.session() as session:
+                session.add(FaceContext(photo_id=photo_id, version=version, embedding=blob))
+        except IntegrityError:
+            pass  # another process stored the same feature first
+        return blob
 
     def roster_summary(self, backend: str) -> JSONDict:
         cache = self._gallery(backend)

@@ -14,6 +14,7 @@ from idolguard.signals.base import Signal
 from idolguard.signals.explicit import ExplicitSignal
 from idolguard.signals.faces import FacesSignal
 from idolguard.signals.identity import IdentitySignal
+from idolguard.signals.identity_consistency import IdentityConsistencySignal
 from idolguard.signals.manipulation import ManipulationSignal
 from idolguard.signals.pdq import PDQSignal
 from idolguard.signals.presentation import ScoreExplanation
@@ -36,6 +37,7 @@ SIGNAL_TYPES: Final[tuple[type[Signal], ...]] = (
     RiskSignal,
     BankMatchSignal,
     IdentitySignal,
+    IdentityConsistencySignal,
 )
 # What each built-in score means and its limits (reviewed wording, kept in each signal).
 SCORE_EXPLANATIONS: Final[MappingProxyType[str, ScoreExplanation]] = MappingProxyType(
@@ -78,6 +80,11 @@ def idolguard_signals(context: SignalContext) -> list[Signal]:
             cascade=context.manipulation,
             watchlist=context.watchlist,
             blur_explicit=context.blur_explicit,
+        ),
+        # Judges only faces named as an enrolled artist, from the scan's roster snapshot.
+        IdentityConsistencySignal(
+            context.watchlist.context if context.watchlist is not None else None,
+            threads=context.threads,
         ),
         TextSignal(context.name_matcher),  # vocabulary works without a roster
         RiskSignal(),

@@ -19,6 +19,8 @@ from idolguard.signals.presentation import FindingsView, fraction_box, heatmap_p
 # The signals that store one entry per detected face, in the faces' order.
 NAMING_SIGNAL: Final = "identity"
 MANIPULATION_SIGNAL: Final = "manipulation"
+# Stores entries only for the faces it judged (those named as an artist), with their index.
+CONSISTENCY_SIGNAL: Final = "identity_consistency"
 # A video's preview is its first sampled frame: a face box found later in the
 # video is listed, but only overlaid when it was seen this close to the start.
 PREVIEW_FRAME_SECONDS: Final = 0.5
@@ -87,11 +89,29 @@ def _face_manipulation(entry: dict[str, Any], heatmap_dir: Path | None) -> dict[
     return out
 
 
+def _face_consistency(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A named face's identity consistency in short: swap score, verdict, reason."""
+    out: dict[str, Any] = {
+        "score": rounded(entry.get("score")),
+        "flagged": bool(entry.get("flagged")),
+        "artist": entry.get("name"),
+    }
+    for key in ("inner", "outer", "cohort", "reason", "note"):
+        if entry.get(key) is not None:
+            out[key] = entry[key]
+    return out
+
+
 def scan_faces(results: Mapping[str, Any], heatmap_dir: Path | None) -> list[dict[str, Any]]:
     """Detected faces merged with who they are (identity runs separately, per scan)."""
     faces = (results.get("faces") or {}).get("faces", [])
     named = (results.get(NAMING_SIGNAL) or {}).get("faces", [])
     manipulated = (results.get(MANIPULATION_SIGNAL) or {}).get("faces", [])
+    consistent = {
+        e.get("index"): e
+        for e in (results.get(CONSISTENCY_SIGNAL) or {}).get("faces", [])
+        if isinstance(e, Mapping)
+    }
     merged = []
     for index, face in enumerate(faces):
         who = named[index] if index < len(named) else {}
@@ -102,6 +122,12 @@ def scan_faces(results: Mapping[str, Any], heatmap_dir: Path | None) -> list[dic
             "identity": who.get("identity"),
             "candidates": who.get("candidates", []),
             "manipulation": _face_manipulation(judged, heatmap_dir) if judged else None,
+            # Only for a face the roster names: the others are not judged (nor charged for).
+            "identity_consistency": (
+                _face_consistency(consistent[index])
+                if who.get("identity") and index in consistent
+                else None
+            ),
         }
         if "frame_time" in face:
             entry["frame_time"] = face["frame_time"]

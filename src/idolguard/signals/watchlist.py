@@ -38,8 +38,47 @@ class BackendTemplates:
 
 
 @dataclass(frozen=True)
+class ArtistContext:
+    """One enrolled artist's references as identity consistency compares them."""
+
+    artist_id: int
+    name: str
+    templates: NDArray[np.float32]  # (n, d) unit rows: the naming backend's templates
+    outer: NDArray[np.float32]  # (m, 512) unit rows: masked-head features of the photos
+
+
+@dataclass(frozen=True)
+class ContextReferences:
+    """The roster as identity consistency sees it: who is named, and how their heads look.
+
+    Naming repeats ``faces.gallery``'s score with the same templates and
+    threshold, so the faces judged inside a worker are exactly the faces the
+    ``identity`` signal names after it (the digest versions both together).
+    """
+
+    backend: str  # "name@version" of the templates
+    feature: str  # version of the outer-head features
+    threshold: float  # the backend's naming threshold (cosine)
+    artists: tuple[ArtistContext, ...] = ()
+
+    @property
+    def digest(self) -> str:
+        if not self.artists:
+            return "none"
+        hasher = hashlib.sha256(f"{self.backend}\0{self.feature}\0{self.threshold!r}".encode())
+        for artist in self.artists:
+            hasher.update(f"\0{artist.artist_id}\0".encode())
+            hasher.update(np.ascontiguousarray(artist.templates, dtype="<f4").tobytes())
+            hasher.update(np.ascontiguousarray(artist.outer, dtype="<f4").tobytes())
+        return hasher.hexdigest()[:12]
+
+
+@dataclass(frozen=True)
 class Watchlist:
     backends: Mapping[str, BackendTemplates] = field(default_factory=dict)
+    # Taken only for scans that run identity consistency (it costs a CLIP embedding per
+    # reference photo the first time); None otherwise.
+    context: ContextReferences | None = None
 
     def near(self, backend: str, embedding: NDArray[np.float32]) -> bool:
         """Whether a face embedding comes near any enrolled template of its backend."""

@@ -272,6 +272,26 @@ class FaceTemplate(Base):
     photo: Mapped[ArtistPhoto] = relationship(back_populates="templates")
 
 
+class FaceContext(Base):
+    """A reference photo's outer-head feature (hair, ears, outline), for identity consistency.
+
+    Computed once per photo and feature version (which names the face backend whose
+    landmarks placed the crop), the first time a scan needs it: a CLIP embedding
+    costs a tenth of a second, too much to repeat for the whole roster on every scan.
+    """
+
+    __tablename__ = "face_context"
+    __table_args__ = (UniqueConstraint("photo_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("artist_photo.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[str] = mapped_column(String(64), index=True)  # "ctx1/arcface@3"
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Case(Base):
     """An incident concerning one artist: the unit lawyers export and regulators receive."""
 
