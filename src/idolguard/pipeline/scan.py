@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from signal import SIGXCPU
 from typing import Any
@@ -127,7 +128,11 @@ class Scanner:
         inputs = _inputs(paths)
         files = [i.path for i in inputs.values()]
         scan_id = (
-            self.store.start_scan({"paths": [i.location for i in list(inputs.values())[:1000]]})
+            self.store.db.retrying(
+                lambda: self.store.start_scan(
+                    {"paths": [i.location for i in list(inputs.values())[:1000]]}
+                )
+            )
             if self.persist
             else 0
         )
@@ -144,18 +149,18 @@ class Scanner:
                     record.origin = given.origin
                     record.source_id, record.entry_id = given.source_id, given.entry_id
                 self._context_stage(record, path)
+                # A database server restarted mid-scan costs a pause here, not the scan.
                 if self.persist:
-                    self.store.record(
-                        scan_id, record, replace=[s.name for s in self.context_signals]
-                    )
+                    self._record(scan_id, record)
                 if self.on_record is not None:
                     try:
-                        self.on_record(record)
+                        self.store.db.retrying(partial(self.on_record, record))
                     except Exception as exc:  # the scan itself succeeded; say what did not
                         record.warnings.append(f"could not open a review item: {exc}")
                 self._count(record)
                 if self.persist and time.monotonic() - beat >= HEARTBEAT_SECONDS:
-                    self.store.heartbeat(scan_id, self.summary.counts())
+                    beat_now = partial(self.store.heartbeat, scan_id, self.summary.counts())
+                    self.store.db.retrying(beat_now)
                     beat = time.monotonic()
                 if keep_records:
                     self.summary.records.append(record)
@@ -166,12 +171,20 @@ class Scanner:
         finally:
             if self.persist:
                 try:
-                    self.store.finish_scan(scan_id, status, self.summary.counts())
+                    counts = self.summary.counts()
+                    self.store.db.retrying(
+                        lambda: self.store.finish_scan(scan_id, status, counts),
+                        wait=None if status == "finished" else 0.0,
+                    )
                 except Exception:
                     if status == "finished":
                         raise
                     # Already failing (a full disk, a lost database): that error is the
                     # one to report; the run is marked interrupted once this process ends.
+
+    def _record(self, scan_id: int, record: FileRecord) -> None:
+        replace = [s.name for s in self.context_signals]
+        self.store.db.retrying(lambda: self.store.record(scan_id, record, replace=replace))
 
     def run(
         self, paths: Iterable[Path | ScanInput], progress: ProgressCallback | None = None

@@ -167,7 +167,8 @@ def analyse_file(path: Path, state: WorkerState) -> FileRecord:
     applicable = [s for s in state.signals if s.applies_to(info.media_type)]
     for signal in applicable:
         record.versions[signal.name] = signal.version
-    cached = state.store.cached_results(record.sha256, [s.key for s in applicable])
+    keys, sha256 = [s.key for s in applicable], record.sha256
+    cached = state.store.db.retrying(lambda: state.store.cached_results(sha256, keys))
     item = AnalysisItem(
         path=path,
         sha256=record.sha256,
