@@ -166,3 +166,24 @@ def test_sender_settings_from_the_cli(tmp_path: Path, smtp_server: LoopbackSMTP)
     assert "Traceback" not in bad.stderr
     missing = run(home, "notice", "recipient", "IG-2026-0001-N09", "a@b.example", check=False)
     assert missing.returncode != 0 and "no notice" in missing.stderr
+
+
+def test_an_unconfirmed_send_is_told_and_resent_only_with_resend(
+    tmp_path: Path, smtp_server: LoopbackSMTP, website: ChangingSite
+) -> None:
+    home = _home(tmp_path, smtp_server)
+    website.serve("/v/1", sample("astronaut.jpg").read_bytes())
+    run(home, "item", "add", str(sample("astronaut.jpg")), "--url", website.url("/v/1"))
+    case = run(home, "review", "confirm", "1", "--reason", "swap").stdout.split("case ")[-1]
+    drafted = run(home, "notice", "draft", case.strip(), "--regime", "dsa", "--json").stdout
+    number = json.loads(drafted)[0]["number"]
+
+    smtp_server.drop_data = True
+    lost = run(home, "notice", "send", number, check=False)
+    assert lost.returncode == 2 and "Traceback" not in lost.stderr
+    assert "unconfirmed" in lost.stderr and f"notice send {number} --resend" in lost.stderr
+    smtp_server.drop_data = False
+    plain = run(home, "notice", "send", number, check=False)
+    assert plain.returncode == 2 and "--resend" in plain.stderr and smtp_server.messages == []
+    again = json.loads(run(home, "notice", "send", number, "--resend", "--json").stdout)
+    assert again["status"] == "sent" and len(smtp_server.messages) == 1

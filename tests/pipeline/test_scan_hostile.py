@@ -197,3 +197,27 @@ def test_a_full_disk_while_storing_the_original_is_a_plain_warning(
     assert record.error is None and not record.original_stored
     assert record.warnings == ["original not stored: No space left on device"]
     json.dumps(record_to_json(record), ensure_ascii=False).encode("utf-8")
+
+
+@pytest.mark.parametrize("count", [1, 2], ids=["one-file", "pool"])
+def test_an_unexpected_worker_error_is_told_in_words_with_the_detail_apart(
+    app: IdolGuard, samples_dir: Path, monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    """``analysis failed: 'NoneType' object has no attribute 'width'`` reached reviewers."""
+    from idolguard.pipeline import worker
+
+    def broken(path: Path, state: Any) -> Any:
+        raise AttributeError("'NoneType' object has no attribute 'width'")
+
+    monkeypatch.setattr(worker, "analyse_file", broken)  # forked workers inherit it
+    files = [samples_dir / "rocket.jpg", samples_dir / "coffee.jpg"][:count]
+    records = app.scanner(["pdq"], workers=2).run(files).records
+    assert len(records) == len(files)
+    for record in records:
+        assert record.error_code == "corrupt"
+        assert record.error is not None and "NoneType" not in record.error
+        assert "unexpected error" in record.error
+        assert record.error_detail == "AttributeError: 'NoneType' object has no attribute 'width'"
+    with app.database.session() as session:
+        details = set(session.scalars(select(Sighting.error_detail)))
+    assert details == {"AttributeError: 'NoneType' object has no attribute 'width'"}

@@ -154,13 +154,18 @@ def kill_series(
     round_: Callable[[int], Sequence[str]],
     kill_points: int,
     longest: float,
+    progress: Callable[[], int] | None = None,
 ) -> None:
     """Kill ``round_(i)`` (which adds new work, then names the command) ``kill_points`` times.
 
     Each delay is drawn from (0.3 s, ``longest``); when a run ends before its kill,
     ``longest`` shrinks to that run's duration, so later kills land inside the work.
+    When ``progress`` (work recorded so far) has not moved for two kills, ``longest``
+    grows: on a loaded machine start-up alone can outlast every delay, and kills that
+    all land before the first record test little.
     """
     rng = random.Random(outcome.seed)
+    done, still = (progress() if progress else 0), 0
     for i in range(kill_points):
         command = round_(i)
         delay = round(rng.uniform(0.3, longest), 3)
@@ -170,6 +175,12 @@ def kill_series(
             outcome.killed_alive += 1
         else:
             longest = max(0.5, ended * 0.95)
+        if progress is not None and ended is None:
+            now = progress()
+            still = still + 1 if now == done else 0
+            done = now
+            if still >= 2:
+                longest, still = min(longest * 1.5, 40.0), 0
 
 
 SCRATCH = ("working/monitor/entry-*", "working/reports/report-*", "originals/.incoming-*")
@@ -283,8 +294,9 @@ def scan_path(work: Path, seed: int, kill_points: int, batch: int = 5) -> Outcom
         paths.extend(make_images(folder, batch, seed * 1000 + i, prefix=f"r{i}-"))
         return args
 
-    kill_series(outcome, home, round_, kill_points, 6.0)
-    outcome.kept = count(home, "SELECT COUNT(*) FROM media")
+    media = "SELECT COUNT(*) FROM media"
+    kill_series(outcome, home, round_, kill_points, 6.0, lambda: count(home, media))
+    outcome.kept = count(home, media)
     final = cli(home, *args)
     expect_ok(outcome, final, "the re-run scan")
     lines = [json.loads(line) for line in final.stdout.splitlines() if line.strip()]
@@ -318,8 +330,9 @@ def bank_add_path(work: Path, seed: int, kill_points: int, batch: int = 5) -> Ou
         paths.extend(make_images(work / "media", batch, seed * 1000 + i, prefix=f"r{i}-"))
         return ["bank", "add", *map(str, paths), "--bank", "confirmed", "--label", "kill test"]
 
-    kill_series(outcome, home, round_, kill_points, 4.0)
-    outcome.kept = count(home, "SELECT COUNT(*) FROM bank_content")
+    entries = "SELECT COUNT(*) FROM bank_content"
+    kill_series(outcome, home, round_, kill_points, 4.0, lambda: count(home, entries))
+    outcome.kept = count(home, entries)
     args = ["bank", "add", *map(str, paths), "--bank", "confirmed", "--label", "kill test"]
     expect_ok(outcome, cli(home, *args), "the re-run bank add")
     check_store(outcome, home, set())
@@ -370,8 +383,9 @@ def watch_path(work: Path, seed: int, kill_points: int, batch: int = 4) -> Outco
 
         url = site.url("/feed.xml")
         expect_ok(outcome, cli(home, "sources", "add", "feed", "board", "--url", url), "add")
-        kill_series(outcome, home, round_, kill_points, 7.0)
-        outcome.kept = count(home, "SELECT COUNT(*) FROM sighting WHERE entry_id IS NOT NULL")
+        recorded = "SELECT COUNT(*) FROM sighting WHERE entry_id IS NOT NULL"
+        kill_series(outcome, home, round_, kill_points, 7.0, lambda: count(home, recorded))
+        outcome.kept = count(home, recorded)
         age_scratch(outcome, home)
         expect_ok(outcome, cli(home, "sources", "run", "board"), "the re-run")
     check_store(outcome, home, {sha256(p) for p in paths})

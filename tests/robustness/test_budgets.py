@@ -19,6 +19,7 @@ import time
 import zlib
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -239,3 +240,42 @@ def test_file_over_the_memory_budget_is_too_large_and_the_batch_goes_on(
     assert "memory" in (outcome["big.png"][1] or "")
     for name in ("astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg"):
         assert outcome[name] == (None, None), outcome[name]
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["in-process-caller", "one-file-scan"])
+def test_a_cpu_bomb_scanned_alone_is_stopped_by_the_budget_too(
+    sqlite_settings: Settings, tmp_path: Path, workers: int
+) -> None:
+    """Monitoring and web uploads scan with ``workers=0``, the CLI one file alone: both ran
+    the decoder in the calling process, where no budget applied (``watch`` or the web
+    server stalled for minutes). Both now decode in a budgeted worker."""
+    bomb = tmp_path / "bomb.jpg"
+    bomb.write_bytes(progressive_jpeg_bomb(2048, 6000))
+    limits = replace(sqlite_settings.limits, max_jpeg_scans=10**9, file_cpu_seconds=1.0)
+    started = time.monotonic()
+    with IdolGuard(replace(sqlite_settings, limits=limits)) as app:
+        (record,) = app.scanner(signal_names=["pdq"], workers=workers).run([bomb]).records
+    assert record.error_code == MediaErrorCode.TOO_SLOW.value, record.error
+    assert "CPU time" in (record.error or "")
+    assert time.monotonic() - started < 60
+
+
+def test_the_monitor_and_upload_scanners_use_the_budgeted_worker(
+    sqlite_settings: Settings, samples_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scanners the app hands to monitoring and fan reports (``workers=0``) go through
+    the worker pool, and a good file still gets its full record there."""
+    from idolguard.pipeline import scan
+
+    pools: list[int] = []
+    real = scan.Scanner._pooled
+
+    def counting(self: scan.Scanner, files: list[Path], size: int) -> Any:
+        pools.append(size)
+        return real(self, files, size)
+
+    monkeypatch.setattr(scan.Scanner, "_pooled", counting)
+    with IdolGuard(sqlite_settings) as app:
+        (record,) = app.scanner(["pdq"], workers=0).run([samples_dir / "rocket.jpg"]).records
+    assert pools == [1]
+    assert record.error is None and "pdq" in record.results

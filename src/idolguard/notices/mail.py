@@ -97,6 +97,10 @@ class MailError(RuntimeError):
         # True when the message went out but the server never confirmed it (dropped or
         # silent mid-DATA): it may have been delivered, so a retry may duplicate it.
         self.unconfirmed = False
+        # For an unconfirmed send: the Message-ID and exact bytes that went out, so the
+        # caller can keep them and send the same message again (``send_mail(message_id=)``).
+        self.message_id: str | None = None
+        self.raw: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -379,7 +383,7 @@ def _connect(smtp: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP
     return _SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
 
 
-def _unconfirmed(exc: BaseException, server: str) -> MailError:
+def _unconfirmed(exc: BaseException, server: str, message_id: str, raw: bytes) -> MailError:
     """The server took the message, then went away (or went silent) before answering."""
     # smtplib turns a read timeout into SMTPServerDisconnected; the timeout is its context.
     silent = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
@@ -391,6 +395,7 @@ def _unconfirmed(exc: BaseException, server: str) -> MailError:
         permanent=False,
     )
     error.unconfirmed = True
+    error.message_id, error.raw = message_id, raw
     return error
 
 
@@ -514,10 +519,13 @@ def send_mail(
     password: str | None,
     *,
     now: Callable[[], datetime] | None = None,
+    message_id: str | None = None,
 ) -> SentMail:
     """Send ``mail`` through the relay in ``smtp``; return what was sent, byte for byte.
 
-    Everything is checked before connecting. Raises :class:`MailError` on any failure;
+    ``message_id`` sends a message again under the Message-ID of an earlier,
+    unconfirmed send, so that a copy which did arrive can be recognised as the
+    same message. Everything is checked before connecting. Raises :class:`MailError` on any failure;
     if the relay accepts some recipients and refuses others the mail counts as sent and
     the refused ones are listed in ``SentMail.refused``.
     """
@@ -532,6 +540,11 @@ def send_mail(
     sent_at = sent_at.astimezone(UTC)
     envelope_from = checked.sender.addr_spec
     message = _build(mail, checked, sent_at, envelope_from.rpartition("@")[2])
+    if message_id is not None:
+        _check_header_text(message_id, "Message-ID")
+        if not (message_id.startswith("<") and message_id.endswith(">") and "@" in message_id):
+            raise MailError(f"invalid Message-ID {message_id!r}", permanent=True)
+        message.replace_header("Message-ID", message_id)
     raw = message.as_bytes(policy=WIRE_POLICY)
     if not raw.endswith(b"\r\n"):
         raw += b"\r\n"  # smtplib would add it on the wire; keep stored == sent
@@ -551,7 +564,7 @@ def send_mail(
             exc, smtplib.SMTPException
         )
         if lost and client is not None and getattr(client, "message_sent", False):
-            raise _unconfirmed(exc, server) from exc
+            raise _unconfirmed(exc, server, message_id, raw) from exc
         raise _translate(exc, server, smtp) from exc
     finally:
         if client is not None:

@@ -8,12 +8,14 @@ file's outcome in its own transaction, as soon as it arrives.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from signal import SIGXCPU
 from typing import Any
@@ -37,6 +39,8 @@ ProgressCallback = Callable[[int, int, FileRecord], None]
 RecordHook = Callable[[FileRecord], None]  # after a file's outcome is stored (triage)
 # How often a running scan tells the scan-run table it is alive (and its counts so far).
 HEARTBEAT_SECONDS = 5.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,11 @@ class Scanner:
         inputs = _inputs(paths)
         files = [i.path for i in inputs.values()]
         scan_id = (
-            self.store.start_scan({"paths": [i.location for i in list(inputs.values())[:1000]]})
+            self.store.db.retrying(
+                lambda: self.store.start_scan(
+                    {"paths": [i.location for i in list(inputs.values())[:1000]]}
+                )
+            )
             if self.persist
             else 0
         )
@@ -141,18 +149,18 @@ class Scanner:
                     record.origin = given.origin
                     record.source_id, record.entry_id = given.source_id, given.entry_id
                 self._context_stage(record, path)
+                # A database server restarted mid-scan costs a pause here, not the scan.
                 if self.persist:
-                    self.store.record(
-                        scan_id, record, replace=[s.name for s in self.context_signals]
-                    )
+                    self._record(scan_id, record)
                 if self.on_record is not None:
                     try:
-                        self.on_record(record)
+                        self.store.db.retrying(partial(self.on_record, record))
                     except Exception as exc:  # the scan itself succeeded; say what did not
                         record.warnings.append(f"could not open a review item: {exc}")
                 self._count(record)
                 if self.persist and time.monotonic() - beat >= HEARTBEAT_SECONDS:
-                    self.store.heartbeat(scan_id, self.summary.counts())
+                    beat_now = partial(self.store.heartbeat, scan_id, self.summary.counts())
+                    self.store.db.retrying(beat_now)
                     beat = time.monotonic()
                 if keep_records:
                     self.summary.records.append(record)
@@ -163,12 +171,20 @@ class Scanner:
         finally:
             if self.persist:
                 try:
-                    self.store.finish_scan(scan_id, status, self.summary.counts())
+                    counts = self.summary.counts()
+                    self.store.db.retrying(
+                        lambda: self.store.finish_scan(scan_id, status, counts),
+                        wait=None if status == "finished" else 0.0,
+                    )
                 except Exception:
                     if status == "finished":
                         raise
                     # Already failing (a full disk, a lost database): that error is the
                     # one to report; the run is marked interrupted once this process ends.
+
+    def _record(self, scan_id: int, record: FileRecord) -> None:
+        replace = [s.name for s in self.context_signals]
+        self.store.db.retrying(lambda: self.store.record(scan_id, record, replace=replace))
 
     def run(
         self, paths: Iterable[Path | ScanInput], progress: ProgressCallback | None = None
@@ -214,8 +230,15 @@ class Scanner:
 
     # ------------------------------------------------------------ content stage
     def _content_stage(self, files: list[Path]) -> Iterator[FileRecord]:
-        if self.workers <= 0 or len(files) <= 1:
-            # One process does all the work: let the models use every core.
+        if self.workers > 0 and len(files) > 1:
+            yield from self._pooled(files, self.workers)
+        elif files and _budgets_apply(self.settings):
+            # One file, or a caller that scans in its own process (monitoring, web
+            # uploads): still decoded in a budgeted worker, never in this process,
+            # where a CPU bomb would stall ``watch`` or the web server unbounded.
+            yield from self._pooled(files, 1)
+        else:
+            # No budgets to enforce: one process does all the work, models on every core.
             state = build_worker_state(
                 self.settings,
                 self.content_names,
@@ -223,20 +246,20 @@ class Scanner:
                 watchlist=self.watchlist,
             )
             yield from (self._inline(path, state) for path in files)
-            return
-        yield from self._pooled(files)
 
     def _inline(self, path: Path, state: WorkerState) -> FileRecord:
         return analyse_file(path, state)
 
-    def _new_pool(self, size: int) -> ProcessPoolExecutor:
+    def _new_pool(self, size: int, *, alone: bool = False) -> ProcessPoolExecutor:
+        """``size`` budgeted workers; ``alone``: the only worker, so its models use every core."""
+        threads = (os.cpu_count() or 1) if alone else 1
         return ProcessPoolExecutor(
             max_workers=size,
             initializer=init_worker,
-            initargs=(self.settings, self.content_names, self.watchlist),
+            initargs=(self.settings, self.content_names, self.watchlist, threads),
         )
 
-    def _pooled(self, files: list[Path]) -> Iterator[FileRecord]:
+    def _pooled(self, files: list[Path], size: int) -> Iterator[FileRecord]:
         """Keep a bounded number of files in flight; isolate files that kill or hang a worker.
 
         When the pool breaks, every file that was in flight becomes a suspect
@@ -247,7 +270,8 @@ class Scanner:
         """
         pending = list(reversed(files))
         suspects: list[Path] = []
-        pool = self._new_pool(self.workers)
+        alone = size == 1
+        pool = self._new_pool(size, alone=alone)
         in_flight: dict[Future[FileRecord], tuple[Path, float]] = {}
         recycle = False
         try:
@@ -255,10 +279,10 @@ class Scanner:
                 broken = False
                 if recycle and not in_flight:
                     _close_pool(pool)
-                    pool = self._new_pool(self.workers)
+                    pool = self._new_pool(size, alone=alone)
                     recycle = False
                 try:
-                    while pending and not recycle and len(in_flight) < self.workers * 2:
+                    while pending and not recycle and len(in_flight) < size * 2:
                         future = pool.submit(analyse_in_worker, str(pending[-1]))
                         in_flight[future] = (pending.pop(), time.monotonic())
                 except BrokenProcessPool:
@@ -277,7 +301,7 @@ class Scanner:
                         broken = True
                         continue
                     except Exception as exc:
-                        yield _failure(path, MediaErrorCode.CORRUPT, f"analysis failed: {exc}")
+                        yield _analysis_failure(path, exc)
                         continue
                     recycle = recycle or _needs_recycle(record)
                     yield record
@@ -290,7 +314,7 @@ class Scanner:
                     yield from self._isolate(suspects)
                     suspects = []
                     recycle = False
-                    pool = self._new_pool(self.workers)
+                    pool = self._new_pool(size, alone=alone)
         finally:
             # Work still in flight here means the scan was abandoned (an error or
             # Ctrl-C in the caller): stop it rather than wait for it.
@@ -329,7 +353,7 @@ class Scanner:
             _close_pool(pool)  # joins the dead worker, so its exit code is known
             return _crash_failure(path, processes, self.settings.limits.file_cpu_seconds)
         except Exception as exc:
-            return _failure(path, MediaErrorCode.CORRUPT, f"analysis failed: {exc}")
+            return _analysis_failure(path, exc)
 
 
 def _inputs(paths: Iterable[Path | ScanInput]) -> dict[str, ScanInput]:
@@ -351,6 +375,25 @@ def _failure(path: Path, code: MediaErrorCode, message: str) -> FileRecord:
     return FileRecord(location=str(path), error_code=code.value, error=message)
 
 
+ANALYSIS_FAILED = (
+    "this file could not be analysed because of an unexpected error; "
+    "the technical detail is kept for the operator"
+)
+
+
+def _analysis_failure(path: Path, exc: BaseException) -> FileRecord:
+    """An exception out of a worker: words for the reviewer, the exception for debugging.
+
+    The exception's own text (a library's ``'NoneType' object has no
+    attribute ...``) means nothing to a reviewer and may quote internals; it
+    goes to ``error_detail`` and the log, the message says what happened.
+    """
+    log.warning("analysing %s failed: %r", path, exc)
+    record = _failure(path, MediaErrorCode.CORRUPT, ANALYSIS_FAILED)
+    record.error_detail = f"{type(exc).__name__}: {exc}"[:2000]
+    return record
+
+
 def _crash_failure(path: Path, processes: list[Any], cpu_seconds: float) -> FileRecord:
     """The record of a file whose worker died: over its CPU budget, or a crash."""
     exit_codes = {getattr(p, "exitcode", None) for p in processes}
@@ -366,6 +409,15 @@ def _crash_failure(path: Path, processes: list[Any], cpu_seconds: float) -> File
         MediaErrorCode.CORRUPT,
         "the decoder crashed on this file (corrupt or hostile media)",
     )
+
+
+def _budgets_apply(settings: Settings) -> bool:
+    """Whether a worker process would enforce anything a scan in this process would not."""
+    try:
+        import resource  # noqa: F401
+    except ImportError:  # pragma: no cover - Windows: only the wall-clock limit, in any process
+        return False
+    return settings.limits.file_cpu_seconds > 0 or settings.limits.worker_memory_mb > 0
 
 
 def _needs_recycle(record: FileRecord) -> bool:

@@ -72,13 +72,19 @@ _STATE: WorkerState | None = None  # one per worker process, set by the pool ini
 
 
 def init_worker(
-    settings: Settings, signal_names: list[str] | None, watchlist: Watchlist | None = None
+    settings: Settings,
+    signal_names: list[str] | None,
+    watchlist: Watchlist | None = None,
+    threads: int = 1,
 ) -> None:
+    """Set up a pool worker; ``threads`` > 1 only for a worker that is the scan's only one."""
     global _STATE
-    # Parallelism comes from processes; native libraries must not each spawn a thread per core.
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
-    _STATE = build_worker_state(settings, signal_names, watchlist=watchlist)
+    if threads <= 1:
+        # Parallelism comes from processes; native libraries must not each spawn a thread
+        # per core.
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(var, "1")
+    _STATE = build_worker_state(settings, signal_names, threads=threads, watchlist=watchlist)
     limit_worker_memory(settings.limits)
 
 
@@ -161,7 +167,8 @@ def analyse_file(path: Path, state: WorkerState) -> FileRecord:
     applicable = [s for s in state.signals if s.applies_to(info.media_type)]
     for signal in applicable:
         record.versions[signal.name] = signal.version
-    cached = state.store.cached_results(record.sha256, [s.key for s in applicable])
+    keys, sha256 = [s.key for s in applicable], record.sha256
+    cached = state.store.db.retrying(lambda: state.store.cached_results(sha256, keys))
     item = AnalysisItem(
         path=path,
         sha256=record.sha256,

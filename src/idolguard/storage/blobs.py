@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from idolguard.media.digests import file_digests
-from idolguard.scratch import sweep_stale
+from idolguard.scratch import locked_scratch, sweep_unlocked
 from idolguard.storage.sealing import MAGIC, SealError, is_sealed, open_stream, seal_stream
 
 CHUNK = 1024 * 1024
@@ -40,7 +40,7 @@ class BlobStore:
             raise ValueError("the evidence encryption key must be 32 bytes (AES-256)")
         self.root = root
         self.key = key
-        sweep_stale(root, ".incoming-")  # half-written copies of a process killed mid-write
+        sweep_unlocked(root, ".incoming-")  # half-written copies of a process killed mid-write
 
     def path_for(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -63,37 +63,40 @@ class BlobStore:
         if expected_sha256 is not None and self.contains(expected_sha256):
             return expected_sha256, False
         self.root.mkdir(parents=True, exist_ok=True)
+        # Locked until linked into place: a sweep by another process never takes it.
+        with locked_scratch(self.root, ".incoming-") as (fd, tmp):
+            return self._write_and_link(stream, expected_sha256, fd, tmp)
+
+    def _write_and_link(
+        self, stream: BinaryIO, expected_sha256: str | None, fd: int, tmp: Path
+    ) -> tuple[str, bool]:
         digest = hashlib.sha256()
-        fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=self.root)
-        tmp = Path(tmp_name)
+        with os.fdopen(os.dup(fd), "wb") as out:  # the lock stays with ``fd``
+            if self.key is not None:
+                for chunk in seal_stream(stream, out, self.key):
+                    digest.update(chunk)
+            else:
+                while chunk := stream.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        sha256 = digest.hexdigest()
+        if expected_sha256 is not None and sha256 != expected_sha256:
+            raise BlobIntegrityError(
+                f"content changed while storing: expected {expected_sha256}, got {sha256}"
+            )
+        final = self.path_for(sha256)
+        if final.exists():
+            return sha256, False
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         try:
-            with os.fdopen(fd, "wb") as out:
-                if self.key is not None:
-                    for chunk in seal_stream(stream, out, self.key):
-                        digest.update(chunk)
-                else:
-                    while chunk := stream.read(CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            sha256 = digest.hexdigest()
-            if expected_sha256 is not None and sha256 != expected_sha256:
-                raise BlobIntegrityError(
-                    f"content changed while storing: expected {expected_sha256}, got {sha256}"
-                )
-            final = self.path_for(sha256)
-            if final.exists():
-                return sha256, False
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
             os.link(tmp, final)  # fails instead of replacing if another writer won the race
-            _fsync_dir(final.parent)
-            return sha256, True
         except FileExistsError:
-            return digest.hexdigest(), False
-        finally:
-            tmp.unlink(missing_ok=True)
+            return sha256, False
+        _fsync_dir(final.parent)
+        return sha256, True
 
     def chunks(self, sha256: str) -> Iterator[bytes]:
         """The original's plaintext bytes, chunk by chunk, decrypting when sealed."""

@@ -9,18 +9,26 @@ the same migration history.
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator
-from contextlib import contextmanager
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# How long ``Database.retrying`` waits for a database server that went away (a restart
+# takes seconds) before the work stops with ``DatabaseUnavailable``.
+RECONNECT_SECONDS = 60.0
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class DatabaseError(RuntimeError):
@@ -32,6 +40,34 @@ class DiskFullError(OSError):
 
     def __init__(self, where: str) -> None:
         super().__init__(errno.ENOSPC, "the disk holding the database is full", where)
+
+
+class DatabaseUnavailable(ConnectionError):
+    """The database server stopped answering (restarted, crashed, network lost).
+
+    A ``ConnectionError`` (an ``OSError``), so interfaces can tell it apart
+    without importing storage. The unit of work that met it was rolled back:
+    nothing half-written stays, and running the same work again completes it.
+    """
+
+    def __init__(self, where: str, detail: str) -> None:
+        super().__init__(
+            errno.ECONNRESET,
+            "the database server stopped answering; what was recorded before is kept",
+            where,
+        )
+        self.detail = detail
+
+
+def _lost_connection(exc: DBAPIError, dialect: str) -> bool:
+    # A disconnect SQLAlchemy recognised, or any operational error of a server database
+    # (refused connection while it restarts, "terminating connection", "server closed").
+    if exc.connection_invalidated:
+        return True
+    if dialect == "sqlite" or not isinstance(exc, OperationalError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)  # None: no answer from the server at all
+    return state is None or state.startswith(("08", "57P"))  # connection / shutdown
 
 
 def normalise_url(url: str) -> str:
@@ -109,16 +145,40 @@ class Database:
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
-            session.rollback()
+        except DBAPIError as exc:
+            with suppress(Exception):  # the connection may be gone: nothing to roll back then
+                session.rollback()
             if "disk is full" in str(exc.orig) or "No space left" in str(exc.orig):
                 raise DiskFullError(self.engine.url.render_as_string()) from exc
+            if _lost_connection(exc, self.engine.dialect.name):
+                where = self.engine.url.render_as_string(hide_password=True)
+                raise DatabaseUnavailable(where, f"{type(exc.orig).__name__}: {exc.orig}") from exc
             raise
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+
+    def retrying(self, work: Callable[[], T], *, wait: float | None = None) -> T:
+        """Run ``work`` (one or more whole units of work), again while the server is away.
+
+        ``work`` must be safe to repeat: each ``session()`` it opened either
+        committed or was rolled back. A PostgreSQL restart mid-scan then costs the
+        scan a pause, not its run; after ``wait`` seconds ``DatabaseUnavailable``
+        goes to the caller.
+        """
+        deadline = time.monotonic() + (RECONNECT_SECONDS if wait is None else wait)
+        delay = 0.25
+        while True:
+            try:
+                return work()
+            except DatabaseUnavailable as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.warning("database unavailable (%s); trying again in %.1f s", exc.detail, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -251,6 +251,36 @@ def test_a_run_stopped_midway_resumes_without_duplicates(
     assert len(sightings(mapp)) == 4  # finishing an entry twice still records one sighting
 
 
+class _Killed(BaseException):
+    """Stands in for SIGKILL: the run ends between claiming its entries and closing them."""
+
+
+def test_entries_of_runs_killed_many_times_are_finished_by_the_next_run(
+    mapp: IdolGuard, website: ChangingSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that dies is not a failed try: claims used to count, and 3 kills left entries
+    pending for ever (18 of 80 in the 20-kill benchmark)."""
+    for n, photo in enumerate(("astronaut.jpg", "rocket.jpg")):
+        website.serve(f"/media/{n}.jpg", sample(photo).read_bytes())
+    serve_feed(website, ("0", "/media/0.jpg", "a"), ("1", "/media/1.jpg", "b"))
+    add_feed(mapp, website)
+
+    def killed(*_: object) -> None:
+        raise _Killed
+
+    monkeypatch.setattr(mapp.monitor, "_process", killed)
+    for _ in range(MAX_ATTEMPTS + 2):
+        with pytest.raises(_Killed):
+            mapp.monitor.run("board", actor=ACTOR)
+    assert list(entry_states(mapp).values()) == [("pending", 0)] * 2
+    monkeypatch.undo()
+
+    report = mapp.monitor.run("board", actor=ACTOR)
+    assert (report.processed, report.retried, report.failed) == (2, 2, 0)
+    assert list(entry_states(mapp).values()) == [("done", 0)] * 2
+    assert len(sightings(mapp)) == 2
+
+
 def _with_batch(app: IdolGuard, *, concurrency: int) -> IdolGuard:
     app.monitor.settings = replace(
         app.monitor.settings,

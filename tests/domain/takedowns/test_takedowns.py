@@ -245,6 +245,57 @@ def test_failed_sending_keeps_the_draft_and_says_why(
     assert napp.cases.get_item(item_id).state == "confirmed"
 
 
+def test_an_unconfirmed_send_is_recorded_shown_and_never_sent_again_unasked(
+    napp: IdolGuard, website: ChangingSite, smtp_server: LoopbackSMTP
+) -> None:
+    """SMTP took the message, then dropped the line: it may have arrived (issue 22)."""
+    item_id = _confirmed(napp, website, "/v/1")
+    [draft] = napp.notices.draft(_case(napp, item_id), actor=ACTOR)
+    smtp_server.drop_data = True
+    with pytest.raises(NoticeError, match="unconfirmed") as raised:
+        napp.notices.send(draft.number, actor=ACTOR)
+    assert f"notice send {draft.number} --resend" in str(raised.value)
+    assert smtp_server.dropped == 1 and smtp_server.messages == []
+    view = napp.notices.get(draft.number)
+    assert view.status == "unconfirmed" and view.sent_at is None and view.due_at is None
+    assert view.last_error and "may or may not have been delivered" in view.last_error
+    first_id = view.message_id
+    assert first_id and view.sent_sha256 and napp.blobs.contains(view.sent_sha256)
+    assert napp.cases.get_item(item_id).state == "confirmed"  # not counted as sent
+    events = [e.details for e in napp.custody.entries(subjects={f"notice:{view.id}"})]
+    assert events[-1]["event"] == "send_unconfirmed"
+    assert events[-1]["message_id"] == first_id
+
+    smtp_server.drop_data = False  # the relay is back; sending again must be asked for
+    with pytest.raises(NoticeError, match="--resend"):
+        napp.notices.send(draft.number, actor=ACTOR)
+    assert smtp_server.messages == []
+
+    sent = napp.notices.send(draft.number, actor=ACTOR, resend=True)
+    [received] = smtp_server.messages
+    assert received.message["Message-ID"] == first_id == sent.message_id  # same message again
+    assert sent.status == "sent" and sent.due_at is not None and sent.last_error is None
+    assert b"".join(napp.blobs.chunks(sent.sent_sha256 or "")) == received.raw
+    assert napp.cases.get_item(item_id).state == "notice_sent"
+    events = [e.details for e in napp.custody.entries(subjects={f"notice:{sent.id}"})]
+    assert events[-1]["event"] == "sent" and events[-1]["again_after_unconfirmed"] is True
+    assert napp.custody.verify().ok
+
+
+def test_an_unconfirmed_notice_that_arrived_is_marked_sent_keeping_its_email(
+    napp: IdolGuard, website: ChangingSite, smtp_server: LoopbackSMTP
+) -> None:
+    item_id = _confirmed(napp, website, "/v/1")
+    [draft] = napp.notices.draft(_case(napp, item_id), actor=ACTOR)
+    smtp_server.drop_data = True
+    with pytest.raises(NoticeError):
+        napp.notices.send(draft.number, actor=ACTOR)
+    emailed = napp.notices.get(draft.number).sent_sha256
+    view = napp.notices.mark(draft.number, "sent", actor=ACTOR, note="the platform has it")
+    assert view.status == "sent" and view.sent_sha256 == emailed and view.due_at is not None
+    assert smtp_server.dropped == 1 and smtp_server.messages == []
+
+
 def test_webform_notices_are_packaged_then_marked_sent(
     napp: IdolGuard, website: ChangingSite, tmp_path: Path
 ) -> None:

@@ -466,3 +466,26 @@ def test_a_lawyer_drafts_a_notice_entirely_in_the_browser(unsigned_web: Web) -> 
         body = lawyer.inner_text("[data-testid=notice-body]")
         assert "Kim Minji, 변호사" in body and "legal@stella.example" in body
         lawyer.screenshot(path=str(artifacts_dir() / "notice-drafted-in-browser.png"))
+
+
+def test_an_unconfirmed_send_is_shown_in_both_languages_and_resent_on_request(
+    nweb: Web, smtp_server: LoopbackSMTP
+) -> None:
+    _item, case = _confirmed_case(nweb)
+    number = _draft(nweb, case, regime="dsa")["number"]
+    legal = nweb.api("legal")
+    smtp_server.drop_data = True
+    lost = legal.post(f"/api/v1/notices/{number}/send")
+    assert lost.status_code == 400 and "unconfirmed" in lost.json()["error"]
+    smtp_server.drop_data = False
+    assert legal.get(f"/api/v1/notices/{number}").json()["status"] == "unconfirmed"
+    for lang, label in (("en", "may or may not have reached"), ("ko", "도착했는지 알 수 없습니다")):
+        page = nweb.browser("legal", lang=lang).get(f"/notices/{number}")
+        assert page.status_code == 200 and label in page.text
+        assert f'data-api="/api/v1/notices/{number}/send?resend=true"' in page.text
+    plain = legal.post(f"/api/v1/notices/{number}/send")
+    assert plain.status_code == 400 and "--resend" in plain.json()["error"]
+    assert smtp_server.messages == []
+    again = legal.post(f"/api/v1/notices/{number}/send", params={"resend": "true"})
+    assert again.status_code == 200 and again.json()["status"] == "sent"
+    assert len(smtp_server.messages) == 1

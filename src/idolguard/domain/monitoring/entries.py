@@ -114,6 +114,7 @@ class EntryRuns:
         limit = self.settings.monitor.max_entries_per_poll
         todo: list[tuple[MonitorEntry, Found]] = []
         seen_keys: set[str] = set()
+        new_ids: set[int] = set()
         with self.db.session() as session:
             for found in listed:
                 key_hash = _hash(found.key)
@@ -140,6 +141,7 @@ class EntryRuns:
                     )
                     session.add(entry)
                     session.flush()
+                    new_ids.add(entry.id)
                     report.new += 1
                 else:
                     entry.last_seen_at = now
@@ -155,8 +157,8 @@ class EntryRuns:
                 select(MonitorEntry)
                 .where(
                     MonitorEntry.source_id == source_id,
-                    MonitorEntry.state.in_(("pending", "failed")),
-                    MonitorEntry.attempts < MAX_ATTEMPTS,
+                    (MonitorEntry.state == "pending")
+                    | ((MonitorEntry.state == "failed") & (MonitorEntry.attempts < MAX_ATTEMPTS)),
                 )
                 .order_by(MonitorEntry.id)
                 .limit(limit + len(chosen))
@@ -176,10 +178,9 @@ class EntryRuns:
                 )
             work = []
             for entry, found in todo[:limit]:
-                if entry.state == "failed" or entry.attempts > 0:
+                if entry.id not in new_ids:  # failed before, or claimed by a run that died
                     report.retried += 1
-                entry.attempts += 1
-                entry.state = "pending"
+                entry.state = "pending"  # attempts counts failures only: see _retryable
                 work.append(_Work(entry.id, found))
         return work
 
@@ -322,8 +323,7 @@ class EntryRuns:
                 report.processed += 1
                 return
             entry.state = "failed"
-            if permanent:
-                entry.attempts = MAX_ATTEMPTS
+            entry.attempts = MAX_ATTEMPTS if permanent else entry.attempts + 1
         report.failed += 1
         if len(report.errors) < 20:
             report.errors.append(f"{work.location or work.found.key}: {error}")
@@ -339,7 +339,17 @@ def _hash(key: str) -> str:
 
 
 def _retryable(entry: MonitorEntry) -> bool:
-    return entry.state in ("pending", "failed") and entry.attempts < MAX_ATTEMPTS
+    """Whether a listed entry is work for this run.
+
+    ``pending`` is always work: a run claimed it and died (SIGKILL, power loss)
+    before closing it, which says nothing about the entry, so it does not use up
+    a try. ``attempts`` counts finished tries that failed; a failed entry is
+    tried again until ``MAX_ATTEMPTS``. (Counting claims instead left entries of
+    a watcher killed three times pending for ever.)
+    """
+    if entry.state == "pending":
+        return True
+    return entry.state == "failed" and entry.attempts < MAX_ATTEMPTS
 
 
 def _is_permanent(error: BaseException | None) -> bool:

@@ -31,6 +31,7 @@ from idolguard.storage.models import Case, Item, Notice, NoticeEvent, NoticeItem
 
 STATUSES = (
     "drafted",
+    "unconfirmed",  # e-mailed, but the server dropped the line before confirming it
     "sent",
     "acknowledged",
     "removed",
@@ -39,7 +40,9 @@ STATUSES = (
     "withdrawn",
 )
 NOTICE_TRANSITIONS: Mapping[str, frozenset[str]] = {
-    "drafted": frozenset({"sent", "withdrawn"}),
+    "drafted": frozenset({"sent", "unconfirmed", "withdrawn"}),
+    # Either it arrived (marked sent, or sent again and confirmed) or it is withdrawn.
+    "unconfirmed": frozenset({"sent", "withdrawn"}),
     "sent": frozenset({"acknowledged", "removed", "rejected", "counter_noticed", "withdrawn"}),
     "acknowledged": frozenset({"removed", "rejected", "counter_noticed"}),
     "counter_noticed": frozenset({"removed"}),

@@ -35,12 +35,20 @@ from idolguard.storage.models import Notice, NoticeEvent, NoticeItem
 class Lifecycle(NoticeBase):
     """Sending, recipients, status changes and removals of stored notices."""
 
-    def send(self, number: str, *, actor: str) -> NoticeView:
-        """E-mail a drafted notice through ``[smtp]``; the exact bytes sent are kept."""
+    def send(self, number: str, *, actor: str, resend: bool = False) -> NoticeView:
+        """E-mail a drafted notice through ``[smtp]``; the exact bytes sent are kept.
+
+        When the server takes the message and then drops the line before confirming
+        it, the notice becomes ``unconfirmed``: it may have arrived. It is never
+        sent again on its own; ``resend`` (a person's decision, after asking the
+        recipient) sends the same message again under the same Message-ID.
+        """
         smtp = self.settings.smtp
         with self.db.session() as session:
             notice = self._notice(session, number)
-            self._check_sendable(session, notice)
+            if notice.status == "unconfirmed" and not resend:
+                raise NoticeError(_unconfirmed_advice(notice.number, notice.recipient))
+            self._check_sendable(session, notice, unconfirmed=resend)
             if notice.channel != "email":
                 raise NoticeError(
                     f"{notice.platform} takes {notice.regime} notices through a web form "
@@ -67,9 +75,16 @@ class Lifecycle(NoticeBase):
                 headers=(("X-IdolGuard-Notice", notice.number),),
             )
             notice_id, number = notice.id, notice.number
+            again_as = notice.message_id if notice.status == "unconfirmed" else None
         try:
-            sent = send_mail(mail, smtp, self.settings.smtp_password)
+            sent = send_mail(mail, smtp, self.settings.smtp_password, message_id=again_as)
         except MailError as exc:
+            if exc.unconfirmed:
+                self._record_unconfirmed(notice_id, number, exc, actor=actor)
+                raise NoticeError(
+                    f"sending {number} is unconfirmed: {exc}. "
+                    + _unconfirmed_advice(number, mail.to[0])
+                ) from exc
             with self.db.session() as session:
                 notice = self._notice(session, number)
                 notice.last_error, notice.updated_at = str(exc), self.clock()
@@ -106,13 +121,47 @@ class Lifecycle(NoticeBase):
                     "server": sent.server,
                     "accepted": list(sent.accepted),
                     "due_at": utc_iso(notice.due_at) if notice.due_at else None,
+                    "again_after_unconfirmed": again_as is not None,
                 },
             )
             session.flush()
             return self._view(session, notice)
 
-    def _check_sendable(self, session: Session, notice: Notice) -> None:
-        if notice.status != "drafted":
+    def _record_unconfirmed(
+        self, notice_id: int, number: str, exc: MailError, *, actor: str
+    ) -> None:
+        """Keep what went out and mark the notice ``unconfirmed`` (shown, never retried alone)."""
+        sha256 = None
+        if exc.raw is not None:
+            sha256, _ = self.blobs.put_stream(io.BytesIO(exc.raw))
+        with self.db.session() as session:
+            notice = self._notice(session, number)
+            now = self.clock()
+            notice.last_error, notice.updated_at = str(exc), now
+            notice.message_id = exc.message_id or notice.message_id
+            notice.sent_sha256 = sha256 or notice.sent_sha256  # what went out, perhaps delivered
+            if notice.status != "unconfirmed":
+                self._set_status(
+                    session, notice, "unconfirmed", actor=actor, note=str(exc)[:2000], at=now
+                )
+            self._log(
+                session,
+                notice_id,
+                actor=actor,
+                details={
+                    "event": "send_unconfirmed",
+                    "number": number,
+                    "error": str(exc),
+                    "message_id": exc.message_id,
+                    "sha256": sha256,
+                },
+            )
+
+    def _check_sendable(
+        self, session: Session, notice: Notice, *, unconfirmed: bool = False
+    ) -> None:
+        """A draft can be sent; an ``unconfirmed`` one too when a person says so."""
+        if notice.status != "drafted" and not (unconfirmed and notice.status == "unconfirmed"):
             raise NoticeError(f"{notice.number} is {notice.status}; only a draft can be sent")
         if not notice.recipient:
             raise NoticeError(
@@ -234,10 +283,12 @@ class Lifecycle(NoticeBase):
         moment = at or self.clock()
         with self.db.session() as session:
             notice = self._notice(session, number)
-            if status == "sent":
-                self._check_sendable(session, notice)
+            if status == "sent":  # a web-form submission, or an unconfirmed e-mail that arrived
+                self._check_sendable(session, notice, unconfirmed=True)
+                emailed = notice.status == "unconfirmed"  # its e-mail as sent is kept already
                 self._mark_sent(session, notice, actor=actor, at=moment, note=note)
-                notice.sent_sha256 = sha256_hex(canonical_json(notice.fields))
+                if not emailed:
+                    notice.sent_sha256 = sha256_hex(canonical_json(notice.fields))
             else:
                 self._set_status(session, notice, status, actor=actor, note=note, at=moment)
             if reference:
@@ -368,3 +419,12 @@ class Lifecycle(NoticeBase):
             )
             closed.append(notice.number)
         return closed
+
+
+def _unconfirmed_advice(number: str, recipient: str) -> str:
+    return (
+        f"{number} is unconfirmed: it may or may not have reached {recipient}. Ask them; "
+        f"if it arrived, record it with `idolguard notice mark {number} sent`; if not, send "
+        f"it again with `idolguard notice send {number} --resend` (the same Message-ID, so a "
+        "copy that did arrive is recognisable as the same notice), or withdraw it"
+    )

@@ -215,11 +215,23 @@ def notice_draft(
 
 
 @notice_app.command("send")
-def notice_send(ctx: typer.Context, number: NumberArg, as_json: JsonOpt = False) -> None:
+def notice_send(
+    ctx: typer.Context,
+    number: NumberArg,
+    as_json: JsonOpt = False,
+    resend: Annotated[
+        bool,
+        typer.Option(
+            "--resend",
+            help="Send an 'unconfirmed' notice again (same Message-ID); the recipient may "
+            "get it twice.",
+        ),
+    ] = False,
+) -> None:
     """E-mail a drafted notice (PDF and JSON attached); the deadline clock starts."""
     cli = state(ctx)
     try:
-        view = cli.app().notices.send(number, actor=cli.settings().operator)
+        view = cli.app().notices.send(number, actor=cli.settings().operator, resend=resend)
     except NoticeError as exc:
         fail(str(exc))
     if as_json:

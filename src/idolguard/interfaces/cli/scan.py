@@ -161,9 +161,17 @@ def run_and_report(
 
 
 def _stopping_clearly(records: Iterator[FileRecord]) -> Iterator[FileRecord]:
-    """A full disk stops the scan with what to do, not a traceback."""
+    """A full disk or a lost database stops the scan with what to do, not a traceback."""
     try:
         yield from records
+    except ConnectionError as exc:  # the database server went away and did not come back
+        where = f" ({exc.filename})" if exc.filename else ""
+        fail(
+            f"the database server stopped answering{where} and did not come back within a "
+            "minute: the scan stopped. Every file reported above is recorded; when the "
+            "database is back, run the same scan again to finish the rest.",
+            EXIT_SYSTEM,
+        )
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             raise

@@ -19,6 +19,7 @@ MESSAGES = {
     "cases.state.reappeared": {"en": "reappeared", "ko": "재게시됨"},
     # Notice statuses (domain.takedowns.STATUSES), as shown on case pages.
     "cases.notice_status.drafted": {"en": "drafted", "ko": "작성됨"},
+    "cases.notice_status.unconfirmed": {"en": "unconfirmed", "ko": "발송 미확인"},
     "cases.notice_status.sent": {"en": "sent", "ko": "발송됨"},
     "cases.notice_status.acknowledged": {"en": "acknowledged", "ko": "접수 확인"},
     "cases.notice_status.removed": {"en": "removed", "ko": "삭제 완료"},

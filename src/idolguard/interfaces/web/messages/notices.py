@@ -46,6 +46,18 @@ MESSAGES = {
     "notices.deadlines.escalate": {"en": "Where to escalate", "ko": "추가 조치 경로"},
     # statuses
     "notices.status.drafted": {"en": "draft", "ko": "작성됨"},
+    "notices.detail.unconfirmed": {
+        "en": "The mail server took this notice and then dropped the connection before "
+        "confirming it: it may or may not have reached {recipient}. Ask them. If it arrived, "
+        "record it as sent below; if not, send it again (the same Message-ID, so a copy that "
+        "did arrive is recognisable), or withdraw it.",
+        "ko": "메일 서버가 이 통지를 받은 뒤 확인 응답 없이 연결을 끊었습니다. {recipient}에 "
+        "도착했는지 알 수 없습니다. 수신처에 확인하세요. 도착했다면 아래에서 발송됨으로 기록하고, "
+        "도착하지 않았다면 다시 발송하거나(같은 Message-ID로 보내므로 이미 도착한 사본과 같은 "
+        "통지임을 알 수 있습니다) 철회하세요.",
+    },
+    "notices.action.resend": {"en": "Send again", "ko": "다시 발송"},
+    "notices.status.unconfirmed": {"en": "unconfirmed", "ko": "발송 미확인"},
     "notices.status.sent": {"en": "sent", "ko": "발송됨"},
     "notices.status.acknowledged": {"en": "acknowledged", "ko": "접수 확인"},
     "notices.status.removed": {"en": "removed", "ko": "삭제됨"},

@@ -245,17 +245,21 @@ def draft_notices(request: Request, caller: Write, body: DraftRequest) -> dict[s
 
 
 @router.post("/api/v1/notices/{number}/send", tags=["notices"])
-def send_notice(request: Request, caller: Send, number: Number) -> dict[str, Any]:
+def send_notice(
+    request: Request, caller: Send, number: Number, resend: bool = False
+) -> dict[str, Any]:
     """E-mail a drafted notice through ``[smtp]`` (PDF and JSON attached); the clock starts.
 
     A notice addressed to a web form cannot be mailed: the answer (400) says
     so; download its package, submit it there, then record it with status
-    ``sent``.
+    ``sent``. When the mail server drops the line after taking the message,
+    the answer is 400 and the notice becomes ``unconfirmed``; ``resend=true``
+    sends it again (same Message-ID), only when a person has decided to.
     """
     state = web_state(request)
     state.limiter.hit("notices.send", client_address(request), limit=SENDS_PER_MINUTE, window=60)
     found(caller.app.notices.get, number)
-    return _detail(caller, caller.app.notices.send(number, actor=caller.actor))
+    return _detail(caller, caller.app.notices.send(number, actor=caller.actor, resend=resend))
 
 
 @router.post("/api/v1/notices/{number}/status", tags=["notices"])
