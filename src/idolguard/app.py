@@ -22,6 +22,7 @@ from idolguard.domain.custody.capture import EvidenceService
 from idolguard.domain.custody.log import CustodyLog
 from idolguard.domain.custody.retention import RetentionService
 from idolguard.domain.dashboard import DashboardService
+from idolguard.domain.exchange import ExchangeService, ExchangeTokens, SubscriptionService
 from idolguard.domain.fan_reports import FanReportService
 from idolguard.domain.fan_reports.portal_content import PortalService
 from idolguard.domain.monitoring import MonitorService
@@ -160,6 +161,9 @@ class IdolGuard:
         )
         self.accounts = AccountService(self.database, self.custody)
         self.dashboard = DashboardService(self.database)
+        self.exchange = ExchangeService(self.database, self.custody)
+        self.exchange_tokens = ExchangeTokens(self.database, self.custody)
+        self.subscriptions = SubscriptionService(self.database, self.custody, self.banks)
 
     def tenant(self, slug: str) -> IdolGuard:
         """The services of one agency (built once, closed with this instance)."""
