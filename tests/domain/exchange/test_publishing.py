@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from idolguard.app import IdolGuard
-from idolguard.domain.exchange import ExchangeError, FeedNotFound
+from idolguard.domain.exchange import ExchangeError, ExchangeNotFound
 from idolguard.exchange.formats import BankRecord
 
 PDQ_A = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -36,7 +36,7 @@ def _live(app: IdolGuard, bank: str = "confirmed") -> dict[tuple[str, str], list
 
 def test_nothing_is_shared_until_published(app: IdolGuard) -> None:
     _bank(app)
-    with pytest.raises(FeedNotFound):
+    with pytest.raises(ExchangeNotFound):
         app.exchange.changes("confirmed", actor="t")
     result = app.exchange.publish("confirmed", ["deepfake", "NCII"], actor="legal@x")
     assert (result.added, result.withdrawn) == (3, 0)
@@ -96,7 +96,7 @@ def test_refusals(app: IdolGuard) -> None:
         app.exchange.publish("nope", [], actor="a")
     with pytest.raises(ExchangeError, match="invalid label"):
         app.exchange.publish("confirmed", ["two words!"], actor="a")
-    with pytest.raises(FeedNotFound):
+    with pytest.raises(ExchangeNotFound):
         app.exchange.withdraw("confirmed", actor="a")
 
 

@@ -43,8 +43,8 @@ class ExchangeError(ValueError):
     """An exchange request was refused; the message says why."""
 
 
-class FeedNotFound(ExchangeError):
-    """No published feed by that name (the same answer whether the bank exists or not)."""
+class ExchangeNotFound(ExchangeError):
+    """No such bank, feed or token in this agency (the web answers 404)."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ class ExchangeService:
         with self.db.session() as session:
             row = session.scalar(select(Bank).where(Bank.name == bank))
             if row is None:
-                raise ExchangeError(f"no bank named {bank!r}")
+                raise ExchangeNotFound(f"no bank named {bank!r}")
             if row.kind != "block":
                 raise ExchangeError(
                     f"bank {bank!r} is an allow-list: partners would block what it lists"
@@ -209,7 +209,7 @@ class ExchangeService:
                 select(ExchangePublication).where(ExchangePublication.bank_name == bank)
             )
             if publication is None:
-                raise FeedNotFound(f"bank {bank!r} was never published")
+                raise ExchangeNotFound(f"bank {bank!r} was never published")
             labels = list(publication.tags.get("tags", []))
             if content_id is None:
                 publication.withdrawn_at = utcnow()
@@ -358,7 +358,7 @@ class ExchangeService:
                 )
                 is None
             ):
-                raise FeedNotFound(f"no published bank {bank!r}")
+                raise ExchangeNotFound(f"no published bank {bank!r}")
             rows = session.execute(
                 select(
                     ExchangeEntry.seq,

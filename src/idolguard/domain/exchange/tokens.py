@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from idolguard.clock import utcnow
 from idolguard.domain.custody.log import CustodyLog
-from idolguard.domain.exchange.publishing import ExchangeError
+from idolguard.domain.exchange.publishing import ExchangeError, ExchangeNotFound
 from idolguard.storage.database import Database
 from idolguard.storage.models import Bank, ExchangeToken
 
@@ -82,7 +82,7 @@ class ExchangeTokens:
         plaintext = EXCHANGE_TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.db.session() as session:
             if session.scalar(select(Bank.id).where(Bank.name == bank)) is None:
-                raise ExchangeError(f"no bank named {bank!r}")
+                raise ExchangeNotFound(f"no bank named {bank!r}")
             row = ExchangeToken(
                 token_hash=_sha256(plaintext),
                 prefix=plaintext[:_SHOWN],
@@ -112,7 +112,7 @@ class ExchangeTokens:
         with self.db.session() as session:
             row = session.get(ExchangeToken, token_id)
             if row is None or row.revoked_at is not None:
-                raise ExchangeError(f"no live exchange token {token_id}")
+                raise ExchangeNotFound(f"no live exchange token {token_id}")
             row.revoked_at = utcnow()
             self.custody.append(
                 session,
