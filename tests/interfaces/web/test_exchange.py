@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import time
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
+from idolguard.domain.banks import REFRESH_INTERVAL_SECONDS, BankError, BankService
+from idolguard.domain.exchange import ExchangeError
 from idolguard.exchange.formats import BankRecord
+from idolguard.signals.pdq import pdq_hash
+from tests.helpers import sample
 from tests.interfaces.web.conftest import Web
 
 PDQ_A = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -128,3 +136,60 @@ def test_bad_input_is_a_clear_4xx(sqlite_web: Web) -> None:
         ).status_code
         == 422
     )
+
+
+def _reupload_pdq() -> str:
+    with Image.open(sample("chelsea.jpg")) as original:
+        image = original.convert("RGB")
+    small = image.resize((image.width // 2, image.height // 2))
+    buffer = io.BytesIO()
+    small.save(buffer, "JPEG", quality=40)
+    return pdq_hash(Image.open(io.BytesIO(buffer.getvalue()))).hex
+
+
+def test_an_agency_subscribes_to_anothers_bank_and_sees_withdrawals(sqlite_web: Web) -> None:
+    web = sqlite_web
+    stella, nova = web.agency("stella"), web.agency("nova")
+    stella.banks.add_file(sample("chelsea.jpg"), "confirmed", content_id="chelsea")
+    stella.banks.add_file(sample("rocket.jpg"), "confirmed", content_id="rocket")
+    stella.exchange.publish("confirmed", ["ncii"], actor="legal@stella")
+    token = stella.exchange_tokens.issue("confirmed", "read", "nova", actor="admin@stella").token
+    stella.banks.import_records([BankRecord("s", "pdq", PDQ_B)], "unpublished")
+
+    nova.subscriptions.subscribe(
+        url="http://testserver",
+        agency="stella",
+        remote_bank="confirmed",
+        token=token,
+        local_bank="from-stella",
+        actor="admin@nova",
+    )
+    http = web.anonymous()
+    (first,) = nova.subscriptions.pull(actor="admin@nova", client=http)
+    shared = stella.exchange.publications()[0].shared
+    assert first.added == shared > 8 and first.removed == 0
+    # Another process's matcher (a second BankService) sees the same bank.
+    other = BankService(nova.database, None, nova.settings.matching, nova.settings.limits)
+    query = {"original": _reupload_pdq()}
+    hits = nova.banks.match_pdq(query)
+    assert {(h.bank, h.label) for h in hits} == {("from-stella", "ncii")}
+    assert other.match_pdq(query)
+    assert PDQ_B not in {r.signal for r in nova.banks.export_records()}  # never published
+
+    # The subscribed bank is the publisher's: nova can neither add to it nor re-publish it.
+    with pytest.raises(BankError, match="only that publisher"):
+        nova.banks.import_records([BankRecord("x", "pdq", PDQ_A)], "from-stella")
+    with pytest.raises(BankError, match="only that publisher"):
+        nova.banks.add_file(sample("coffee.jpg"), "from-stella")
+    with pytest.raises(ExchangeError, match="only they"):
+        nova.exchange.publish("from-stella", [], actor="admin@nova")
+
+    stella.exchange.withdraw("confirmed", content_id="chelsea", actor="legal@stella")
+    assert nova.subscriptions.pull(actor="admin@nova", client=http).__next__().removed > 0
+    assert nova.banks.match_pdq(query) == []
+    time.sleep(REFRESH_INTERVAL_SECONDS + 0.1)  # the other matcher's next look
+    assert other.match_pdq(query) == []
+    still = nova.banks.export_records("from-stella")
+    assert any(r.signal_type == "pdq" for r in still)  # rocket is still shared
+    events = [e.details["event"] for e in nova.custody.entries(subjects={"bank:from-stella"})]
+    assert events == ["subscribe", "pull", "pull"]
