@@ -696,7 +696,7 @@ class ExchangeEntry(Base):
     signal_type: Mapped[str] = mapped_column(String(16))
     signal_key: Mapped[str] = mapped_column(String(64))  # SHA-256 of the value (vPDQ is long)
     value: Mapped[str] = mapped_column(Text)
-    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"tags": [...]}
+    tags: Mapped[str] = mapped_column(Text, default="")  # comma-separated labels (cheap to read)
     seq: Mapped[int] = mapped_column(Integer, unique=True, index=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("signal_type", sa.String(length=16), nullable=False),
         sa.Column("signal_key", sa.String(length=64), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
-        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("tags", sa.Text(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
