@@ -213,7 +213,6 @@ class ExchangeService:
             labels = list(publication.tags.get("tags", []))
             if content_id is None:
                 publication.withdrawn_at = utcnow()
-                current: dict[tuple[str, str], str] = {}
             else:
                 row = session.scalar(select(Bank).where(Bank.name == bank))
                 content_pk = (
@@ -237,16 +236,9 @@ class ExchangeService:
                         )
                     )
                 }
-                current = {
-                    (e.signal_type, e.signal_key): e.value
-                    for e in session.scalars(
-                        select(ExchangeEntry).where(
-                            ExchangeEntry.bank_name == bank, ExchangeEntry.deleted.is_(False)
-                        )
-                    )
-                    if (e.signal_type, e.signal_key) not in gone
-                }
-            result = self._sync(session, bank, current, labels)
+                result = self._delete_keys(session, bank, gone)
+            if content_id is None:
+                result = self._sync(session, bank, {}, labels)
             self.custody.append(
                 session,
                 actor=actor,
@@ -259,6 +251,29 @@ class ExchangeService:
                 },
             )
             return result
+
+    def _delete_keys(
+        self, session: Session, bank: str, gone: set[tuple[str, str]]
+    ) -> PublishResult:
+        """Tombstone just these live entries (one item's hashes): no scan of the whole feed."""
+        seq = int(session.scalar(select(func.coalesce(func.max(ExchangeEntry.seq), 0))) or 0)
+        changes: list[dict[str, Any]] = []
+        keys = sorted({key for _type, key in gone})
+        for start in range(0, len(keys), 500):
+            for entry_id, signal_type, key in session.execute(
+                select(ExchangeEntry.id, ExchangeEntry.signal_type, ExchangeEntry.signal_key).where(
+                    ExchangeEntry.bank_name == bank,
+                    ExchangeEntry.deleted.is_(False),
+                    ExchangeEntry.signal_key.in_(keys[start : start + 500]),
+                )
+            ):
+                if (_bank_name(signal_type), key) in gone:
+                    seq += 1
+                    changes.append({"id": entry_id, "seq": seq, "deleted": True, "tags": ""})
+        if changes:
+            now = utcnow()
+            session.execute(update(ExchangeEntry), [{**c, "updated_at": now} for c in changes])
+        return PublishResult(bank, 0, 0, len(changes), seq)
 
     def _sync(
         self,
@@ -418,3 +433,8 @@ def _feed_signals(signals: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def _split(tags: str) -> list[str]:
     return tags.split(",") if tags else []
+
+
+def _bank_name(signal_type: str) -> str:
+    """The bank's name for a feed type (a video's ``video_md5`` is ``md5`` in the bank)."""
+    return {"video_md5": "md5", "video_sha256": "sha256"}.get(signal_type, signal_type)
