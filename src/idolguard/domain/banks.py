@@ -88,7 +88,7 @@ def serialise_vpdq(frames: Sequence[Sequence[Any]]) -> str:
 
 class BankService:
     _watermark: int  # highest bank_signal id loaded into the indexes
-    _loaded: int
+    _purged: int | None
     _last_refresh: float
 
     def __init__(
@@ -227,6 +227,8 @@ class BankService:
             withdrawn = set(deletions) - set(upserts)
             removed = self._delete_contents(session, row.id, withdrawn)
             replaced = self._delete_contents(session, row.id, set(upserts))
+            if removed or replaced:
+                row.purged = (row.purged or 0) + 1
             changed: list[int] = []
             for content_id, records in upserts.items():
                 content = BankContent(
@@ -426,6 +428,9 @@ class BankService:
                 return
             self._last_refresh = now
             with self.db.session() as session:
+                # Subscriptions bump bank.purged when a withdrawal deletes rows: one cheap sum
+                # tells every matcher (in any process) that its indexes hold deleted hashes.
+                purged = int(session.scalar(select(func.coalesce(func.sum(Bank.purged), 0))) or 0)
                 rows = session.execute(
                     select(BankSignal, BankContent, Bank)
                     .join(BankContent, BankSignal.content_pk == BankContent.id)
@@ -448,24 +453,17 @@ class BankService:
                 )
                 self._index_signal(content.id, signal)
                 self._watermark = max(self._watermark, signal.id)
-                self._loaded += 1
             self._flush_pending()
-            if self.only_contents is None and not force:
-                self._check_deletions()
-
-    def _check_deletions(self) -> None:
-        """Rebuild when rows already loaded were deleted (by another process: a withdrawal)."""
-        with self.db.session() as session:
-            still = session.scalar(
-                select(func.count()).select_from(BankSignal).where(BankSignal.id <= self._watermark)
-            )
-        if int(still or 0) < self._loaded:
-            self._reset_indexes()
-            self.refresh(force=True)
+            if purged != self._purged:
+                if self._purged is not None:  # another process withdrew hashes: rebuild
+                    self._reset_indexes()
+                    self.refresh(force=True)
+                    return
+                self._purged = purged
 
     def _reset_indexes(self) -> None:
         self._watermark = 0
-        self._loaded = 0  # signal rows loaded into the indexes
+        self._purged = None  # sum of bank.purged when the indexes were built
         self._last_refresh = -1e9
         self._contents: dict[int, _ContentRef] = {}
         self._exact: dict[str, set[int]] = defaultdict(set)

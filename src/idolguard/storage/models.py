@@ -158,6 +158,9 @@ class Bank(Base):
     # Set on banks filled by a subscription to another agency's published bank (a URL
     # naming the publisher): only that publisher's feed may change their contents.
     origin: Mapped[str | None] = mapped_column(Text)
+    # Bumped whenever hashes are deleted from the bank, so matchers in other processes
+    # know to rebuild their indexes (additions they pick up by id).
+    purged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     contents: Mapped[list[BankContent]] = relationship(
         back_populates="bank", cascade="all, delete-orphan", passive_deletes=True

@@ -1,6 +1,7 @@
 """hash exchange: published entries, publications, bank-scoped tokens, subscriptions
 
-Banks gain ``origin`` (set on banks filled from another agency's feed).
+Banks gain ``origin`` (set on banks filled from another agency's feed) and ``purged``
+(bumped when hashes are deleted, so matchers in other processes rebuild).
 
 Revision ID: 0015_exchange
 Revises: 0013_scan_liveness
@@ -20,6 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("bank", sa.Column("origin", sa.Text(), nullable=True))
+    op.add_column("bank", sa.Column("purged", sa.Integer(), nullable=False, server_default="0"))
     op.create_table(
         "exchange_entry",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -80,4 +82,5 @@ def downgrade() -> None:
     op.drop_index("ix_exchange_entry_bank_name", table_name="exchange_entry")
     op.drop_table("exchange_entry")
     with op.batch_alter_table("bank") as batch:
+        batch.drop_column("purged")
         batch.drop_column("origin")
