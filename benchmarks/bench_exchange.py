@@ -56,9 +56,7 @@ def _bulk_bank(agency: IdolGuard, count: int) -> None:
         )
         pks = dict(
             session.execute(
-                select(BankContent.content_id, BankContent.id).where(
-                    BankContent.bank_id == bank_id
-                )
+                select(BankContent.content_id, BankContent.id).where(BankContent.bank_id == bank_id)
             ).all()
         )
         session.execute(
@@ -81,16 +79,26 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _median(label: str, repeat: int, run: Callable[[], int]) -> float:
-    times = []
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux), to report work independent of contention."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _median(label: str, repeat: int, run: Callable[[], int], server_pid: int) -> float:
+    times, cpu_client, cpu_server = [], [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, client0, server0 = time.perf_counter(), time.process_time(), _cpu_seconds(server_pid)
         got = run()
         times.append(time.perf_counter() - start)
+        cpu_client.append(time.process_time() - client0)
+        cpu_server.append(_cpu_seconds(server_pid) - server0)
     median = statistics.median(times)
     print(
-        f"{label:<8} {got:>8} changes  median {median:6.2f} s"
-        f"  (runs: {', '.join(f'{t:.2f}' for t in times)})",
+        f"{label:<8} {got:>8} changes  median {median:6.2f} s wall"
+        f"  (runs: {', '.join(f'{t:.2f}' for t in times)});"
+        f" CPU median: client {statistics.median(cpu_client):.2f} s,"
+        f" server {statistics.median(cpu_server):.2f} s",
         flush=True,
     )
     return median
@@ -141,8 +149,7 @@ def main() -> None:
 
             def client_fetch(after: int = 0) -> int:
                 return sum(
-                    len(page.changes)
-                    for page in iter_pages(url, AGENCY, BANK, token, after=after)
+                    len(page.changes) for page in iter_pages(url, AGENCY, BANK, token, after=after)
                 )
 
             # This process also holds the publisher's whole installation (models included), which
@@ -150,7 +157,7 @@ def main() -> None:
             gc.freeze()
             # Warm-up: the server opens the agency's services on its first request.
             next(iter_pages(url, AGENCY, BANK, token, after=published.seq))
-            full = _median("client", args.repeat, client_fetch)
+            full = _median("client", args.repeat, client_fetch, server.pid)
             results = {"client": full}
             try:
                 from idolguard.exchange.pytx_extension import (
@@ -174,12 +181,14 @@ def main() -> None:
                     assert len(state) == args.hashes, len(state)
                     return count
 
-                results["pytx"] = _median("pytx", args.repeat, pytx_fetch)
+                results["pytx"] = _median("pytx", args.repeat, pytx_fetch, server.pid)
 
             # Each withdrawal is its own custody entry: ten keep the setup short.
             for i in range(0, min(args.hashes, 1000), 100):
                 agency.exchange.withdraw(BANK, content_id=f"c{i}", actor="bench")
-            results["delta"] = _median("delta", args.repeat, lambda: client_fetch(published.seq))
+            results["delta"] = _median(
+                "delta", args.repeat, lambda: client_fetch(published.seq), server.pid
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)
