@@ -64,3 +64,29 @@ def test_exchange_commands(tmp_path: Path) -> None:
         refused = run(home, *args, check=False)
         assert refused.exit_code == 2, refused.output
         assert message in refused.output and "Traceback" not in refused.output
+
+
+def test_bank_import_and_export_stopncii(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    listing = tmp_path / "stopncii.json"
+    listing.write_text(
+        json.dumps(
+            {
+                "count": 2,
+                "hashRecords": [
+                    {"signalType": "ImagePDQ", "hashValue": PDQ, "hashStatus": "Active"},
+                    {"signalType": "ImagePDQ", "hashValue": "0" * 64, "hashStatus": "Withdrawn"},
+                ],
+            }
+        )
+    )
+    imported = run(home, "bank", "import", str(listing), "--bank", "ncii", "--format", "stopncii")
+    assert "imported 1 new hash(es) from 1 record(s)" in imported.output
+    out = tmp_path / "out.json"
+    run(home, "bank", "export", str(out), "--format", "stopncii")
+    data = json.loads(out.read_text())
+    assert [(r["signalType"], r["hashValue"]) for r in data["hashRecords"]] == [("ImagePDQ", PDQ)]
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    refused = run(home, "bank", "import", str(bad), "--bank", "x", "-f", "stopncii", check=False)
+    assert refused.exit_code == 2 and "invalid JSON" in refused.output
