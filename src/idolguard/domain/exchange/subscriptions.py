@@ -20,7 +20,7 @@ from idolguard.domain.banks import BANK_NAME, BankService
 from idolguard.domain.custody.log import CustodyLog
 from idolguard.domain.exchange.publishing import ExchangeError, signal_key
 from idolguard.exchange.feed_client import FeedError, iter_pages
-from idolguard.exchange.formats import SIGNAL_TYPES, BankRecord
+from idolguard.exchange.formats import SIGNAL_TYPES, BankRecord, normalize_signal
 from idolguard.storage.database import Database
 from idolguard.storage.models import Bank, ExchangeSubscription
 
@@ -141,7 +141,7 @@ class SubscriptionService:
         client: httpx.Client | None,
     ) -> PullResult:
         origin = origin_of(url, agency, remote)
-        added = removed = 0
+        added = removed = skipped = 0
         checkpoint = after
         try:
             for page in iter_pages(url, agency, remote, token, after=after, client=client):
@@ -150,6 +150,11 @@ class SubscriptionService:
                 for change in page.changes:
                     if change.signal_type not in SIGNAL_TYPES:
                         continue  # a type this version cannot match: skipped, not an error
+                    try:
+                        normalize_signal(change.signal_type, change.signal)
+                    except ValueError:
+                        skipped += 1  # one malformed hash must not stall the feed for ever
+                        continue
                     content_id = subscribed_content_id(change.signal_type, change.signal)
                     if change.deleted:
                         upserts.pop(content_id, None)
@@ -183,6 +188,7 @@ class SubscriptionService:
                     "checkpoint": checkpoint,
                     "added": added,
                     "removed": removed,
+                    "skipped": skipped,
                 },
             )
         return PullResult(local, origin, added, removed, checkpoint)
