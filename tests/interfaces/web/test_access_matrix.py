@@ -180,7 +180,7 @@ def fill(path: str, data: Arranged, agency: str = "stella") -> str:
         "bank": EXCHANGE_BANK,
         "token_id": str(data.exchange_token_id),
     }
-    if path.startswith(("/api/v1/cases", "/cases")):
+    if path.startswith(("/api/v1/cases", "/cases", "/api/v1/exchange/cases")):
         values["number"] = data.case
     elif path.startswith(("/api/v1/notices", "/notices")):
         values["number"] = data.notice
@@ -242,6 +242,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/cases/{number}/items"): {"item_ids": [1]},
     ("POST", "/api/v1/notices/{number}/status"): {"status": "acknowledged"},
     ("POST", "/api/v1/notices/{number}/recipient"): {"recipient": "x@nova.example"},
+    ("POST", "/api/v1/exchange/cases/{number}/publish"): {"into": "nova-shared"},
 }
 
 

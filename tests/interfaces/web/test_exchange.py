@@ -17,6 +17,7 @@ from idolguard.exchange.formats import BankRecord
 from idolguard.signals.pdq import pdq_hash
 from tests.helpers import sample
 from tests.interfaces.web.conftest import Web
+from tests.interfaces.web.test_notices import _confirmed_case
 
 PDQ_A = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 PDQ_B = "0" * 63 + "1"
@@ -193,3 +194,31 @@ def test_an_agency_subscribes_to_anothers_bank_and_sees_withdrawals(sqlite_web: 
     assert any(r.signal_type == "pdq" for r in still)  # rocket is still shared
     events = [e.details["event"] for e in nova.custody.entries(subjects={"bank:from-stella"})]
     assert events == ["subscribe", "pull", "pull"]
+
+
+def test_sharing_one_case_publishes_only_its_confirmed_items(sqlite_web: Web) -> None:
+    web = sqlite_web
+    stella = web.agency("stella")
+    case_item, case = _confirmed_case(web)
+    other = stella.intake.add_file(sample("coffee.jpg"), actor="t", source={"platform": "x"})
+    stella.review.confirm(other.item_id, actor="t", reason="another incident")
+    other_case = stella.cases.create_case("unrelated", actor="t")
+    stella.cases.attach(other.item_id, other_case.number, actor="t", reason="separate")
+    legal = web.api("legal")
+    shared = legal.post(
+        f"/api/v1/exchange/cases/{case}/publish", json={"into": "case-share", "tags": ["ncii"]}
+    )
+    assert shared.status_code == 200, shared.text
+    assert shared.json()["items"] == 1 and shared.json()["missing"] == []
+    contents = {r.content_id for r in stella.banks.export_records("case-share")}
+    assert contents == {f"item-{case_item}"}
+    page = stella.exchange.changes("case-share", actor="t")
+    assert page.changes and all(c.tags == ["ncii"] for c in page.changes)
+    assert (
+        web.api("reviewer")
+        .post(f"/api/v1/exchange/cases/{case}/publish", json={"into": "x"})
+        .status_code
+        == 403
+    )
+    missing = legal.post("/api/v1/exchange/cases/IG-1999-0001/publish", json={"into": "x"})
+    assert missing.status_code == 404

@@ -6,6 +6,7 @@ bank-scoped bearer tokens that read or publish one feed; ``subscriptions``
 pull another agency's feed into an origin-marked bank of this one.
 """
 
+from idolguard.domain.exchange.cases import SharedCase, share_case
 from idolguard.domain.exchange.publishing import (
     FEED_PAGE_LIMIT,
     Change,
@@ -36,7 +37,9 @@ __all__ = [
     "PublicationView",
     "PublishResult",
     "PullResult",
+    "SharedCase",
     "SubscriptionService",
     "TokenGrant",
     "TokenRefused",
+    "share_case",
 ]

@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from idolguard.domain.banks import BankError
+from idolguard.domain.cases import CaseError
 from idolguard.domain.exchange import ExchangeError
 from idolguard.interfaces.cli.context import fail, state
 
@@ -44,6 +45,31 @@ def publish(
     cli.console.print(
         f"published {bank!r}: {result.added} shared, {result.updated} re-labelled,"
         f" {result.withdrawn} withdrawn (checkpoint {result.seq})",
+        highlight=False,
+    )
+
+
+@exchange_app.command("publish-case")
+def publish_case(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Argument(help="Case number, e.g. IG-2026-0001.")],
+    into: Annotated[str, typer.Option(help="Bank to share it through (created if needed).")],
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="Label partners see (repeat).")
+    ] = None,
+) -> None:
+    """Share one case: its confirmed items' hashes, through a bank of your choosing."""
+    cli = state(ctx)
+    try:
+        shared = cli.app().share_case(
+            case, into=into, tags=tag or [], actor=cli.settings().operator
+        )
+    except (ExchangeError, CaseError, BankError) as exc:
+        fail(str(exc))
+    missing = f"; no banked hashes for item(s) {shared.missing}" if shared.missing else ""
+    cli.console.print(
+        f"shared {shared.items} item(s) of {case} through {into!r}:"
+        f" {shared.result.added} hash(es) newly shared{missing}",
         highlight=False,
     )
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from idolguard.app import IdolGuard
 from idolguard.domain.accounts import AccountError
+from idolguard.domain.cases import CaseError
 from idolguard.domain.exchange import (
     FEED_PAGE_LIMIT,
     ExchangeNotFound,
@@ -83,6 +84,27 @@ def withdraw(caller: Publisher, bank: str, body: WithdrawIn) -> dict[str, Any]:
         lambda: caller.app.exchange.withdraw(bank, content_id=body.content_id, actor=caller.actor)
     )
     return _result(result)
+
+
+class ShareCaseIn(BaseModel):
+    into: str = Field(min_length=1, max_length=128)
+    tags: list[str] = Field(default_factory=list, max_length=16)
+
+
+@router.post("/api/v1/exchange/cases/{number}/publish", tags=["exchange"])
+def publish_case(caller: Publisher, number: str, body: ShareCaseIn) -> dict[str, Any]:
+    """Share one case: its confirmed items' hashes go into bank ``into``, which is published."""
+    try:
+        caller.app.cases.get_case(number)
+    except CaseError as exc:
+        raise NotFound(str(exc)) from exc
+    shared = caller.app.share_case(number, into=body.into, tags=body.tags, actor=caller.actor)
+    return {
+        "case": shared.case,
+        "items": shared.items,
+        "missing": shared.missing,
+        **_result(shared.result),
+    }
 
 
 @router.get("/api/v1/exchange/tokens", tags=["exchange"])
