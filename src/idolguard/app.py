@@ -9,7 +9,7 @@ imports storage.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -22,6 +22,13 @@ from idolguard.domain.custody.capture import EvidenceService
 from idolguard.domain.custody.log import CustodyLog
 from idolguard.domain.custody.retention import RetentionService
 from idolguard.domain.dashboard import DashboardService
+from idolguard.domain.exchange import (
+    ExchangeService,
+    ExchangeTokens,
+    SharedCase,
+    SubscriptionService,
+    share_case,
+)
 from idolguard.domain.fan_reports import FanReportService
 from idolguard.domain.fan_reports.portal_content import PortalService
 from idolguard.domain.monitoring import MonitorService
@@ -161,6 +168,15 @@ class IdolGuard:
         )
         self.accounts = AccountService(self.database, self.custody)
         self.dashboard = DashboardService(self.database)
+        self.exchange = ExchangeService(self.database, self.custody)
+        self.exchange_tokens = ExchangeTokens(self.database, self.custody)
+        self.subscriptions = SubscriptionService(self.database, self.custody, self.banks)
+
+    def share_case(self, case: str, *, into: str, tags: Sequence[str], actor: str) -> SharedCase:
+        """Publish one case's confirmed items' hashes through bank ``into``."""
+        return share_case(
+            self.cases, self.banks, self.exchange, case, into=into, tags=tags, actor=actor
+        )
 
     def tenant(self, slug: str) -> IdolGuard:
         """The services of one agency (built once, closed with this instance)."""

@@ -223,6 +223,7 @@ class WebSettings:
     reports_per_hour: int = 20  # fan reports per client address
     status_checks_per_hour: int = 60  # case-number + PIN lookups per client address
     api_per_minute: int = 600  # signed-in requests per client address
+    exchange_per_minute: int = 120  # hash-exchange feed requests per client address
     fan_reports: bool = True  # the public report portal
     default_language: str = "ko"  # when the browser states no preference we know
 
@@ -480,6 +481,7 @@ def _check_choices(settings: Settings, file_path: Path | None) -> None:
         "reports_per_hour",
         "status_checks_per_hour",
         "api_per_minute",
+        "exchange_per_minute",
     ):
         if getattr(web, name) <= 0:
             raise ConfigError(f"{file_path}: web.{name} must be greater than 0")

@@ -700,3 +700,55 @@ def test_derived_content_ids_are_stable_and_distinct() -> None:
     assert a == derive_content_id("pdq", PDQ) and a.startswith("pdq:")
     assert a != derive_content_id("pdq", PDQ2) != derive_content_id("video_sha256", PDQ)
     assert len(derive_content_id("vpdq", VPDQ)) <= 128
+
+
+SIGNAL_CASES = [
+    ("pdq", PDQ),
+    ("pdq", PDQ.upper()),
+    ("pdq", PDQ[:-1]),
+    ("pdq", PDQ + "0"),
+    ("pdq", "g" * 64),
+    ("pdq", ""),
+    ("video_md5", "d41d8cd98f00b204e9800998ecf8427e"),
+    ("video_md5", "D41D8CD98F00B204E9800998ECF8427E"),
+    ("video_md5", "d41d8cd98f00b204e9800998ecf8427"),
+    ("video_sha256", "a" * 64),
+    ("video_sha256", "a" * 63 + "z"),
+    ("vpdq", json.dumps([f"{PDQ},100,0.0", f"{PDQ},50,1.04e+02"])),
+    ("vpdq", json.dumps([f"{PDQ},100"])),
+    ("vpdq", "not json"),
+]
+
+
+@pytest.mark.parametrize(("signal_type", "signal"), SIGNAL_CASES)
+def test_our_signal_checks_agree_with_pytx_validators(signal_type: str, signal: str) -> None:
+    """Where pytx has a validator, ours accepts and refuses exactly what it does.
+
+    The codecs cannot call pytx (it is an optional extra), so this proves the twins equal.
+    """
+    pytest.importorskip("threatexchange", reason="python-threatexchange not installed")
+    vpdq_ext = pytest.importorskip("threatexchange.extensions.vpdq.vpdq")
+    from threatexchange.signal_type.md5 import VideoMD5Signal
+    from threatexchange.signal_type.pdq.signal import PdqSignal
+    from threatexchange.signal_type.sha256 import VideoSHA256Signal
+
+    pytx_type = {
+        "pdq": PdqSignal,
+        "video_md5": VideoMD5Signal,
+        "video_sha256": VideoSHA256Signal,
+        "vpdq": vpdq_ext.VPDQSignal,
+    }[signal_type]
+    try:
+        theirs: str | None = pytx_type.validate_signal_str(signal)
+    except Exception:
+        theirs = None
+    try:
+        ours: str | None = normalize_signal(signal_type, signal)
+    except ValueError:
+        ours = None
+    if theirs is None:
+        # pytx refuses upper-case PDQ, which we lower-case on read instead.
+        assert ours is None or (signal_type == "pdq" and ours == signal.lower())
+    else:
+        assert ours is not None
+        assert pytx_type.validate_signal_str(ours) == theirs.lower() or ours == theirs

@@ -21,7 +21,7 @@ from statistics import median
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, true
+from sqlalchemy import delete, func, select, true
 
 from idolguard.config import MatchingSettings
 from idolguard.exchange.formats import BankRecord
@@ -88,6 +88,7 @@ def serialise_vpdq(frames: Sequence[Sequence[Any]]) -> str:
 
 class BankService:
     _watermark: int  # highest bank_signal id loaded into the indexes
+    _purged: int | None
     _last_refresh: float
 
     def __init__(
@@ -155,6 +156,11 @@ class BankService:
             bank = session.scalar(select(Bank).where(Bank.name == name))
         if bank is None:
             self.create_bank(name, kind, description, artist_id)
+        elif bank.origin is not None:
+            raise BankError(
+                f"bank {name!r} holds hashes subscribed from {bank.origin}: only that publisher"
+                " changes them (choose another bank)"
+            )
         elif bank.kind != kind:
             raise BankError(
                 f"bank {name!r} is a {bank.kind}-list bank; "
@@ -195,6 +201,69 @@ class BankService:
             session.delete(bank)
         with self._lock:
             self._reset_indexes()  # deletions are rare: rebuild rather than track tombstones
+
+    def apply_feed(
+        self,
+        bank: str,
+        origin: str,
+        upserts: Mapping[str, tuple[BankRecord, ...]],
+        deletions: Iterable[str],
+    ) -> tuple[int, int]:
+        """Apply a subscribed feed's changes to its origin-marked bank, in one transaction.
+
+        ``upserts`` maps content ids to their records (replacing what the content had),
+        ``deletions`` are content ids the publisher withdrew. The bank is created with its
+        origin on first use; a bank of the same name without that origin is refused, so a
+        subscription can never write into the agency's own banks. Returns (added, removed).
+        """
+        with self.db.session() as session:
+            row = session.scalar(select(Bank).where(Bank.name == bank))
+            if row is None:
+                row = Bank(name=bank, kind="block", origin=origin, description=f"from {origin}")
+                session.add(row)
+                session.flush()
+            elif row.origin != origin:
+                raise BankError(f"bank {bank!r} is not fed by {origin}: refusing to change it")
+            withdrawn = set(deletions) - set(upserts)
+            removed = self._delete_contents(session, row.id, withdrawn)
+            replaced = self._delete_contents(session, row.id, set(upserts))
+            if removed or replaced:
+                row.purged = (row.purged or 0) + 1
+            changed: list[int] = []
+            for content_id, records in upserts.items():
+                content = BankContent(
+                    bank_id=row.id,
+                    content_id=content_id,
+                    label=records[0].label,
+                    source=origin,
+                )
+                session.add(content)
+                session.flush()
+                changed.append(content.id)
+                session.add_all(
+                    BankSignal(content_pk=content.id, signal_type=t, variant=v, value=value)
+                    for t, v, value, _q in dict.fromkeys(_record_signal(r) for r in records)
+                )
+        if removed or replaced:
+            with self._lock:
+                self._reset_indexes()
+        self.refresh(force=True)
+        self._notify(changed)
+        return len(upserts), removed
+
+    @staticmethod
+    def _delete_contents(session: Any, bank_id: int, content_ids: set[str]) -> int:
+        ids = sorted(content_ids)
+        count = 0
+        for start in range(0, len(ids), 500):
+            result = session.execute(
+                delete(BankContent).where(
+                    BankContent.bank_id == bank_id,
+                    BankContent.content_id.in_(ids[start : start + 500]),
+                )
+            )
+            count += int(result.rowcount or 0)
+        return count
 
     # --------------------------------------------------------------- content
     def add_file(
@@ -359,6 +428,9 @@ class BankService:
                 return
             self._last_refresh = now
             with self.db.session() as session:
+                # Subscriptions bump bank.purged when a withdrawal deletes rows: one cheap sum
+                # tells every matcher (in any process) that its indexes hold deleted hashes.
+                purged = int(session.scalar(select(func.coalesce(func.sum(Bank.purged), 0))) or 0)
                 rows = session.execute(
                     select(BankSignal, BankContent, Bank)
                     .join(BankContent, BankSignal.content_pk == BankContent.id)
@@ -382,9 +454,16 @@ class BankService:
                 self._index_signal(content.id, signal)
                 self._watermark = max(self._watermark, signal.id)
             self._flush_pending()
+            if purged != self._purged:
+                if self._purged is not None:  # another process withdrew hashes: rebuild
+                    self._reset_indexes()
+                    self.refresh(force=True)
+                    return
+                self._purged = purged
 
     def _reset_indexes(self) -> None:
         self._watermark = 0
+        self._purged = None  # sum of bank.purged when the indexes were built
         self._last_refresh = -1e9
         self._contents: dict[int, _ContentRef] = {}
         self._exact: dict[str, set[int]] = defaultdict(set)

@@ -155,6 +155,12 @@ class Bank(Base):
     # A soft link (no foreign key: SQLite cannot add one to an existing table without a
     # rebuild that would cascade-delete the bank's contents); removing an artist clears it.
     artist_id: Mapped[int | None] = mapped_column(Integer)
+    # Set on banks filled by a subscription to another agency's published bank (a URL
+    # naming the publisher): only that publisher's feed may change their contents.
+    origin: Mapped[str | None] = mapped_column(Text)
+    # Bumped whenever hashes are deleted from the bank, so matchers in other processes
+    # know to rebuild their indexes (additions they pick up by id).
+    purged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     contents: Mapped[list[BankContent]] = relationship(
         back_populates="bank", cascade="all, delete-orphan", passive_deletes=True
@@ -693,3 +699,72 @@ class AgencySenderField(Base):
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str] = mapped_column(Text)
+
+
+class ExchangeEntry(Base):
+    """One published hash of a bank, as partners fetch it; a withdrawn one stays as a tombstone.
+
+    ``seq`` grows with every change (publish, re-label, withdrawal), so a fetcher
+    asks for "changes after the seq I saw last" and gets updates and deletions
+    in order: pytx's incremental checkpoint.
+    """
+
+    __tablename__ = "exchange_entry"
+    __table_args__ = (
+        UniqueConstraint("bank_name", "signal_type", "signal_key", name="uq_exchange_signal"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank_name: Mapped[str] = mapped_column(String(128), index=True)
+    signal_type: Mapped[str] = mapped_column(String(16))
+    signal_key: Mapped[str] = mapped_column(String(64))  # SHA-256 of the value (vPDQ is long)
+    value: Mapped[str] = mapped_column(Text)
+    tags: Mapped[str] = mapped_column(Text, default="")  # comma-separated labels (cheap to read)
+    seq: Mapped[int] = mapped_column(Integer, unique=True, index=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExchangePublication(Base):
+    """A bank someone with the right role chose to share, and the labels partners see."""
+
+    __tablename__ = "exchange_publication"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank_name: Mapped[str] = mapped_column(String(128), unique=True)
+    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"tags": [...]}
+    published_by: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+
+
+class ExchangeToken(Base):
+    """A bearer token for one bank's exchange feed, scoped ``read`` or ``publish``; hash only."""
+
+    __tablename__ = "exchange_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    bank_name: Mapped[str] = mapped_column(String(128), index=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class ExchangeSubscription(Base):
+    """Another agency's published bank this agency pulls into a bank of its own."""
+
+    __tablename__ = "exchange_subscription"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    local_bank: Mapped[str] = mapped_column(String(128), unique=True)
+    url: Mapped[str] = mapped_column(Text)  # the publisher's server
+    agency: Mapped[str] = mapped_column(String(40))
+    remote_bank: Mapped[str] = mapped_column(String(128))
+    token: Mapped[str] = mapped_column(Text)  # the publisher's read token for that bank
+    after_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_fetch_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

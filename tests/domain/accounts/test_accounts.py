@@ -524,19 +524,27 @@ def test_permission_table() -> None:
     assert viewer == [
         "cases.read",
         "dashboard.read",
+        "exchange.read",
         "notices.read",
         "review.read",
         "roster.read",
         "sources.read",
     ]
     admin_only = [a for a in PERMISSIONS if not any(allowed(r, a) for r in ROLES[1:])]
-    assert admin_only == ["roster.write", "sources.write", "users.manage", "portal.write"]
+    assert admin_only == [
+        "roster.write",
+        "sources.write",
+        "users.manage",
+        "portal.write",
+        "exchange.manage",
+    ]
     assert [a for a in PERMISSIONS if allowed("reviewer", a) != allowed("legal", a)] == [
         "review.decide",
         "evidence.export",
         "notices.write",
         "notices.send",
         "audit.read",
+        "exchange.publish",
     ]
     required = {
         "roster.read",
@@ -554,6 +562,9 @@ def test_permission_table() -> None:
         "dashboard.read",
         "users.manage",
         "portal.write",
+        "exchange.read",
+        "exchange.publish",
+        "exchange.manage",
     }
     assert required <= set(PERMISSIONS)
 

@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from idolguard.config import Settings
 from idolguard.domain.accounts import ROLES, allowed
+from idolguard.exchange.formats import BankRecord
 from idolguard.interfaces.web.routes import ROUTERS
 from tests.helpers import face_photo, sample
 from tests.interfaces.web.conftest import Web
@@ -47,6 +48,8 @@ PUBLIC = {
     ("GET", "/report/{agency}/guide/{topic}"),
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+EXCHANGE_BANK = "stella-confirmed"
+EXCHANGE_PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 
 
 def _permission(route: APIRoute) -> str | None:
@@ -58,6 +61,27 @@ def _permission(route: APIRoute) -> str | None:
             return str(permission)
         pending.extend(dependency.dependencies)
     return None
+
+
+def _feed_scope(route: APIRoute) -> str | None:
+    """The exchange-token scope a feed route demands (``read`` / ``publish``), if it is one."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        scope = getattr(dependency.call, "exchange_scope", None)
+        if scope:
+            return str(scope)
+        pending.extend(dependency.dependencies)
+    return None
+
+
+def feed_routes() -> list[tuple[str, str, str]]:
+    found = []
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and (scope := _feed_scope(route)):
+                found += [(method, route.path, scope) for method in sorted(route.methods)]
+    return found
 
 
 def all_routes() -> list[tuple[str, str, str | None]]:
@@ -80,6 +104,8 @@ class Arranged:
     report: str
     pin: str
     secrets: list[str]  # strings that identify the agency's data
+    exchange_token_id: int
+    exchange_token: str  # a read token for EXCHANGE_BANK
 
 
 def arrange(web: Web) -> Arranged:
@@ -102,6 +128,9 @@ def arrange(web: Web) -> Arranged:
         language="en",
     )
     agency.portal.set_block("statement", "en", "<p>Stella protects Yao</p>", actor="test")
+    agency.banks.import_records([BankRecord("x1", "pdq", EXCHANGE_PDQ)], EXCHANGE_BANK)
+    agency.exchange.publish(EXCHANGE_BANK, ["ncii"], actor="test")
+    feed_token = agency.exchange_tokens.issue(EXCHANGE_BANK, "read", "partner", actor="test")
     item = agency.cases.get_item(item_id)
     return Arranged(
         item_id,
@@ -111,7 +140,18 @@ def arrange(web: Web) -> Arranged:
         notice,
         report.number,
         report.pin,
-        [item.sha256, case, notice, "Yao Stella", report.number, "Stella protects Yao"],
+        [
+            item.sha256,
+            case,
+            notice,
+            "Yao Stella",
+            report.number,
+            "Stella protects Yao",
+            EXCHANGE_PDQ,
+            EXCHANGE_BANK,
+        ],
+        feed_token.id,
+        feed_token.token,
     )
 
 
@@ -137,8 +177,10 @@ def fill(path: str, data: Arranged, agency: str = "stella") -> str:
         "topic": "help",
         "block": "statement",
         "language": "en",
+        "bank": EXCHANGE_BANK,
+        "token_id": str(data.exchange_token_id),
     }
-    if path.startswith(("/api/v1/cases", "/cases")):
+    if path.startswith(("/api/v1/cases", "/cases", "/api/v1/exchange/cases")):
         values["number"] = data.case
     elif path.startswith(("/api/v1/notices", "/notices")):
         values["number"] = data.notice
@@ -166,6 +208,7 @@ def test_every_route_is_protected_or_deliberately_public() -> None:
         for method, path, permission in all_routes()
         if permission is None and (method, path) not in PUBLIC
     }
+    unprotected -= {(method, path) for method, path, _scope in feed_routes()}
     assert not unprotected, f"routes without require(...): {sorted(unprotected)}"
     stale = PUBLIC - {(method, path) for method, path, _ in all_routes()}
     assert not stale, f"PUBLIC lists routes that no longer exist: {sorted(stale)}"
@@ -199,6 +242,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/cases/{number}/items"): {"item_ids": [1]},
     ("POST", "/api/v1/notices/{number}/status"): {"status": "acknowledged"},
     ("POST", "/api/v1/notices/{number}/recipient"): {"recipient": "x@nova.example"},
+    ("POST", "/api/v1/exchange/cases/{number}/publish"): {"into": "nova-shared"},
 }
 
 
@@ -299,3 +343,43 @@ def test_every_signed_in_answer_is_no_store(matrix: tuple[Web, Arranged]) -> Non
     assert not cached, "; ".join(cached)
     # Public code and styles stay cacheable.
     assert "no-store" not in browser.get("/static/app.css").headers.get("cache-control", "")
+
+
+def test_exchange_feeds_open_only_to_their_own_bank_token(matrix: tuple[Web, Arranged]) -> None:
+    """Feed routes take an exchange token for one published bank: nothing else opens them."""
+    web, data = matrix
+    nova = web.agency("nova")
+    nova.banks.import_records([BankRecord("n1", "pdq", "0" * 64)], EXCHANGE_BANK)
+    nova.exchange.publish(EXCHANGE_BANK, [], actor="test")
+    nova_token = nova.exchange_tokens.issue(EXCHANGE_BANK, "publish", "nova", actor="test").token
+    outsiders = {
+        "anonymous": web.anonymous(),
+        "stella admin (staff token)": web.api("admin"),
+        "nova admin (staff token)": web.api("admin", "nova"),
+        "nova feed token": web.anonymous(Authorization=f"Bearer {nova_token}"),
+    }
+    routes = feed_routes()
+    assert {scope for *_, scope in routes} == {"read", "publish"}
+    leaks = []
+    for method, path, scope in routes:
+        url = fill(path, data)
+        for who, client in outsiders.items():
+            answer = client.request(method, url, json={} if method in UNSAFE else None)
+            if answer.status_code != 401:
+                leaks.append(f"{who}: {method} {path}: {answer.status_code}")
+            named = [s for s in data.secrets if s in answer.text and s not in url]
+            if named:
+                leaks.append(f"{who}: {method} {path} names {named}")
+        reader = web.anonymous(Authorization=f"Bearer {data.exchange_token}")
+        status = reader.request(method, url, json={} if method in UNSAFE else None).status_code
+        if status != (200 if scope == "read" else 401):
+            leaks.append(f"stella read token: {method} {path}: {status}")
+    assert not leaks, "; ".join(leaks)
+    # Nova's own token reads nova's feed, which holds none of stella's hashes.
+    own = web.anonymous(Authorization=f"Bearer {nova_token}").get(
+        f"/api/v1/exchange/feeds/nova/{EXCHANGE_BANK}/changes"
+    )
+    assert own.status_code == 200 and EXCHANGE_PDQ not in own.text
+    # Stella's feed is unchanged by all of it.
+    page = web.agency("stella").exchange.changes(EXCHANGE_BANK, actor="test")
+    assert [(c.signal, c.deleted) for c in page.changes] == [(EXCHANGE_PDQ, False)]

@@ -46,6 +46,9 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "audit.read": _LEGAL,
     "users.manage": _ADMIN,
     "portal.write": _ADMIN,
+    "exchange.read": _ALL,  # which banks are shared, with which labels
+    "exchange.publish": _LEGAL,  # sharing hashes with platforms and agencies is a legal act
+    "exchange.manage": _ADMIN,  # feed tokens for partners
 }
 
 TOKEN_PREFIX = "igt_"

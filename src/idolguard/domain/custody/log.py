@@ -43,6 +43,7 @@ ACTIONS = frozenset(
         "account",  # tenant, user, role, token or session change; sign-in failures
         "report",  # fan report submitted / withdrawn / captured
         "portal",  # an agency's own text on its public portal pages set / cleared
+        "exchange",  # hashes published / withdrawn / fetched by a partner; tokens; pulls
     }
 )
 

@@ -56,6 +56,10 @@ names and validators above and has no bulk bank-export file. External lists come
 through pytx ``SignalExchangeAPI`` classes, and the ``local_file`` one reads the ``"pytx"``
 line format. So the signal strings here are what HMA stores as well.
 
+StopNCII hash lists (the FetchHashes JSON that pytx's StopNCII client parses) are read and
+written by ``stopncii_format`` (``read_stopncii`` / ``write_stopncii``), outside the
+``Format`` set because they carry only ``ImagePDQ`` and ``VideoMD5`` and no metadata of ours.
+
 Our formats
 ===========
 ``pytx``

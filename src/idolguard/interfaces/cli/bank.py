@@ -12,11 +12,13 @@ from rich.table import Table
 from idolguard.domain.banks import BankError
 from idolguard.exchange.formats import (
     BankFormatError,
+    BankRecord,
     detect_format,
     read_bank_file,
     write_bank_file,
     write_records,
 )
+from idolguard.exchange.formats.stopncii_format import read_stopncii, write_stopncii
 from idolguard.interfaces.cli.context import EXIT_SYSTEM, console, fail, note, state
 from idolguard.interfaces.cli.scan import JsonOpt, PathsArg, run_and_report
 from idolguard.media import MediaError
@@ -25,7 +27,7 @@ from idolguard.pipeline.discovery import discover
 bank_app = typer.Typer(help="Hash banks: confirmed content to catch re-uploads, and allow-lists.")
 
 BankOpt = Annotated[str, typer.Option("--bank", "-b", help="Bank name.")]
-FORMATS = ("csv", "json", "jsonl", "pytx")
+FORMATS = ("csv", "json", "jsonl", "pytx", "stopncii")  # stopncii: only with --format
 
 
 @bank_app.command("add")
@@ -147,10 +149,11 @@ def export(
     output: Annotated[Path, typer.Argument(help="File to write, or '-' for stdout.")],
     bank: Annotated[str | None, typer.Option("--bank", "-b", help="Only this bank.")] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", "-f", help="csv, json, jsonl or pytx.")
+        str | None,
+        typer.Option("--format", "-f", help="csv, json, jsonl, pytx or stopncii."),
     ] = None,
 ) -> None:
-    """Export hashes (never media) in IdolGuard or python-threatexchange formats."""
+    """Export hashes (never media) in IdolGuard, python-threatexchange or StopNCII formats."""
     suffixes = {
         ".csv": "csv",
         ".json": "json",
@@ -173,9 +176,11 @@ def export(
     except BankError as exc:
         fail(str(exc))
     # pytx's text format has no photo md5/sha256 types and no allow-lists: those are left out.
-    skip = chosen == "pytx"
+    skip = chosen in ("pytx", "stopncii")
     try:
-        if str(output) == "-":
+        if chosen == "stopncii":
+            count = _export_stopncii(records, output)
+        elif str(output) == "-":
             count = write_records(records, sys.stdout, chosen, skip_unsupported=skip)  # type: ignore[arg-type]
         else:
             count = write_bank_file(records, output, chosen, skip_unsupported=skip)  # type: ignore[arg-type]
@@ -184,7 +189,7 @@ def export(
     left_out = len(records) - count
     cli.console.print(
         f"exported {count} hash(es)"
-        + (f"; {left_out} left out (not expressible in pytx format)" if left_out else ""),
+        + (f"; {left_out} left out (not expressible in {chosen} format)" if left_out else ""),
         highlight=False,
     )
 
@@ -207,8 +212,19 @@ def import_(
     app = state(ctx).app()
     try:
         # Parse everything first: a malformed line must not leave half a file imported.
-        records = list(read_bank_file(source, chosen))  # type: ignore[arg-type]
+        if chosen == "stopncii":
+            with source.open(encoding="utf-8") as fp:
+                records = list(read_stopncii(fp, skip_unknown=True))
+        else:
+            records = list(read_bank_file(source, chosen))  # type: ignore[arg-type]
         added = app.banks.import_records(records, bank)
-    except (BankFormatError, BankError) as exc:
+    except (BankFormatError, BankError, UnicodeDecodeError) as exc:
         fail(f"{source}: {exc}")
     state(ctx).console.print(f"imported {added} new hash(es) from {len(records)} record(s)")
+
+
+def _export_stopncii(records: list[BankRecord], output: Path) -> int:
+    if str(output) == "-":
+        return write_stopncii(records, sys.stdout, skip_unsupported=True)
+    with output.open("w", encoding="utf-8") as fp:
+        return write_stopncii(records, fp, skip_unsupported=True)

@@ -90,6 +90,11 @@ _LAZY_GROUPS: dict[str, _Lazy] = {
         "bank_app",
         "Hash banks: confirmed content to catch re-uploads, and allow-lists.",
     ),
+    "exchange": _Lazy(
+        _CLI + "exchange",
+        "exchange_app",
+        "Hash exchange: publish banks for HMA/pytx and agencies, subscribe to theirs.",
+    ),
     "roster": _Lazy(
         _CLI + "roster",
         "roster_app",

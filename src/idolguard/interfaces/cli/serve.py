@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -111,4 +112,8 @@ def serve(
         port=web.port,
         trust_forwarded_for=web.trust_forwarded_for,
     )
+    # Everything loaded so far lives as long as the server: move it out of the collector's
+    # sight, so full collections stop rescanning it while big answers (an exchange feed page
+    # of 10,000 hashes) allocate (measured: 0.65 s -> 0.1 s per page).
+    gc.freeze()
     uvicorn.Server(config).run()

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from idolguard.domain.cases import CaseError
 from idolguard.domain.dashboard import DashboardError
+from idolguard.domain.exchange import ExchangeError
 from idolguard.domain.fan_reports.portal_content import PortalError
 from idolguard.domain.review.decisions import ReviewError
 from idolguard.domain.review.intake import IntakeError
@@ -32,6 +33,7 @@ def domain_errors() -> tuple[type[Exception], ...]:
         NoticeError,
         MediaError,
         PortalError,
+        ExchangeError,
     )
 
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from idolguard.interfaces.web.routes import (
     cases,
     dashboard,
+    exchange,
     guide,
     notices,
     portal,
@@ -24,4 +25,5 @@ ROUTERS: list[APIRouter] = [
     reports.router,
     guide.router,
     portal.router,
+    exchange.router,
 ]
