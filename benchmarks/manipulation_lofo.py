@@ -36,13 +36,15 @@ from training.manipulation.lofo_data import (
 from training.manipulation.train_token_heads import Side, lofo, markdown
 
 
-def speed(repeats: int) -> None:
+def speed(repeats: int, head_dir: Path | None) -> None:
     from idolguard.forensics.ai_model import ClipEncoder
+    from idolguard.forensics.face_model import MODEL_DIR
     from idolguard.forensics.token_head import load_head
     from tests.helpers import SAMPLES
 
     encoder = ClipEncoder(threads=1)
-    head = load_head("face_tokens")
+    head = load_head("face_tokens", head_dir or MODEL_DIR)
+    print("token head:", "none installed (encoder only)" if head is None else head.version)
     crops = [Image.open(p).convert("RGB").resize((192, 192)) for p in sorted(SAMPLES.glob("*.jpg"))]
     batch = (crops * 2)[:8]
     encoder.encode(batch[:1])  # warm-up
@@ -78,9 +80,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--speed", action="store_true", help="time the expensive path only")
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument(
+        "--head-dir", type=Path, help="where face_tokens.* lie (e.g. .cache/lofo/candidate)"
+    )
     args = parser.parse_args()
     if args.speed:
-        speed(args.repeats)
+        speed(args.repeats, args.head_dir)
         return
     items = load_items(args.cache)
     cache = FeatureCache(args.cache / "features")

@@ -130,3 +130,44 @@ def test_fast_mode_never_runs_clip_and_the_version_says_which_mode() -> None:
         for m in ("fast", "all", "cascade")
     }
     assert len(versions) == 3
+
+
+# ------------------------------------------------------------------ one encoder call, two outputs
+@needs_clip
+def test_one_encoder_call_gives_the_embedding_and_the_patch_tokens() -> None:
+    """A picture and its face crops go in one batch; each row has its embedding and tokens."""
+    from PIL import Image
+
+    pictures = [Image.open(p) for p in sorted(SAMPLES.glob("*.jpg"))[:2]]
+    crops = [pictures[0].crop((0, 0, 96, 96)), pictures[1].resize((192, 192))]
+    encoder = ClipEncoder(threads=2)
+    embeds, tokens = encoder.encode(pictures + crops)
+    assert embeds.shape == (4, 512) and tokens.shape == (4, 197, 768)
+    assert np.allclose(embeds, encoder.embed(pictures + crops), atol=1e-5)
+    assert not np.allclose(tokens[0], tokens[2])
+
+
+@needs_clip
+def test_a_token_head_when_installed_judges_the_picture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from idolguard.forensics.token_head import HeadWeights, load_head, save_head
+
+    rng = np.random.default_rng(0)
+    weights = HeadWeights(
+        mean=np.zeros(768, np.float32),
+        project=(rng.standard_normal((768, 8)) * 0.01).astype(np.float32),
+        w1=rng.standard_normal((8, 4)).astype(np.float32),
+        b1=np.zeros(4, np.float32),
+        query=rng.standard_normal(4).astype(np.float32),
+        value=rng.standard_normal(4).astype(np.float32),
+        embed=np.zeros(512, np.float32),
+        bias=-30.0,  # nothing is generated to this head: its verdict must be the one used
+    )
+    save_head(tmp_path, "ai_tokens", "5", weights, 0.5, {})
+    monkeypatch.setattr(ai_generated, "load_head", lambda name: load_head(name, tmp_path))
+    signal = AIGeneratedSignal(FaceSettings(), cascade=EVERY_PICTURE)
+    assert "tokens5" in signal.version and signal.threshold == 0.5
+    result = signal.analyse(item(SAMPLES / "coffee.jpg"))
+    assert result["model"].endswith("tokens@5")
+    assert result["score"] == 0.0 and result["generated"] is False

@@ -254,3 +254,44 @@ def test_versions_fit_the_result_column(faces: FacesSignal) -> None:
             AIGeneratedSignal(FaceSettings(), cascade=cascade, watchlist=watchlist),
         ):
             assert len(signal.version) <= width, signal.version
+
+
+@needs_clip
+def test_an_installed_token_head_judges_the_full_path_with_a_patch_heatmap(
+    faces: FacesSignal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``face_tokens`` replaces the linear CLIP head: named per face, 14x14 evidence, a version."""
+    from idolguard.forensics import face_model
+    from idolguard.forensics.token_head import HeadWeights, load_head, save_head
+    from idolguard.signals import manipulation
+
+    rng = np.random.default_rng(0)
+    weights = HeadWeights(
+        mean=np.zeros(768, np.float32),
+        project=(rng.standard_normal((768, 8)) * 0.01).astype(np.float32),
+        w1=rng.standard_normal((8, 4)).astype(np.float32),
+        b1=np.zeros(4, np.float32),
+        query=rng.standard_normal(4).astype(np.float32),
+        value=rng.standard_normal(4).astype(np.float32),
+        embed=np.zeros(512, np.float32),
+        bias=0.0,
+    )
+    save_head(
+        tmp_path,
+        "face_tokens",
+        "9",
+        weights,
+        0.6,
+        {"fusion": {"blend": 0.5, "tokens": 1.0, "bias": 0.0}},
+    )
+    installed = load_head("face_tokens", tmp_path)
+    monkeypatch.setattr(face_model, "load_token_head", lambda *_a: installed)
+    monkeypatch.setattr(manipulation, "load_token_head", lambda *_a: installed)
+    signal = ManipulationSignal(FaceSettings(), cascade=ManipulationSettings(mode="all"))
+    assert "+tokens9+" in signal.version and signal.threshold == 0.6
+    face = signal.analyse(analysed(faces, sample("astronaut.jpg")))["faces"][0]
+    assert face["path"] == "full" and face["clip_head"] == "tokens@9"
+    assert np.array(face["cells"]).shape == (14, 14)
+    fast = ManipulationSignal(FaceSettings(), cascade=ManipulationSettings(mode="fast"))
+    plain = fast.analyse(analysed(faces, sample("astronaut.jpg")))["faces"][0]
+    assert plain["clip_head"] is None and np.array(plain["cells"]).shape == (8, 8)

@@ -258,6 +258,8 @@ def fuse_with_blendnet(
         ]
         if len(rows):
             fp[condition] = round(float((fused[rows] >= threshold_logit).mean()), 4)
+            for n in rows.tolist():
+                FLAGGED["face"][(side.items[n].path, condition)] = bool(fused[n] >= threshold_logit)
     print(f"  face fusion: {beta.round(4).tolist()}, eval east-asian FPR {fp}")
     print(f"  face fusion in-distribution: {json.dumps(per_family)}")
     return {
@@ -384,6 +386,33 @@ def east_asian_fpr(side: Side, logits: NDArray[np.float64], threshold: float) ->
     return out
 
 
+# Per side, whether each eval East-Asian real (file path, condition) was flagged: the
+# budget counts a photo flagged by either signal.
+FLAGGED: dict[str, dict[tuple[str, str], bool]] = {"face": {}, "picture": {}}
+
+
+def remember_flags(side: Side, logits: NDArray[np.float64], threshold: float) -> int:
+    rows = np.flatnonzero(
+        (side.split == "eval") & (side.label == 0) & np.isin(side.family, EAST_ASIAN)
+    )
+    for n in rows.tolist():
+        FLAGGED["picture"][(side.items[n].path, str(side.condition[n]))] = bool(
+            logits[n] >= threshold
+        )
+    return len(rows)
+
+
+def either_signal_fpr() -> dict[str, Any]:
+    """Eval K-pop / East-Asian photos flagged by the face model or the picture model."""
+    out: dict[str, Any] = {}
+    for condition in CONDITIONS:
+        keys = {k for k in FLAGGED["picture"] if k[1] == condition}
+        if keys:
+            flagged = [FLAGGED["picture"][k] or FLAGGED["face"].get(k, False) for k in keys]
+            out[condition] = {"photos": len(keys), "flagged": round(float(np.mean(flagged)), 4)}
+    return out
+
+
 def final_linear(side: Side, fpr: float, model_dir: Path, version: str) -> dict[str, Any]:
     """The whole-picture head: a balanced L2 logistic probe on the embedding, every family."""
     train = side.split == "train"
@@ -412,8 +441,10 @@ def final_linear(side: Side, fpr: float, model_dir: Path, version: str) -> dict[
         "lofo_data.py, train_token_heads.py)",
         "calib": figures(side.label[calib], logits[calib]),
         "eval_east_asian_fpr": east_asian_fpr(side, logits, threshold_logit),
+        "_flagged": remember_flags(side, logits, threshold_logit),
         "in_distribution_eval_clean": in_dist,
     }
+    card.pop("_flagged")
     (model_dir / "ai_head.json").write_text(json.dumps(card, indent=1) + "\n")
     print(
         f"  picture: threshold {card['threshold']}, "
@@ -451,7 +482,14 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fpr", type=float, default=0.01)
-    parser.add_argument("--version", default="1")
+    parser.add_argument("--version", default="1", help="face_tokens version")
+    parser.add_argument("--ai-version", default="2", help="ai_head.json version")
+    parser.add_argument(
+        "--ship-face-tokens",
+        action="store_true",
+        help="write face_tokens.* into --model-dir (default: .cache/lofo/candidate; on the "
+        "development data it lost to the shipped BlendNet + linear CLIP fusion)",
+    )
     parser.add_argument("--sides", default="face,picture")
     parser.add_argument("--no-ship", action="store_true", help="evaluate only")
     args = parser.parse_args()
@@ -459,6 +497,8 @@ def main() -> None:
     items = load_items(args.cache)
     cache = FeatureCache(args.cache / "features")
     results: dict[str, Any] = {"lofo": [], "heads": {}}
+    candidate = args.cache / "candidate"
+    candidate.mkdir(parents=True, exist_ok=True)
     for side_name in args.sides.split(","):
         side = Side(side_name, items, cache, args.k, args.seed)
         families = FACE_FAMILIES if side_name == "face" else PICTURE_FAMILIES
@@ -470,12 +510,17 @@ def main() -> None:
                 args.steps,
                 args.seed,
                 args.fpr,
-                args.model_dir,
-                args.version,
+                args.model_dir if side_name == "picture" or args.ship_face_tokens else candidate,
+                args.ai_version if side_name == "picture" else args.version,
                 args.data,
                 args.extra,
             )
         del side
+    results["either_signal_east_asian_fpr"] = either_signal_fpr()
+    print(
+        "eval East-Asian photos flagged by either signal:",
+        results["either_signal_east_asian_fpr"],
+    )
     (args.cache / "lofo_results.json").write_text(json.dumps(results, indent=1))
     table = markdown(results["lofo"])
     (args.cache / "lofo_table.md").write_text(table + "\n")
