@@ -48,6 +48,7 @@ from idolguard.forensics.ai_model import shared_encoder
 from idolguard.forensics.consistency import (
     FEATURE_VERSION,
     MODEL_FILE,
+    load_consistency_model,
     outer_embeddings,
     outer_similarity,
 )
@@ -205,6 +206,9 @@ def main() -> int:
     parser.add_argument(
         "--references", type=int, default=REFERENCES, help="enrolment photos per identity"
     )
+    parser.add_argument(
+        "--shipped", action="store_true", help="score with the shipped model instead of a fit"
+    )
     parser.add_argument("--write", action="store_true", help="store the fitted model")
     args = parser.parse_args()
     extractor = Extractor()
@@ -288,6 +292,9 @@ def main() -> int:
     x = np.array([[r["inner"], r["outer"]] for r in calib], dtype=np.float64)
     y = np.array([1.0 if r["kind"] == "swap" else 0.0 for r in calib])
     beta = fit_logistic(x, y)
+    if args.shipped:
+        model = load_consistency_model()
+        beta = np.array([model.inner_weight, model.outer_weight, model.bias])
 
     def probability(row: dict[str, object]) -> float:
         z = beta[0] * float(row["inner"]) + beta[1] * float(row["outer"]) + beta[2]  # type: ignore[arg-type]
@@ -296,8 +303,11 @@ def main() -> int:
     calib_genuine = [probability(r) for r in calib if r["kind"] == "genuine"]
     calib_swaps = [probability(r) for r in calib if r["kind"] == "swap"]
     shipped, _ = tpr_at(calib_genuine, calib_swaps, CALIB_FPR)
+    if args.shipped:
+        shipped = load_consistency_model().threshold
     print(
-        f"fitted: inner {beta[0]:.3f}, outer {beta[1]:.3f}, bias {beta[2]:.3f}; "
+        f"{'shipped' if args.shipped else 'fitted'}: inner {beta[0]:.3f}, "
+        f"outer {beta[1]:.3f}, bias {beta[2]:.3f}; "
         f"threshold {shipped:.3f} ({CALIB_FPR:.0%} FPR on calib genuine)"
     )
     print("split        | genuine | swaps | AUC   | AUC outer only | TPR@1%FPR ", end="")
@@ -320,7 +330,7 @@ def main() -> int:
         )
     costs = [float(r["ms"]) for r in rows if float(r["ms"]) > 0]  # type: ignore[arg-type]
     print(f"outer view + CLIP per face: median {statistics.median(costs):.1f} ms (1 thread)")
-    if args.write:
+    if args.write and not args.shipped:
         report = [r for r in named if r["split"] == "report"]
         model = {
             # Named after its weights: results of another fit are never mixed with these.

@@ -221,3 +221,15 @@ def test_nothing_on_the_review_page_when_no_face_was_judged() -> None:
     empty = {**RESULT, "score": None, "flagged": False, "faces": []}
     assert IdentityConsistencySignal.findings(empty, view) == {}
     assert IdentityConsistencySignal.report_scores(empty) == []
+
+
+@needs_clip
+def test_an_artist_without_reference_heads_is_named_but_not_judged(
+    faces: FacesSignal, astronaut: ArtistContext
+) -> None:
+    headless = ArtistContext(1, "Eileen", astronaut.templates, np.zeros((0, 0), dtype=np.float32))
+    signal = IdentityConsistencySignal(references(headless, backend=backend(faces)))
+    result = signal.analyse(analysed(faces, sample("astronaut.jpg")))
+    (entry,) = result["faces"]
+    assert entry["name"] == "Eileen" and entry["score"] is None
+    assert entry["note"] == "no reference head to compare with"

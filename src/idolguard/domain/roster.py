@@ -553,7 +553,6 @@ class RosterService:
         artists = tuple(
             ArtistContext(artist_id, name, unit_rows(templates), unit_rows(outer))
             for artist_id, (name, templates, outer) in sorted(grouped.items())
-            if outer
         )
         return ContextReferences(backend, FEATURE_VERSION, threshold, artists)
 

@@ -138,7 +138,9 @@ class IdentityConsistencySignal(Signal):
             landmarks = np.asarray(face["landmarks"], dtype=np.float32) * scale
             entry: JSONDict = {"index": index, "artist_id": artist.artist_id, "name": artist.name}
             entries.append(entry)
-            if float(np.linalg.norm(landmarks[1] - landmarks[0])) < MIN_EYE_PIXELS:
+            if artist.outer.size == 0:
+                entry.update(score=None, flagged=False, note="no reference head to compare with")
+            elif float(np.linalg.norm(landmarks[1] - landmarks[0])) < MIN_EYE_PIXELS:
                 entry.update(score=None, flagged=False, note="face too small to judge its head")
             else:
                 named.append((len(entries) - 1, artist, scores[best], landmarks))
@@ -159,7 +161,7 @@ class IdentityConsistencySignal(Signal):
         refs = self.references
         assert refs is not None
         outer = outer_similarity(vector, artist.outer)
-        others = [a.outer for a in refs.artists if a.artist_id != artist.artist_id]
+        others = [a.outer for a in refs.artists if a.artist_id != artist.artist_id and a.outer.size]
         cohort = cohort_similarity(vector, others, self.model.cohort_default)
         score = self.model.probability(inner, outer - cohort)
         judged: JSONDict = {

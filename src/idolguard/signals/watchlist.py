@@ -44,7 +44,9 @@ class ArtistContext:
     artist_id: int
     name: str
     templates: NDArray[np.float32]  # (n, d) unit rows: the naming backend's templates
-    outer: NDArray[np.float32]  # (m, 512) unit rows: masked-head features of the photos
+    # (m, 512) unit rows: masked-head features of the photos; none (0 x 0) when no photo's
+    # could be computed, so that naming still sees every artist the identity signal does.
+    outer: NDArray[np.float32]
 
 
 @dataclass(frozen=True)
