@@ -254,3 +254,38 @@ def test_versions_fit_the_result_column(faces: FacesSignal) -> None:
             AIGeneratedSignal(FaceSettings(), cascade=cascade, watchlist=watchlist),
         ):
             assert len(signal.version) <= width, signal.version
+
+
+@needs_clip
+def test_an_escalated_video_track_runs_blendnet_once_per_frame(
+    faces: FacesSignal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    write_pan_video(Image.open(sample("astronaut.jpg")), clip, seconds=3.0, size=(480, 360))
+    it = analysed(faces, clip)
+    escalate_all = ManipulationSettings(mode="cascade", suspicious=0.0)
+    signal = ManipulationSignal(FaceSettings(), cascade=escalate_all)
+    runs: list[int] = []
+    original = signal.model.blendnet
+
+    def counting(views: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        runs.append(len(views))
+        return original(views)
+
+    monkeypatch.setattr(signal.model, "blendnet", counting)
+    track = signal.analyse(it)["faces"][0]
+    assert track["path"] == "full" and track["clip"] is not None
+    assert sum(runs) == track["frames"]  # once per sampled frame, not twice
+
+
+@needs_clip
+def test_escalating_from_blendnet_scores_matches_scoring_from_scratch(faces: FacesSignal) -> None:
+    pixels = np.asarray(Image.open(sample("astronaut.jpg")).convert("RGB"))
+    landmarks = np.asarray(faces.analyse(item(sample("astronaut.jpg")))["faces"][0]["landmarks"])
+    crops = [face_crop(pixels, landmarks)[0], face_crop(pixels[:, ::-1].copy(), landmarks)[0]]
+    signal = ManipulationSignal(FaceSettings(), cascade=ManipulationSettings(mode="all"))
+    fast = signal.model.score(crops, lambda _i, _p: False)
+    escalated = signal._escalate(crops, fast)
+    for ours, scratch in zip(escalated, signal.model.score(crops), strict=True):
+        assert ours.clip_logit == pytest.approx(scratch.clip_logit, abs=1e-5)
+        assert ours.logit == pytest.approx(scratch.logit, abs=1e-5)

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
 from idolguard.config import FaceSettings, ManipulationSettings
 from idolguard.forensics.ai_model import clip_available, shared_encoder
@@ -296,7 +297,7 @@ class ManipulationSignal(Signal):
                 np.median([self.calibration.probability(s.blend_logit) for s in fast])
             )
             full = self.fusion is not None and router.wants_clip(index, track_blend)
-            scores = self.model.score(crops) if full else fast
+            scores = self._escalate(crops, fast) if full else fast
             path = scores[0].path
             threshold = self._threshold(float(np.median(eyes)), path)
             verdict = aggregate_track(
@@ -331,6 +332,29 @@ class ManipulationSignal(Signal):
             entry.update(router.describe(index, path))
             entries.append(entry)
         return entries
+
+    def _escalate(self, crops: list[NDArray[np.uint8]], fast: list[FaceScore]) -> list[FaceScore]:
+        """The fused scores of a track BlendNet has already scored, without running it again.
+
+        The cascade decides per track from BlendNet's median, so BlendNet has
+        run on every crop by then; scoring the escalated track from scratch
+        ran it twice.
+        """
+        model = self.model
+        if model.clip is None or model.fusion is None:
+            return fast
+        fusion = model.fusion
+        out: list[FaceScore] = []
+        for start in range(0, len(crops), 64):
+            part = crops[start : start + 64]
+            embeddings = model.clip.embed([Image.fromarray(c) for c in part])
+            for score, row in zip(fast[start : start + 64], embeddings, strict=True):
+                clip_logit = fusion.clip_logit(row)
+                logit = fusion.logit(score.blend_logit, clip_logit)
+                out.append(
+                    FaceScore(logit, sigmoid(logit), score.blend_logit, clip_logit, score.cells)
+                )
+        return out
 
     # ------------------------------------------------------------------ shared
     def _threshold(self, eye_distance: float, path: str) -> float:
