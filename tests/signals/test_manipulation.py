@@ -289,3 +289,47 @@ def test_escalating_from_blendnet_scores_matches_scoring_from_scratch(faces: Fac
     for ours, scratch in zip(escalated, signal.model.score(crops), strict=True):
         assert ours.clip_logit == pytest.approx(scratch.clip_logit, abs=1e-5)
         assert ours.logit == pytest.approx(scratch.logit, abs=1e-5)
+
+
+def test_video_tracks_carry_motion_evidence_and_a_per_second_strip(
+    faces: FacesSignal, tmp_path: Path
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    write_pan_video(Image.open(sample("astronaut.jpg")), clip, seconds=4.0, size=(480, 360))
+    it = analysed(faces, clip)
+    signal = ManipulationSignal(FaceSettings())
+    assert "+t" in signal.version  # a new temporal model recomputes cached results
+    result = signal.analyse(it)
+    track = result["faces"][0]
+    temporal = track["temporal"]
+    assert temporal["model"].startswith("temporal@")
+    assert temporal["windows"], "the astronaut is followed through the dense windows"
+    assert all(0.0 <= w["score"] <= 1.0 and w["end"] > w["start"] for w in temporal["windows"])
+    assert track["score"] == max(track["frame_score"], temporal["score"])
+    assert track["flagged"] == (track["frame_flagged"] or temporal["flagged"])
+    assert len(track["seconds"]["frames"]) == len(track["seconds"]["motion"]) == 4
+    assert track["seconds"]["motion"][0] is not None
+
+
+def test_flagged_motion_ranges_get_a_blurred_keyframe(faces: FacesSignal, tmp_path: Path) -> None:
+    from idolguard.forensics.temporal.evidence import TemporalEvidence
+    from idolguard.forensics.temporal.features import FEATURES
+    from idolguard.forensics.temporal.model import TemporalModel
+
+    clip = tmp_path / "clip.mp4"
+    write_pan_video(Image.open(sample("astronaut.jpg")), clip, seconds=3.0, size=(480, 360))
+    it = analysed(faces, clip)
+    n = len(FEATURES)
+    flag_all = TemporalModel(
+        "x", FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 5.0, 1.0, 0.0, 0.5, {}
+    )
+    signal = ManipulationSignal(FaceSettings(), heatmap_dir=tmp_path / "heat")
+    signal._temporal = TemporalEvidence(model=flag_all)
+    result = signal.analyse(it)
+    track = result["faces"][0]
+    assert track["flagged"] and track["temporal"]["flagged"]
+    motion = [r for r in result["ranges"] if r["source"] == "motion"]
+    assert motion and motion[0]["start"] == 0.0
+    keyframe = tmp_path / "heat" / motion[0]["keyframe"]
+    picture = Image.open(keyframe)
+    assert picture.mode == "L" and max(picture.size) <= 256  # greyscale and blurred, like previews

@@ -1,0 +1,46 @@
+"""The review strip of a video's tracks, built from what the manipulation signal stored."""
+
+from __future__ import annotations
+
+from idolguard.signals.manipulation import ManipulationSignal
+from idolguard.signals.video_timeline import video_timeline
+
+RESULT = {
+    "score": 0.91,
+    "faces": [
+        {
+            "index": 0,
+            "score": 0.91,
+            "flagged": True,
+            "frame_score": 0.2,
+            "temporal": {"score": 0.91},
+            "seconds": {"frames": [0.1, None, 0.3, 0.2], "motion": [None, 0.95, 0.91, None]},
+            "ranges": [{"start": 1.0, "end": 2.5, "peak": 0.95, "source": "motion"}],
+        },
+        {"index": 1, "score": 0.1, "flagged": False},  # an image-style entry: no strip
+    ],
+}
+
+
+def test_cells_take_the_higher_score_of_each_second_and_mark_flagged_ones() -> None:
+    (track,) = video_timeline(RESULT)
+    assert track["face"] == 0 and track["motion_score"] == 0.91
+    assert [c["value"] for c in track["cells"]] == [0.1, 0.95, 0.91, 0.2]
+    assert [c["level"] for c in track["cells"]] == [1, 9, 9, 2]
+    assert [c["flagged"] for c in track["cells"]] == [False, True, True, False]
+    assert track["strip"] == ".@@:"
+    assert track["ranges"] == [
+        {"start": 1.0, "end": 2.5, "peak": 0.95, "source": "motion", "at": 1.75}
+    ]
+
+
+def test_the_report_lists_each_tracks_strip_and_flagged_moments() -> None:
+    rows = ManipulationSignal.report_scores(RESULT)
+    assert [r.name for r in rows] == ["manipulation", "manipulation track 0"]
+    assert rows[1].detail == "per second [.@@:]; flagged 1-2.5 s motion 0.95"
+
+
+def test_nothing_to_draw_for_images_or_damaged_results() -> None:
+    assert video_timeline({"faces": [{"index": 0, "score": 0.5}]}) == []
+    assert video_timeline({"faces": ["junk", {"seconds": "junk"}]}) == []
+    assert video_timeline({}) == []
