@@ -29,10 +29,11 @@ def first_picture(path: Path, limits: MediaLimits, max_side: int) -> Image.Image
 def picture_at(path: Path, limits: MediaLimits, seconds: float, max_side: int) -> Image.Image:
     """A video's frame nearest ``seconds`` (frames are looked at every half second).
 
-    The review page's keyframes: the moment a flagged range peaked.
+    The review page's keyframes: the moment a flagged range peaked. A still
+    image is its own frame at every time.
     """
-    if sniff(path, limits).media_type is not MediaType.VIDEO:
-        raise ValueError("only a video has a frame at a time")
+    if sniff(path, limits).media_type is MediaType.IMAGE:
+        return load_image(path, limits, max_side=max_side).image
     best = None
     with sample_frames(path, limits, every_seconds=0.5, max_side=max_side) as frames:
         for frame in frames:
