@@ -24,7 +24,9 @@ def video_item(web: Web, tmp_path: Path) -> int:
     return opened.item_id
 
 
-def test_the_item_shows_a_strip_per_track_in_both_languages(web: Web, video_item: int) -> None:
+def test_the_item_shows_a_strip_per_track_and_serves_blurred_keyframes(
+    web: Web, video_item: int
+) -> None:
     timeline = web.api("viewer").get(f"/api/v1/items/{video_item}").json()["findings"]["timeline"]
     assert timeline, "the astronaut's track has a strip"
     track = timeline[0]
@@ -36,8 +38,7 @@ def test_the_item_shows_a_strip_per_track_in_both_languages(web: Web, video_item
         assert title in page.text and page.text.count('class="timeline-cell') == 3
         assert "style=" not in page.text
 
-
-def test_keyframes_are_blurred_grey_and_checked(web: Web, video_item: int) -> None:
+    # Keyframes: blurred and grey like previews, with checked input and agency separation.
     client = web.api("viewer")
     answer = client.get(f"/api/v1/items/{video_item}/keyframe", params={"at": 1.5})
     assert answer.status_code == 200, answer.text
