@@ -11,6 +11,10 @@ back in that crop's frame (0..1), which already removes roll and scale.
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -49,8 +53,10 @@ class FaceMesh:
             raise FaceBackendError(
                 "the face mesh needs 'ai-edge-litert' (scripts/bootstrap)"
             ) from exc
-        self._interpreter = Interpreter(model_path=str(mesh_model_path()), num_threads=threads)
-        self._interpreter.allocate_tensors()
+        path = str(mesh_model_path())
+        with _native_stderr_silenced():  # LiteRT prints an INFO line on stderr per interpreter
+            self._interpreter = Interpreter(model_path=path, num_threads=threads)
+            self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]["index"]
         outputs = self._interpreter.get_output_details()
         self._points = next(d["index"] for d in outputs if int(np.prod(d["shape"])) == 468 * 3)
@@ -63,6 +69,20 @@ class FaceMesh:
         self._interpreter.invoke()
         raw = np.asarray(self._interpreter.get_tensor(self._points), dtype=np.float64)
         return raw.reshape(468, 3)[:, :2] / SIDE
+
+
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for a moment (native code ignores sys.stderr)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as sink:
+            os.dup2(sink.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def aligned_crop(frame: NDArray[np.uint8], face: DetectedFace) -> NDArray[np.uint8]:
