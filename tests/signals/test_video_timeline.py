@@ -44,3 +44,12 @@ def test_nothing_to_draw_for_images_or_damaged_results() -> None:
     assert video_timeline({"faces": [{"index": 0, "score": 0.5}]}) == []
     assert video_timeline({"faces": ["junk", {"seconds": "junk"}]}) == []
     assert video_timeline({}) == []
+
+
+def test_the_scan_json_face_shows_both_video_scores() -> None:
+    from idolguard.signals.faces_presentation import _face_manipulation
+
+    video = _face_manipulation(RESULT["faces"][0], None)  # type: ignore[arg-type]
+    assert video["score"] == 0.91 and video["frame_score"] == 0.2 and video["motion_score"] == 0.91
+    picture = _face_manipulation({"score": 0.3, "flagged": False}, None)
+    assert "motion_score" not in picture and "frame_score" not in picture

@@ -80,6 +80,10 @@ def _face_manipulation(entry: dict[str, Any], heatmap_dir: Path | None) -> dict[
     }
     if "ranges" in entry:
         out["ranges"] = entry["ranges"]
+    temporal = entry.get("temporal")
+    if isinstance(temporal, dict):  # videos: the motion score beside the blending one
+        out["frame_score"] = entry.get("frame_score")
+        out["motion_score"] = temporal.get("score")
     if "path" in entry:  # which cascade path judged the face, and why it took the CLIP path
         out["path"], out["escalated_by"] = entry["path"], entry.get("escalated_by", [])
     if entry.get("note"):
