@@ -309,6 +309,7 @@ def test_video_tracks_carry_motion_evidence_and_a_per_second_strip(
     assert track["flagged"] == (track["frame_flagged"] or temporal["flagged"])
     assert len(track["seconds"]["frames"]) == len(track["seconds"]["motion"]) == 4
     assert track["seconds"]["motion"][0] is not None
+    assert temporal["frame_jitter"] is not None and 0.0 <= temporal["frame_jitter"] <= 1.0
 
 
 def test_flagged_motion_ranges_get_a_blurred_keyframe(faces: FacesSignal, tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ from idolguard.forensics.face_model import (
 )
 from idolguard.forensics.heatmap import cell_heat, render_heatmap
 from idolguard.forensics.sizes import threshold_for
-from idolguard.forensics.temporal.evidence import TemporalEvidence, per_second
+from idolguard.forensics.temporal.evidence import TemporalEvidence, per_second, score_jitter
 from idolguard.forensics.temporal.keyframes import keyframe_name, render_keyframe
 from idolguard.forensics.temporal.model import MODEL_FILE as TEMPORAL_MODEL_FILE
 from idolguard.forensics.tracks import aggregate_track
@@ -393,6 +393,7 @@ class ManipulationSignal(Signal):
             index = int(entry["index"])
             times, probabilities = strips.get(index, ([], []))
             entry["seconds"] = per_second(duration, times, probabilities, temporal["windows"])
+            temporal["frame_jitter"] = score_jitter(probabilities)
             entry["frame_score"] = entry.get("score")
             entry["frame_flagged"] = bool(entry.get("flagged"))
             keyframes = []

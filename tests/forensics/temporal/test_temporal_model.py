@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from idolguard.forensics.temporal.evidence import per_second
+from idolguard.forensics.temporal.evidence import per_second, score_jitter
 from idolguard.forensics.temporal.extract import WindowMeasurement
 from idolguard.forensics.temporal.features import FEATURES
 from idolguard.forensics.temporal.model import TemporalModel, judge, load_temporal_model
@@ -59,3 +60,9 @@ def test_the_strip_has_one_cell_per_second_and_gaps_stay_empty() -> None:
     )
     assert strip["frames"] == [0.2, 0.6, None, None, None, None]
     assert strip["motion"] == [None, None, 0.9, 0.9, None, None]
+
+
+def test_flickering_frame_scores_jitter_more_than_steady_ones() -> None:
+    assert score_jitter([0.2, 0.9, 0.1, 0.8]) == pytest.approx(0.7333, abs=1e-4)
+    assert score_jitter([0.5, 0.52, 0.5]) == pytest.approx(0.02)
+    assert score_jitter([0.5]) is None

@@ -115,3 +115,14 @@ def per_second(
         for s in range(first, last + 1):
             motion[s] = round(max(motion[s] or 0.0, float(w["score"])), 4)
     return {"frames": frames, "motion": motion}
+
+
+def score_jitter(scores: Sequence[float]) -> float | None:
+    """Mean jump of the per-frame blending score between consecutive sampled frames.
+
+    Face swaps flicker: the blending evidence comes and goes from frame to
+    frame. Shown to the reviewer beside the track; not part of any score.
+    """
+    if len(scores) < 2:
+        return None
+    return round(float(np.mean(np.abs(np.diff(np.asarray(scores, dtype=np.float64))))), 4)
