@@ -37,7 +37,7 @@ def test_cells_take_the_higher_score_of_each_second_and_mark_flagged_ones() -> N
 def test_the_report_lists_each_tracks_strip_and_flagged_moments() -> None:
     rows = ManipulationSignal.report_scores(RESULT)
     assert [r.name for r in rows] == ["manipulation", "manipulation track 0"]
-    assert rows[1].detail == "per second [.@@:]; flagged 1-2.5 s motion 0.95"
+    assert rows[1].detail == "face track 0, per second [.@@:]; flagged 1-2.5 s motion 0.95"
 
 
 def test_nothing_to_draw_for_images_or_damaged_results() -> None:

@@ -169,7 +169,9 @@ class ManipulationSignal(Signal):
                 for r in track["ranges"]
                 if isinstance(r.get("peak"), int | float)
             )
-            detail = f"per second [{track['strip']}]" + (f"; flagged {moments}" if moments else "")
+            detail = f"face track {track['face']}, per second [{track['strip']}]" + (
+                f"; flagged {moments}" if moments else ""
+            )
             track_score = track["score"]
             rows.append(
                 ReportScore(
