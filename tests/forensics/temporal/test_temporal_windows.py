@@ -50,3 +50,9 @@ def test_windows_past_the_end_are_dropped(tmp_path: Path) -> None:
     _clip(clip, seconds=2.0, size=(160, 120))
     windows = read_windows(clip, [0.0, 10.0], window_seconds=1.0)
     assert [w.start for w in windows] == [0.0]
+
+
+def test_an_unreadable_file_gives_no_window_rather_than_an_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\xff" * 64)
+    assert read_windows(broken, [0.0]) == []

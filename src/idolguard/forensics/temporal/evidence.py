@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from idolguard.faces.types import FaceBackendError
-from idolguard.forensics.temporal.extract import clip_windows, dense_detector, measure_track
+from idolguard.forensics.temporal.extract import WindowMeasurement, dense_detector, measure_window
 from idolguard.forensics.temporal.landmarks import Detector, Mesher, track_expectation
 from idolguard.forensics.temporal.mesh import FaceMesh
 from idolguard.forensics.temporal.model import (
@@ -27,6 +27,7 @@ from idolguard.forensics.temporal.model import (
     judge,
     load_temporal_model,
 )
+from idolguard.forensics.temporal.windows import iter_windows, plan_windows
 
 # A track: its 1 fps observations as (time, five landmarks in source pixels).
 TrackObservations = Sequence[tuple[float, NDArray[np.float64]]]
@@ -62,11 +63,16 @@ class TemporalEvidence:
             detect, mesh = self.detector()
         except FaceBackendError as exc:
             return [_unmeasured(f"no landmark detector: {exc}") for _ in tracks]
-        windows = clip_windows(path, duration)
+        expected = [track_expectation(list(observations)) for observations in tracks]
+        measured: list[list[WindowMeasurement]] = [[] for _ in tracks]
+        for window in iter_windows(path, plan_windows(duration)):  # one window in memory
+            for index, where in enumerate(expected):
+                found = measure_window(window, detect, where, mesh)
+                if found is not None:
+                    measured[index].append(found)
         out = []
-        for observations in tracks:
-            measured = measure_track(windows, detect, track_expectation(list(observations)), mesh)
-            verdict = judge(self.model, measured)
+        for windows in measured:
+            verdict = judge(self.model, windows)
             out.append(
                 self._entry(verdict) if verdict else _unmeasured("face not followed in any window")
             )

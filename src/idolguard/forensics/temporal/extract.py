@@ -51,10 +51,18 @@ def measure_track(
     mesh: Mesher | None = None,
 ) -> list[WindowMeasurement]:
     """Measurements for each window where the track's face was found often enough."""
-    out = []
-    for window in windows:
-        track = follow(window, detect, expected, mesh)
-        values = window_features(window, track)
-        if values is not None:
-            out.append(WindowMeasurement(window.start, window.end, len(window.times), values))
-    return out
+    measured = (measure_window(w, detect, expected, mesh) for w in windows)
+    return [m for m in measured if m is not None]
+
+
+def measure_window(
+    window: DenseWindow,
+    detect: Detector,
+    expected: Expected | None = None,
+    mesh: Mesher | None = None,
+) -> WindowMeasurement | None:
+    """One window's measurements of the track, or None when its face was found too rarely."""
+    values = window_features(window, follow(window, detect, expected, mesh))
+    if values is None:
+        return None
+    return WindowMeasurement(window.start, window.end, len(window.times), values)

@@ -11,6 +11,7 @@ long-GOP files costs more than it saves for short clips.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,24 +66,44 @@ def read_windows(
     fps: float = WINDOW_FPS,
     max_side: int = WINDOW_MAX_SIDE,
 ) -> list[DenseWindow]:
-    """Decode ``path`` once and keep the frames that fall in the windows.
+    """All windows of ``path`` at once (tests, training); see ``iter_windows``."""
+    return list(
+        iter_windows(path, starts, window_seconds=window_seconds, fps=fps, max_side=max_side)
+    )
 
-    A decode error ends the reading and keeps what was read: the caller has
-    already validated the file, and a truncated tail should not cost the
-    windows before it.
+
+def iter_windows(
+    path: Path,
+    starts: list[float],
+    *,
+    window_seconds: float = WINDOW_SECONDS,
+    fps: float = WINDOW_FPS,
+    max_side: int = WINDOW_MAX_SIDE,
+) -> Iterator[DenseWindow]:
+    """Decode ``path`` once, yielding each window as soon as it is complete.
+
+    One window's frames are held at a time, so a long clip costs no more
+    memory than a short one. A decode error ends the reading and keeps what
+    was read: the caller has already validated the file, and a truncated
+    tail should not cost the windows before it. A file that cannot be
+    opened at all yields nothing.
     """
-    windows = [DenseWindow(start=s) for s in sorted(starts)]
-    if not windows:
-        return []
+    pending = sorted(starts)
+    if not pending:
+        return
     step = 1.0 / fps
-    with av.open(str(path)) as container:
+    window = DenseWindow(start=pending.pop(0))
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError, ValueError):
+        return
+    with container:
         stream = container.streams.video[0]
         stream.thread_type = "SLICE"
         stream.thread_count = 1
         first: float | None = None
         rate = float(stream.average_rate or 0) or 25.0
         frame_gap = min(step, 1.0 / rate)
-        current = 0
         size: tuple[int, int] | None = None
         try:
             for index, frame in enumerate(container.decode(stream)):
@@ -92,11 +113,12 @@ def read_windows(
                 if first is None:
                     first = raw
                 t = raw - first
-                while current < len(windows) and t > windows[current].start + window_seconds:
-                    current += 1
-                if current >= len(windows):
-                    break
-                window = windows[current]
+                while t > window.start + window_seconds:
+                    if len(window.times) >= 2:
+                        yield window
+                    if not pending:
+                        return
+                    window = DenseWindow(start=pending.pop(0))
                 if t + 1e-6 < window.start:
                     continue
                 due = window.start + len(window.times) * step
@@ -112,4 +134,5 @@ def read_windows(
                 window.frames.append(np.asarray(pixels, dtype=np.uint8))
         except (av.error.FFmpegError, ValueError):
             pass
-    return [w for w in windows if len(w.times) >= 2]
+    if len(window.times) >= 2:
+        yield window
