@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from idolguard.signals.manipulation import ManipulationSignal
 from idolguard.signals.video_timeline import video_timeline
 
@@ -53,3 +55,19 @@ def test_the_scan_json_face_shows_both_video_scores() -> None:
     assert video["score"] == 0.91 and video["frame_score"] == 0.2 and video["motion_score"] == 0.91
     picture = _face_manipulation({"score": 0.3, "flagged": False}, None)
     assert "motion_score" not in picture and "frame_score" not in picture
+
+
+def test_keyframes_in_the_scan_json_are_paths_under_the_heatmap_folder(tmp_path: Path) -> None:
+    from idolguard.signals.faces_presentation import _face_manipulation
+
+    entry = {
+        "score": 0.9,
+        "flagged": True,
+        "ranges": [
+            {"start": 0.0, "end": 1.5, "source": "motion", "keyframe": "ab/ab-face0-t750.png"},
+            {"start": 3.0, "end": 4.0, "source": "frames"},
+        ],
+    }
+    ranges = _face_manipulation(entry, tmp_path)["ranges"]
+    assert ranges[0]["keyframe"] == str(tmp_path / "ab/ab-face0-t750.png")
+    assert "keyframe" not in ranges[1]
