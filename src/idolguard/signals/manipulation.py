@@ -38,13 +38,13 @@ from idolguard.forensics.face_model import (
 )
 from idolguard.forensics.heatmap import cell_heat, render_heatmap
 from idolguard.forensics.sizes import threshold_for
-from idolguard.forensics.temporal.evidence import TemporalEvidence, per_second, score_jitter
-from idolguard.forensics.temporal.keyframes import keyframe_name, render_keyframe
+from idolguard.forensics.temporal.evidence import TemporalEvidence
 from idolguard.forensics.temporal.model import MODEL_FILE as TEMPORAL_MODEL_FILE
 from idolguard.forensics.tracks import aggregate_track
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
 from idolguard.signals.faces import IMAGE_DECODE_SIDE, decode_embedding
+from idolguard.signals.manipulation_video import add_temporal
 from idolguard.signals.presentation import (
     NOT_SCORED,
     FindingsView,
@@ -55,7 +55,7 @@ from idolguard.signals.presentation import (
     heatmap_path,
     model_detail,
 )
-from idolguard.signals.video_timeline import video_timeline
+from idolguard.signals.video_timeline import timeline_report_rows, video_timeline
 from idolguard.signals.watchlist import Watchlist
 
 # The whole-picture heatmap the review page lays over its preview: a grid of
@@ -163,25 +163,7 @@ class ManipulationSignal(Signal):
         score = result.get("score")
         value = format_score(score) if score is not None else NOT_SCORED
         rows = [ReportScore(cls.name, value, model_detail(result, counted), cls.explanation)]
-        for track in video_timeline(result):
-            moments = "; ".join(
-                f"{r['start']:g}-{r['end']:g} s {r['source']} {r['peak']:.2f}"
-                for r in track["ranges"]
-                if isinstance(r.get("peak"), int | float)
-            )
-            detail = f"face track {track['face']}, per second [{track['strip']}]" + (
-                f"; flagged {moments}" if moments else ""
-            )
-            track_score = track["score"]
-            rows.append(
-                ReportScore(
-                    f"{cls.name} track {track['face']}",
-                    format_score(track_score) if track_score is not None else NOT_SCORED,
-                    detail,
-                    cls.explanation,
-                )
-            )
-        return rows
+        return rows + timeline_report_rows(cls.name, result, cls.explanation)
 
     def __init__(
         self,
@@ -363,90 +345,17 @@ class ManipulationSignal(Signal):
             entry.update(router.describe(index, path))
             entries.append(entry)
         if self._temporal is not None:
-            self._add_temporal(item, info.duration_seconds, faces, entries, strips, frames)
-        return entries
-
-    def _add_temporal(
-        self,
-        item: AnalysisItem,
-        duration: float,
-        faces: Mapping[str, Any],
-        entries: list[JSONDict],
-        strips: Mapping[int, tuple[list[float], list[float]]],
-        frames: Mapping[float, Any],
-    ) -> None:
-        """Each track's motion evidence, merged into its verdict (see ``forensics.temporal``).
-
-        The track's ``score`` becomes the higher of the blending score over
-        frames (kept as ``frame_score``) and the temporal score, and it is
-        flagged when either reaches its own calibrated threshold: an
-        animated photo has no blending to find, a swap may move naturally.
-        """
-        assert self._temporal is not None
-        tracks = [
-            [
-                (float(o["time"]), np.asarray(o["landmarks"], dtype=np.float64))
-                for o in (face.get("track") or {}).get("observations") or []
-            ]
-            for face in faces.get("faces", [])
-        ]
-        evidence = self._temporal.tracks(item.path, duration, tracks)
-        for entry, temporal in zip(entries, evidence, strict=True):
-            index = int(entry["index"])
-            times, probabilities = strips.get(index, ([], []))
-            entry["seconds"] = per_second(duration, times, probabilities, temporal["windows"])
-            temporal["frame_jitter"] = score_jitter(probabilities)
-            entry["frame_score"] = entry.get("score")
-            entry["frame_flagged"] = bool(entry.get("flagged"))
-            keyframes = []
-            for time_range in temporal["ranges"]:
-                peak = max(
-                    (
-                        w
-                        for w in temporal["windows"]
-                        if time_range["start"] <= w["start"] <= time_range["end"]
-                    ),
-                    key=lambda w: w["score"],
-                )
-                at = (peak["start"] + peak["end"]) / 2
-                keyframes.append(self._keyframe(item.sha256, index, at, frames))
-                time_range["keyframe"] = keyframes[-1]
-            entry["temporal"] = temporal
-            if temporal["score"] is None:
-                continue
-            known = [v for v in (entry.get("score"), temporal["score"]) if v is not None]
-            entry["score"] = round(max(known), 4)
-            entry["flagged"] = entry["frame_flagged"] or bool(temporal["flagged"])
-            entry["ranges"] = sorted(
-                [dict(r, source="frames") for r in entry.get("ranges", [])]
-                + [
-                    {
-                        "start": r["start"],
-                        "end": r["end"],
-                        "peak": r["peak"],
-                        "source": "motion",
-                        "keyframe": r.get("keyframe"),
-                    }
-                    for r in temporal["ranges"]
-                ],
-                key=lambda r: r["start"],
+            add_temporal(
+                self._temporal,
+                item,
+                info.duration_seconds,
+                faces,
+                entries,
+                strips,
+                frames,
+                self.heatmap_dir,
             )
-
-    def _keyframe(
-        self, sha256: str, index: int, seconds: float, frames: Mapping[float, Any]
-    ) -> str | None:
-        """The blurred sampled frame nearest ``seconds``, written under the heatmap folder."""
-        if self.heatmap_dir is None or not frames:
-            return None
-        nearest = min(frames, key=lambda t: abs(t - seconds))
-        name = keyframe_name(sha256, index, nearest)
-        target = self.heatmap_dir / name
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(".tmp")
-            partial.write_bytes(render_keyframe(frames[nearest].image))
-            partial.replace(target)
-        return name
+        return entries
 
     def _escalate(self, crops: list[NDArray[np.uint8]], fast: list[FaceScore]) -> list[FaceScore]:
         """The fused scores of a track BlendNet has already scored, without running it again.

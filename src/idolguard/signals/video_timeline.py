@@ -12,6 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from idolguard.signals.presentation import (
+    NOT_SCORED,
+    ReportScore,
+    ScoreExplanation,
+    format_score,
+)
+
 LEVELS = " .:-=+*#%@"  # the report's text strip: one character per second, darker = higher
 
 
@@ -68,6 +75,32 @@ def video_timeline(result: Mapping[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def timeline_report_rows(
+    name: str, result: Mapping[str, Any], explanation: ScoreExplanation | None
+) -> list[ReportScore]:
+    """The evidence report's rows for a video: each track's strip and flagged moments."""
+    rows = []
+    for track in video_timeline(result):
+        moments = "; ".join(
+            f"{r['start']:g}-{r['end']:g} s {r['source']} {r['peak']:.2f}"
+            for r in track["ranges"]
+            if isinstance(r.get("peak"), int | float)
+        )
+        detail = f"face track {track['face']}, per second [{track['strip']}]" + (
+            f"; flagged {moments}" if moments else ""
+        )
+        score = track["score"]
+        rows.append(
+            ReportScore(
+                f"{name} track {track['face']}",
+                format_score(score) if isinstance(score, int | float) else NOT_SCORED,
+                detail,
+                explanation,
+            )
+        )
+    return rows
 
 
 def _at(values: list[Any], t: int) -> Any:
