@@ -288,3 +288,25 @@ def test_an_empty_case_renders() -> None:
     text = "".join(page_texts(render_report(make_report([]))))
     assert "항목없음/noitems" in text
     assert "한계/Limits" in text
+
+
+def test_a_video_items_timeline_rows_render_with_the_strip() -> None:
+    from idolguard.signals.manipulation import ManipulationSignal
+
+    stored = {
+        "score": 0.91,
+        "faces": [
+            {
+                "index": 0,
+                "score": 0.91,
+                "flagged": True,
+                "frame_score": 0.2,
+                "temporal": {"score": 0.91},
+                "seconds": {"frames": [0.1, None, 0.3], "motion": [None, 0.95, 0.91]},
+                "ranges": [{"start": 1.0, "end": 2.5, "peak": 0.95, "source": "motion"}],
+            }
+        ],
+    }
+    video = make_item(3, media_type="video", scores=ManipulationSignal.report_scores(stored))
+    text = item_pages(page_texts(render_report(make_report([video]))), 3)
+    assert "facetrack0,persecond[.@@];flagged1-2.5smotion0.95" in text

@@ -295,3 +295,83 @@ def test_an_installed_token_head_judges_the_full_path_with_a_patch_heatmap(
     fast = ManipulationSignal(FaceSettings(), cascade=ManipulationSettings(mode="fast"))
     plain = fast.analyse(analysed(faces, sample("astronaut.jpg")))["faces"][0]
     assert plain["clip_head"] is None and np.array(plain["cells"]).shape == (8, 8)
+
+
+@needs_clip
+def test_an_escalated_video_track_runs_blendnet_once_per_frame(
+    faces: FacesSignal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    write_pan_video(Image.open(sample("astronaut.jpg")), clip, seconds=3.0, size=(480, 360))
+    it = analysed(faces, clip)
+    escalate_all = ManipulationSettings(mode="cascade", suspicious=0.0)
+    signal = ManipulationSignal(FaceSettings(), cascade=escalate_all)
+    runs: list[int] = []
+    original = signal.model.blendnet
+
+    def counting(views: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        runs.append(len(views))
+        return original(views)
+
+    monkeypatch.setattr(signal.model, "blendnet", counting)
+    track = signal.analyse(it)["faces"][0]
+    assert track["path"] == "full" and track["clip"] is not None
+    assert sum(runs) == track["frames"]  # once per sampled frame, not twice
+
+
+@needs_clip
+def test_escalating_from_blendnet_scores_matches_scoring_from_scratch(faces: FacesSignal) -> None:
+    pixels = np.asarray(Image.open(sample("astronaut.jpg")).convert("RGB"))
+    landmarks = np.asarray(faces.analyse(item(sample("astronaut.jpg")))["faces"][0]["landmarks"])
+    crops = [face_crop(pixels, landmarks)[0], face_crop(pixels[:, ::-1].copy(), landmarks)[0]]
+    signal = ManipulationSignal(FaceSettings(), cascade=ManipulationSettings(mode="all"))
+    fast = signal.model.score(crops, lambda _i, _p: False)
+    escalated = signal._escalate(crops, fast)
+    for ours, scratch in zip(escalated, signal.model.score(crops), strict=True):
+        assert ours.clip_logit == pytest.approx(scratch.clip_logit, abs=1e-5)
+        assert ours.logit == pytest.approx(scratch.logit, abs=1e-5)
+
+
+def test_video_tracks_carry_motion_evidence_and_a_per_second_strip(
+    faces: FacesSignal, tmp_path: Path
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    write_pan_video(Image.open(sample("astronaut.jpg")), clip, seconds=4.0, size=(480, 360))
+    it = analysed(faces, clip)
+    signal = ManipulationSignal(FaceSettings())
+    assert "+t" in signal.version  # a new temporal model recomputes cached results
+    result = signal.analyse(it)
+    track = result["faces"][0]
+    temporal = track["temporal"]
+    assert temporal["model"].startswith("temporal@")
+    assert temporal["windows"], "the astronaut is followed through the dense windows"
+    assert all(0.0 <= w["score"] <= 1.0 and w["end"] > w["start"] for w in temporal["windows"])
+    assert track["score"] == max(track["frame_score"], temporal["score"])
+    assert track["flagged"] == (track["frame_flagged"] or temporal["flagged"])
+    assert len(track["seconds"]["frames"]) == len(track["seconds"]["motion"]) == 4
+    assert track["seconds"]["motion"][0] is not None
+    assert temporal["frame_jitter"] is not None and 0.0 <= temporal["frame_jitter"] <= 1.0
+
+
+def test_flagged_motion_ranges_get_a_blurred_keyframe(faces: FacesSignal, tmp_path: Path) -> None:
+    from idolguard.forensics.temporal.evidence import TemporalEvidence
+    from idolguard.forensics.temporal.features import FEATURES
+    from idolguard.forensics.temporal.model import TemporalModel
+
+    clip = tmp_path / "clip.mp4"
+    write_pan_video(Image.open(sample("astronaut.jpg")), clip, seconds=3.0, size=(480, 360))
+    it = analysed(faces, clip)
+    n = len(FEATURES)
+    flag_all = TemporalModel(
+        "x", FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 5.0, 1.0, 0.0, 0.5, {}
+    )
+    signal = ManipulationSignal(FaceSettings(), heatmap_dir=tmp_path / "heat")
+    signal._temporal = TemporalEvidence(model=flag_all)
+    result = signal.analyse(it)
+    track = result["faces"][0]
+    assert track["flagged"] and track["temporal"]["flagged"]
+    motion = [r for r in result["ranges"] if r["source"] == "motion"]
+    assert motion and motion[0]["start"] == 0.0
+    keyframe = tmp_path / "heat" / motion[0]["keyframe"]
+    picture = Image.open(keyframe)
+    assert picture.mode == "L" and max(picture.size) <= 256  # greyscale and blurred, like previews

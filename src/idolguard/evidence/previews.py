@@ -26,6 +26,26 @@ def first_picture(path: Path, limits: MediaLimits, max_side: int) -> Image.Image
     raise ValueError("the video has no decodable frame")
 
 
+def picture_at(path: Path, limits: MediaLimits, seconds: float, max_side: int) -> Image.Image:
+    """A video's frame nearest ``seconds`` (frames are looked at every half second).
+
+    The review page's keyframes: the moment a flagged range peaked. A still
+    image is its own frame at every time.
+    """
+    if sniff(path, limits).media_type is MediaType.IMAGE:
+        return load_image(path, limits, max_side=max_side).image
+    best = None
+    with sample_frames(path, limits, every_seconds=0.5, max_side=max_side) as frames:
+        for frame in frames:
+            if best is None or abs(frame.timestamp - seconds) < abs(best.timestamp - seconds):
+                best = frame
+            if frame.timestamp > seconds + 0.5:
+                break
+    if best is None:
+        raise ValueError("the video has no decodable frame")
+    return best.image
+
+
 def render_preview(image: Image.Image, *, blur: bool, max_side: int = 512) -> bytes:
     """PNG bytes of a preview; ``blur`` hides detail beyond recognising a scene."""
     picture = image.convert("RGB")

@@ -80,8 +80,17 @@ def _face_manipulation(entry: dict[str, Any], heatmap_dir: Path | None) -> dict[
         "flagged": bool(entry.get("flagged")),
         "heatmap": heatmap_path(entry.get("heatmap"), heatmap_dir),
     }
-    if "ranges" in entry:
-        out["ranges"] = entry["ranges"]
+    if "ranges" in entry:  # a motion range's blurred keyframe is a file beside the heatmaps
+        out["ranges"] = [
+            dict(r, keyframe=heatmap_path(r.get("keyframe"), heatmap_dir))
+            if isinstance(r, dict) and r.get("keyframe")
+            else r
+            for r in entry["ranges"]
+        ]
+    temporal = entry.get("temporal")
+    if isinstance(temporal, dict):  # videos: the motion score beside the blending one
+        out["frame_score"] = entry.get("frame_score")
+        out["motion_score"] = temporal.get("score")
     if "path" in entry:  # which cascade path judged the face, and why it took the CLIP path
         out["path"], out["escalated_by"] = entry["path"], entry.get("escalated_by", [])
     if entry.get("note"):

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
 from idolguard.config import FaceSettings, ManipulationSettings
 from idolguard.forensics.ai_model import clip_available, shared_encoder
@@ -39,12 +40,16 @@ from idolguard.forensics.face_model import (
 from idolguard.forensics.heatmap import cell_heat, render_heatmap
 from idolguard.forensics.sizes import threshold_for
 from idolguard.forensics.token_head import patch_heat
+from idolguard.forensics.temporal.evidence import TemporalEvidence
+from idolguard.forensics.temporal.model import MODEL_FILE as TEMPORAL_MODEL_FILE
 from idolguard.forensics.tracks import aggregate_track
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
 from idolguard.signals.faces import IMAGE_DECODE_SIDE, decode_embedding
+from idolguard.signals.manipulation_video import add_temporal
 from idolguard.signals.presentation import (
     NOT_SCORED,
+    FindingsView,
     ReportScore,
     ScanField,
     ScoreExplanation,
@@ -52,6 +57,7 @@ from idolguard.signals.presentation import (
     heatmap_path,
     model_detail,
 )
+from idolguard.signals.video_timeline import timeline_report_rows, video_timeline
 from idolguard.signals.watchlist import Watchlist
 
 # The whole-picture heatmap the review page lays over its preview: a grid of
@@ -158,7 +164,8 @@ class ManipulationSignal(Signal):
         counted = f"{flagged} of {len(faces)} face(s) flagged" if faces else ""
         score = result.get("score")
         value = format_score(score) if score is not None else NOT_SCORED
-        return [ReportScore(cls.name, value, model_detail(result, counted), cls.explanation)]
+        rows = [ReportScore(cls.name, value, model_detail(result, counted), cls.explanation)]
+        return rows + timeline_report_rows(cls.name, result, cls.explanation)
 
     def __init__(
         self,
@@ -193,6 +200,11 @@ class ManipulationSignal(Signal):
         # Results from BlendNet alone and fused ones differ: installing CLIP recomputes; so
         # do a change of mode and, in a cascade, of the enrolled faces that choose the path.
         self.version = f"5+{self.model_version}+{cascade_tag(self.cascade, self.watchlist)}"
+        # Videos also get the temporal evidence (``forensics.temporal``) when its model ships.
+        self._temporal: TemporalEvidence | None = None
+        if TEMPORAL_MODEL_FILE.is_file():
+            self._temporal = TemporalEvidence(threads)
+            self.version += f"+t{self._temporal.model.version}"
         self._model: FaceManipulationModel | None = None
 
     @property
@@ -279,6 +291,7 @@ class ManipulationSignal(Signal):
         )
         frames = {round(f.timestamp, 3): f for f in sampled.frames}
         entries: list[JSONDict] = []
+        strips: dict[int, tuple[list[float], list[float]]] = {}
         for index, face in enumerate(faces.get("faces", [])):
             observations = (face.get("track") or {}).get("observations") or []
             times, crops, eyes = [], [], []
@@ -306,7 +319,7 @@ class ManipulationSignal(Signal):
             )
             expensive = self.fusion is not None or self.tokens is not None
             full = expensive and router.wants_clip(index, track_blend)
-            scores = self.model.score(crops) if full else fast
+            scores = self._escalate(crops, fast) if full else fast
             path = scores[0].path
             threshold = self._threshold(float(np.median(eyes)), path)
             verdict = aggregate_track(
@@ -316,6 +329,7 @@ class ManipulationSignal(Signal):
                 threshold=threshold,
                 every_seconds=sampled.every_seconds,
             )
+            strips[index] = (times, [s.probability for s in scores])
             peak = verdict.peak_index
             heat = self._heat(scores[peak])
             entry: JSONDict = {"index": index}
@@ -340,7 +354,43 @@ class ManipulationSignal(Signal):
             )
             entry.update(router.describe(index, path))
             entries.append(entry)
+        if self._temporal is not None:
+            add_temporal(
+                self._temporal,
+                item,
+                info.duration_seconds,
+                faces,
+                entries,
+                strips,
+                frames,
+                self.heatmap_dir,
+            )
         return entries
+
+    def _escalate(self, crops: list[NDArray[np.uint8]], fast: list[FaceScore]) -> list[FaceScore]:
+        """The fused scores of a track BlendNet has already scored, without running it again.
+
+        The cascade decides per track from BlendNet's median, so BlendNet has
+        run on every crop by then; scoring the escalated track from scratch
+        ran it twice.
+        """
+        model = self.model
+        if model.tokens is not None:  # the token head fuses inside ``score`` (BlendNet runs again)
+            return model.score(crops)
+        if model.clip is None or model.fusion is None:
+            return fast
+        fusion = model.fusion
+        out: list[FaceScore] = []
+        for start in range(0, len(crops), 64):
+            part = crops[start : start + 64]
+            embeddings = model.clip.embed([Image.fromarray(c) for c in part])
+            for score, row in zip(fast[start : start + 64], embeddings, strict=True):
+                clip_logit = fusion.clip_logit(row)
+                logit = fusion.logit(score.blend_logit, clip_logit)
+                out.append(
+                    FaceScore(logit, sigmoid(logit), score.blend_logit, clip_logit, score.cells)
+                )
+        return out
 
     # ------------------------------------------------------------------ shared
     def _heat(self, score: FaceScore) -> NDArray[np.float32]:
@@ -393,6 +443,15 @@ class ManipulationSignal(Signal):
                 partial.replace(target)
             entry["heatmap"] = name
         return entry
+
+    @classmethod
+    def findings(cls, result: Mapping[str, Any], view: FindingsView) -> JSONDict:
+        """Its detector entry, and for videos the per-second strip of each track (``timeline``)."""
+        out = super().findings(result, view)
+        timeline = video_timeline(result)
+        if timeline:
+            out["timeline"] = timeline
+        return out
 
     @classmethod
     def scan_fields(cls, results: Mapping[str, Any], heatmap_dir: Path | None) -> list[ScanField]:

@@ -26,7 +26,7 @@ from idolguard.domain.cases import QUEUE_STATES, STATES, CaseService, ItemView
 from idolguard.domain.custody.log import CustodyLog
 from idolguard.domain.fan_reports import ReportView
 from idolguard.domain.review.findings import item_findings
-from idolguard.evidence.previews import first_picture, render_preview
+from idolguard.evidence.previews import first_picture, picture_at, render_preview
 from idolguard.platforms import platform_for
 from idolguard.storage.analysis_store import AnalysisStore
 from idolguard.storage.blobs import BlobStore
@@ -310,6 +310,28 @@ class ReviewService:
             subject=f"item:{item_id}",
             details={"preview": "in memory (not stored)", "blurred": False, "sha256": view.sha256},
         )
+        return data
+
+    def keyframe_png(self, item_id: int, seconds: float) -> bytes:
+        """A video item's frame at ``seconds``, always blurred and greyscaled like previews.
+
+        The timeline's keyframes: where a flagged range peaked. Rendered once
+        per moment and kept with the previews (working copies, not evidence).
+        """
+        view = self.cases.get_item(item_id)
+        if not self.blobs.contains(view.sha256):
+            raise ReviewError(f"item {item_id} has no stored original to preview")
+        side = self.settings.evidence.preview_side
+        cached = self._preview_dir() / f"{view.sha256}-{side}-t{round(seconds * 1000)}-blurred.png"
+        if cached.is_file():
+            return cached.read_bytes()
+        with self.blobs.local_path(view.sha256) as path:
+            try:
+                picture = picture_at(path, self.settings.limits, seconds, side)
+            except ValueError as exc:
+                raise ReviewError(f"item {item_id}: {exc}") from exc
+        data = render_preview(picture, blur=True, max_side=side)
+        _write_atomically(cached, data)
         return data
 
     def _preview_dir(self) -> Path:

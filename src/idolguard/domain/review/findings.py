@@ -74,6 +74,7 @@ def item_findings(
         "explicitness": None,
         "caption": None,
         "risk": {"score": None, "reasons": [], "breakdown": None},
+        "timeline": [],  # a video's per-second strip per face track (manipulation signal)
     }
     detectors: list[dict[str, Any]] = []
     other: list[dict[str, Any]] = []

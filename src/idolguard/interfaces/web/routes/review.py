@@ -172,6 +172,23 @@ def preview(item_id: Id, caller: Annotated[Caller, Depends(require("review.read"
     return Response(data, media_type="image/png", headers=PNG_HEADERS)
 
 
+@router.get(
+    "/api/v1/items/{item_id}/keyframe",
+    tags=["review"],
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "blurred greyscale PNG"}},
+)
+def keyframe(
+    item_id: Id,
+    caller: Annotated[Caller, Depends(require("review.read"))],
+    at: Annotated[float, Query(ge=0, le=86400, description="seconds into the video")] = 0.0,
+) -> Response:
+    """A video item's frame at ``at`` seconds (a timeline keyframe), blurred and greyscaled."""
+    found(caller.app.cases.get_item, item_id)
+    data = found(caller.app.review.keyframe_png, item_id, at)
+    return Response(data, media_type="image/png", headers=PNG_HEADERS)
+
+
 @router.post(
     "/api/v1/items/{item_id}/preview/reveal",
     tags=["review"],

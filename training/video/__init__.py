@@ -1,0 +1,1 @@
+"""Training and data for the temporal video model (``idolguard.forensics.temporal``)."""
