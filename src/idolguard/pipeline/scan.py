@@ -253,9 +253,9 @@ class Scanner:
     def _new_pool(self, size: int) -> ProcessPoolExecutor:
         """``size`` budgeted workers, one thread each.
 
-        One thread even for a lone worker: a forked child whose parent ran
-        OpenMP code hangs in its first parallel region unless it stays serial
-        (``OMP_NUM_THREADS=1``, set by ``init_worker``).
+        One thread even for a lone worker (``init_worker`` sets
+        ``OMP_NUM_THREADS=1``): a lone forked worker given every core hung in a
+        futex wait in the tests, after its parent process had run the models.
         """
         return ProcessPoolExecutor(
             max_workers=size,
