@@ -411,3 +411,16 @@ def test_connections_are_counted(smtp_server: LoopbackSMTP) -> None:
     assert smtp_server.connections == 0
     send_mail(notice(), smtp_server.settings(), None)
     assert smtp_server.connections == 1
+
+
+def test_a_message_is_sent_again_under_its_first_message_id_and_a_bad_one_is_refused(
+    smtp_server: LoopbackSMTP,
+) -> None:
+    sent = send_mail(notice(), smtp_server.settings(), None, message_id="<first.1@example.test>")
+    assert sent.message_id == "<first.1@example.test>"
+    assert smtp_server.messages[0].message["Message-ID"] == "<first.1@example.test>"
+    for bad in ("<x@y>\r\nBcc: victim@example.test", "no-brackets@example.test", "<nohost>"):
+        with pytest.raises(MailError) as refused:
+            send_mail(notice(), smtp_server.settings(), None, message_id=bad)
+        assert refused.value.permanent
+    assert len(smtp_server.messages) == 1

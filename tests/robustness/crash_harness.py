@@ -463,6 +463,7 @@ def upload_path(work: Path, seed: int, kill_points: int, batch: int = 4) -> Outc
     pending: list[Path] = []
     accepted: dict[Path, str] = {}
     longest = 8.0
+    still = 0  # kills in a row that hit before any upload was answered (a slow start-up)
     for i in range(kill_points):
         new = make_images(work / "media", batch, seed * 1000 + i, prefix=f"r{i}-")
         paths.extend(new)
@@ -476,9 +477,13 @@ def upload_path(work: Path, seed: int, kill_points: int, batch: int = 4) -> Outc
         sender.start()
         delay = round(rng.uniform(1.0, longest), 3)
         outcome.delays.append(delay)
+        before = len(accepted)
         sender.join(timeout=delay)
         if sender.is_alive():
             outcome.killed_alive += 1
+            still = still + 1 if len(accepted) == before else 0
+            if still >= 2:  # as in kill_series: let later kills reach the uploads
+                longest, still = min(longest * 1.5, 40.0), 0
         else:
             longest = max(1.5, (time.monotonic() - start) * 0.95)
         with suppress(ProcessLookupError):

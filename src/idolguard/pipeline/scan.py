@@ -250,13 +250,17 @@ class Scanner:
     def _inline(self, path: Path, state: WorkerState) -> FileRecord:
         return analyse_file(path, state)
 
-    def _new_pool(self, size: int, *, alone: bool = False) -> ProcessPoolExecutor:
-        """``size`` budgeted workers; ``alone``: the only worker, so its models use every core."""
-        threads = (os.cpu_count() or 1) if alone else 1
+    def _new_pool(self, size: int) -> ProcessPoolExecutor:
+        """``size`` budgeted workers, one thread each.
+
+        One thread even for a lone worker (``init_worker`` sets
+        ``OMP_NUM_THREADS=1``): a lone forked worker given every core hung in a
+        futex wait in the tests, after its parent process had run the models.
+        """
         return ProcessPoolExecutor(
             max_workers=size,
             initializer=init_worker,
-            initargs=(self.settings, self.content_names, self.watchlist, threads),
+            initargs=(self.settings, self.content_names, self.watchlist),
         )
 
     def _pooled(self, files: list[Path], size: int) -> Iterator[FileRecord]:
@@ -270,8 +274,7 @@ class Scanner:
         """
         pending = list(reversed(files))
         suspects: list[Path] = []
-        alone = size == 1
-        pool = self._new_pool(size, alone=alone)
+        pool = self._new_pool(size)
         in_flight: dict[Future[FileRecord], tuple[Path, float]] = {}
         recycle = False
         try:
@@ -279,7 +282,7 @@ class Scanner:
                 broken = False
                 if recycle and not in_flight:
                     _close_pool(pool)
-                    pool = self._new_pool(size, alone=alone)
+                    pool = self._new_pool(size)
                     recycle = False
                 try:
                     while pending and not recycle and len(in_flight) < size * 2:
@@ -314,7 +317,7 @@ class Scanner:
                     yield from self._isolate(suspects)
                     suspects = []
                     recycle = False
-                    pool = self._new_pool(size, alone=alone)
+                    pool = self._new_pool(size)
         finally:
             # Work still in flight here means the scan was abandoned (an error or
             # Ctrl-C in the caller): stop it rather than wait for it.

@@ -72,19 +72,13 @@ _STATE: WorkerState | None = None  # one per worker process, set by the pool ini
 
 
 def init_worker(
-    settings: Settings,
-    signal_names: list[str] | None,
-    watchlist: Watchlist | None = None,
-    threads: int = 1,
+    settings: Settings, signal_names: list[str] | None, watchlist: Watchlist | None = None
 ) -> None:
-    """Set up a pool worker; ``threads`` > 1 only for a worker that is the scan's only one."""
     global _STATE
-    if threads <= 1:
-        # Parallelism comes from processes; native libraries must not each spawn a thread
-        # per core.
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(var, "1")
-    _STATE = build_worker_state(settings, signal_names, threads=threads, watchlist=watchlist)
+    # Parallelism comes from processes; native libraries must not each spawn a thread per core.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    _STATE = build_worker_state(settings, signal_names, watchlist=watchlist)
     limit_worker_memory(settings.limits)
 
 
