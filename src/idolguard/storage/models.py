@@ -704,23 +704,25 @@ class AgencySenderField(Base):
 class ExchangeEntry(Base):
     """One published hash of a bank, as partners fetch it; a withdrawn one stays as a tombstone.
 
-    ``seq`` grows with every change (publish, re-label, withdrawal), so a fetcher
-    asks for "changes after the seq I saw last" and gets updates and deletions
-    in order: pytx's incremental checkpoint.
+    ``seq`` grows with every change of the bank's feed (publish, re-label, withdrawal),
+    so a fetcher asks for "changes after the seq I saw last" and gets updates and
+    deletions in order: pytx's incremental checkpoint. Writers of one feed serialise on
+    its ``exchange_publication`` row.
     """
 
     __tablename__ = "exchange_entry"
     __table_args__ = (
         UniqueConstraint("bank_name", "signal_type", "signal_key", name="uq_exchange_signal"),
+        Index("ix_exchange_entry_feed", "bank_name", "seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    bank_name: Mapped[str] = mapped_column(String(128), index=True)
+    bank_name: Mapped[str] = mapped_column(String(128))
     signal_type: Mapped[str] = mapped_column(String(16))
     signal_key: Mapped[str] = mapped_column(String(64))  # SHA-256 of the value (vPDQ is long)
     value: Mapped[str] = mapped_column(Text)
     tags: Mapped[str] = mapped_column(Text, default="")  # comma-separated labels (cheap to read)
-    seq: Mapped[int] = mapped_column(Integer, unique=True, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

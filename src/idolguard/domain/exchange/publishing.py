@@ -159,7 +159,9 @@ class ExchangeService:
                     " publish them"
                 )
             publication = session.scalar(
-                select(ExchangePublication).where(ExchangePublication.bank_name == bank)
+                select(ExchangePublication)
+                .where(ExchangePublication.bank_name == bank)
+                .with_for_update()  # one writer per feed at a time: seqs stay unique
             )
             withheld = set(_withheld(publication))
             if publication is None:
@@ -167,6 +169,7 @@ class ExchangeService:
                     bank_name=bank, tags={"tags": labels, "withheld": []}, published_by=actor
                 )
                 session.add(publication)
+                session.flush()  # a concurrent first publish now waits on the unique name
             publication.tags = {"tags": labels, "withheld": sorted(withheld)}
             publication.published_by = actor
             publication.published_at = utcnow()
@@ -206,7 +209,9 @@ class ExchangeService:
         """Stop sharing one content item (sticky across re-publishing) or the whole bank."""
         with self.db.session() as session:
             publication = session.scalar(
-                select(ExchangePublication).where(ExchangePublication.bank_name == bank)
+                select(ExchangePublication)
+                .where(ExchangePublication.bank_name == bank)
+                .with_for_update()
             )
             if publication is None:
                 raise ExchangeNotFound(f"bank {bank!r} was never published")
@@ -256,7 +261,7 @@ class ExchangeService:
         self, session: Session, bank: str, gone: set[tuple[str, str]]
     ) -> PublishResult:
         """Tombstone just these live entries (one item's hashes): no scan of the whole feed."""
-        seq = int(session.scalar(select(func.coalesce(func.max(ExchangeEntry.seq), 0))) or 0)
+        seq = _last_seq(session, bank)
         changes: list[dict[str, Any]] = []
         keys = sorted({key for _type, key in gone})
         for start in range(0, len(keys), 500):
@@ -283,7 +288,7 @@ class ExchangeService:
         labels: list[str],
     ) -> PublishResult:
         """Make the feed's live entries equal ``current``, giving each change a new seq."""
-        seq = int(session.scalar(select(func.coalesce(func.max(ExchangeEntry.seq), 0))) or 0)
+        seq = _last_seq(session, bank)
         existing = {
             (e.signal_type, e.signal_key): (e.id, e.deleted, _split(e.tags))
             for e in session.execute(
@@ -438,3 +443,10 @@ def _split(tags: str) -> list[str]:
 def _bank_name(signal_type: str) -> str:
     """The bank's name for a feed type (a video's ``video_md5`` is ``md5`` in the bank)."""
     return {"video_md5": "md5", "video_sha256": "sha256"}.get(signal_type, signal_type)
+
+
+def _last_seq(session: Session, bank: str) -> int:
+    query = select(func.coalesce(func.max(ExchangeEntry.seq), 0)).where(
+        ExchangeEntry.bank_name == bank
+    )
+    return int(session.scalar(query) or 0)

@@ -35,8 +35,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("bank_name", "signal_type", "signal_key", name="uq_exchange_signal"),
     )
-    op.create_index("ix_exchange_entry_bank_name", "exchange_entry", ["bank_name"])
-    op.create_index("ix_exchange_entry_seq", "exchange_entry", ["seq"], unique=True)
+    op.create_index("ix_exchange_entry_feed", "exchange_entry", ["bank_name", "seq"], unique=True)
     op.create_table(
         "exchange_publication",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -78,8 +77,7 @@ def downgrade() -> None:
     op.drop_index("ix_exchange_token_bank_name", table_name="exchange_token")
     op.drop_table("exchange_token")
     op.drop_table("exchange_publication")
-    op.drop_index("ix_exchange_entry_seq", table_name="exchange_entry")
-    op.drop_index("ix_exchange_entry_bank_name", table_name="exchange_entry")
+    op.drop_index("ix_exchange_entry_feed", table_name="exchange_entry")
     op.drop_table("exchange_entry")
     with op.batch_alter_table("bank") as batch:
         batch.drop_column("purged")
