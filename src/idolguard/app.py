@@ -24,6 +24,7 @@ from idolguard.domain.custody.retention import RetentionService
 from idolguard.domain.dashboard import DashboardService
 from idolguard.domain.fan_reports import FanReportService
 from idolguard.domain.fan_reports.portal_content import PortalService
+from idolguard.domain.impersonation import ImpersonationService, OfficialHandleService
 from idolguard.domain.monitoring import MonitorService
 from idolguard.domain.review.decisions import ReviewService
 from idolguard.domain.review.intake import IntakeService
@@ -160,6 +161,16 @@ class IdolGuard:
         )
         self.accounts = AccountService(self.database, self.custody)
         self.dashboard = DashboardService(self.database)
+        self.officials = OfficialHandleService(self.database, self.roster)
+        self.impersonation = ImpersonationService(
+            settings,
+            self.database,
+            self.roster,
+            self.officials,
+            self.triage,
+            self.blobs,
+            lambda names, persist: self.scanner(names, workers=0, persist=persist, triage=False),
+        )
 
     def tenant(self, slug: str) -> IdolGuard:
         """The services of one agency (built once, closed with this instance)."""

@@ -673,3 +673,21 @@ class AgencySenderField(Base):
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str] = mapped_column(Text)
+
+
+class OfficialHandle(Base):
+    """An artist's own account on one platform: the impersonation allow-list.
+
+    ``handle`` is kept normalised (no leading @, case-folded), so "@Haneul" and
+    "haneul" are one entry; a profile with this handle on this platform is
+    never flagged as an impersonator.
+    """
+
+    __tablename__ = "official_handle"
+    __table_args__ = (UniqueConstraint("platform", "handle"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    artist_id: Mapped[int] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    handle: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

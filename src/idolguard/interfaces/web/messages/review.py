@@ -37,6 +37,7 @@ MESSAGES = {
     "review.origin.fan": {"en": "fan report", "ko": "팬 제보"},
     "review.origin.scan": {"en": "scan", "ko": "스캔"},
     "review.origin.retro-match": {"en": "re-match", "ko": "재대조"},
+    "review.origin.account": {"en": "account (impersonation)", "ko": "계정(사칭)"},
     "review.origin.manual": {"en": "added by staff", "ko": "직원 등록"},
     "review.origin.capture": {"en": "URL capture", "ko": "URL 수집"},
     "review.origin.report": {"en": "report", "ko": "신고"},

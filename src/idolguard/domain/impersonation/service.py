@@ -1,0 +1,295 @@
+"""Checking profiles against the roster, and putting flagged ones in the review queue.
+
+A flagged profile becomes a review item like media: its avatar (or banner) is
+the item's media, so it gets the same blurred preview, scan, write-once
+original and evidence manifest, and the item's location is the profile URL,
+so cases, takedown notices and watch-urls liveness work on it unchanged. The
+profile as seen (handle, names, bio, links, posts, counts) and the
+impersonation result with its reasons are the item's source, so they are in
+the evidence manifest, hashed and timestamped with it. ``source.kind`` is
+``"account"``: the queue, the review page and notices tell these items apart.
+
+The avatar check uses both ways an avatar can show an artist: PDQ against the
+roster's reference photos (a copied photo) and faces + identity from the
+avatar's scan (another photo of the same person).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from idolguard.config import Settings
+from idolguard.domain.impersonation.officials import OfficialHandleService
+from idolguard.domain.review.triage import Opened, Triage
+from idolguard.domain.roster import RosterService
+from idolguard.pipeline.scan import ScanInput, Scanner
+from idolguard.signals.impersonation import ImpersonationResult, Profile, ProfileAnalyser
+from idolguard.signals.impersonation.avatar import (
+    AvatarChecker,
+    AvatarError,
+    AvatarMatch,
+    CombinedChecker,
+    PdqChecker,
+    PdqReference,
+    decode,
+)
+from idolguard.signals.pdq import pdq_hash
+from idolguard.storage.blobs import BlobStore
+from idolguard.storage.database import Database
+from idolguard.storage.models import Artist, ArtistPhoto
+
+# Only what the face check needs when a profile is checked without being queued.
+FACE_SIGNALS = ("faces", "identity")
+PROFILE_URLS = {
+    "x": "https://x.com/{h}",
+    "twitter": "https://x.com/{h}",
+    "instagram": "https://www.instagram.com/{h}/",
+    "tiktok": "https://www.tiktok.com/@{h}",
+    "youtube": "https://www.youtube.com/@{h}",
+    "facebook": "https://www.facebook.com/{h}",
+    "reddit": "https://www.reddit.com/user/{h}",
+    "telegram": "https://t.me/{h}",
+    "threads": "https://www.threads.net/@{h}",
+    "weibo": "https://weibo.com/{h}",
+}
+ScannerFactory = Callable[[Iterable[str] | None, bool], Scanner]
+
+
+class ImpersonationError(ValueError):
+    """A profile cannot be checked or queued; the message says why."""
+
+
+@dataclass(frozen=True)
+class Queued:
+    result: ImpersonationResult
+    opened: Opened | None  # None: not flagged, nothing opened
+
+
+def profile_url(profile: Profile) -> str:
+    """The profile's URL: as given, else the platform's usual address for the handle."""
+    if profile.url:
+        return profile.url
+    pattern = PROFILE_URLS.get(profile.platform)
+    if pattern is None:
+        raise ImpersonationError(
+            f"no profile URL given and none known for platform {profile.platform!r}; "
+            "give the profile's url"
+        )
+    return pattern.format(h=profile.handle.strip().lstrip("@"))
+
+
+class _FaceMatches:
+    """Avatar matches found by the scan's identity signal, handed to the analyser."""
+
+    def __init__(self, matches: Mapping[str, list[AvatarMatch]]) -> None:
+        self.matches = matches
+
+    def check(self, image: str, data: bytes) -> list[AvatarMatch]:
+        return list(self.matches.get(image, []))
+
+
+def identity_matches(image: str, results: Mapping[str, Any]) -> list[AvatarMatch]:
+    """Enrolled artists the identity signal named in an avatar's scan results."""
+    faces = (results.get("identity") or {}).get("faces") or []
+    found = []
+    for face in faces:
+        named = face.get("identity")
+        if named:
+            score = float(named.get("score", 0.0))
+            found.append(
+                AvatarMatch(
+                    image,
+                    "face",
+                    int(named["artist_id"]),
+                    str(named.get("name")),
+                    score,
+                    f"face identity {score:.2f}",
+                )
+            )
+    return found
+
+
+class ImpersonationService:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        roster: RosterService,
+        officials: OfficialHandleService,
+        triage: Triage,
+        blobs: BlobStore,
+        scanner: ScannerFactory,
+        blocked_domains: Iterable[str] = (),
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.roster = roster
+        self.officials = officials
+        self.triage = triage
+        self.blobs = blobs
+        self._scanner = scanner
+        self.blocked_domains = tuple(blocked_domains)
+        self._lock = threading.Lock()
+        self._references: tuple[tuple[int, int], list[PdqReference]] = ((-1, -1), [])
+
+    # --- reference photos ------------------------------------------------------
+
+    def references(self) -> list[PdqReference]:
+        """PDQ of every reference photo on the roster, recomputed only when photos change."""
+        with self.database.session() as session:
+            stamp_row = session.execute(
+                select(func.count(ArtistPhoto.id), func.coalesce(func.max(ArtistPhoto.id), 0))
+            ).one()
+            stamp = (int(stamp_row[0]), int(stamp_row[1]))
+            if stamp == self._references[0]:
+                return self._references[1]
+            rows = session.execute(
+                select(ArtistPhoto.sha256, ArtistPhoto.artist_id, Artist.name, ArtistPhoto.filename)
+                .join(Artist, Artist.id == ArtistPhoto.artist_id)
+                .order_by(ArtistPhoto.id)
+            ).all()
+        references = []
+        for sha256, artist_id, name, filename in rows:
+            if not self.blobs.contains(sha256):
+                continue
+            with self.blobs.local_path(sha256) as path:
+                try:
+                    hashed = pdq_hash(decode(path.read_bytes()))
+                except AvatarError:
+                    continue
+            label = f"reference photo {filename or sha256[:12]}"
+            references.append(PdqReference(hashed.hex, "official_photo", artist_id, name, label))
+        with self._lock:
+            self._references = (stamp, references)
+        return references
+
+    # --- checking ----------------------------------------------------------------
+
+    def analyser(
+        self, face_matches: Mapping[str, list[AvatarMatch]] | None = None
+    ) -> ProfileAnalyser:
+        checkers: list[AvatarChecker] = [
+            PdqChecker(self.references()),
+            _FaceMatches(face_matches or {}),
+        ]
+        return ProfileAnalyser(
+            self.roster.artist_names(),
+            self.officials.entries(),
+            avatar_checker=CombinedChecker(checkers),
+            blocked_domains=self.blocked_domains,
+        )
+
+    def check(self, profile: Profile, *, faces: bool = True) -> ImpersonationResult:
+        """The profile's impersonation risk; nothing is stored."""
+        matches: dict[str, list[AvatarMatch]] = {}
+        if faces:
+            for label, data in _images(profile):
+                record = self._scan(profile, label, data, FACE_SIGNALS, persist=False)
+                matches[label] = identity_matches(label, record[1]) if record else []
+        return self.analyser(matches).analyse(profile)
+
+    def queue(
+        self,
+        profile: Profile,
+        *,
+        actor: str,
+        force: bool = False,
+        case: str | None = None,
+        reporter: str = "staff",
+        reporter_contact: str | None = None,
+        origin: str = "account",
+    ) -> Queued:
+        """Check a profile and, when flagged (or ``force``), open a review item for it."""
+        images = _images(profile)
+        if not images:
+            raise ImpersonationError(
+                "a profile needs an avatar or banner image to be queued: "
+                "the image is what the review item shows and the evidence keeps"
+            )
+        label, data = images[0]
+        url = profile_url(profile)
+        scanned = self._scan(profile, label, data, None, persist=True, location=url)
+        if scanned is None:
+            raise ImpersonationError(f"the profile's {label} is not an image IdolGuard can read")
+        sha256, results, versions = scanned
+        result = self.analyser({label: identity_matches(label, results)}).analyse(profile)
+        if result.official:
+            raise ImpersonationError(
+                f"{profile.key} is an official account of {result.artist} on the allow-list; "
+                "it is never queued"
+            )
+        if not (result.flagged or force):
+            return Queued(result, None)
+        top = next((r.en for r in result.reasons if r.code != "fan_account"), "")
+        source = {
+            "kind": "account",
+            "url": url,
+            "platform": profile.platform,
+            "uploader": profile.handle,
+            "account": profile.metadata(),
+            "account_image": label,
+            "impersonation": result.as_json(),
+        }
+        opened = self.triage.open(
+            sha256=sha256,
+            location=url,
+            results=results,
+            versions=versions,
+            actor=actor,
+            origin=origin,
+            reason=f"impersonation risk {result.risk:.2f}" + (f": {top}" if top else ""),
+            method=origin,
+            source=source,
+            reporter=reporter,
+            reporter_contact=reporter_contact,
+            case=case,
+            min_risk=result.risk,
+            artist_id=result.artist_id,
+        )
+        return Queued(result, opened)
+
+    def _scan(
+        self,
+        profile: Profile,
+        label: str,
+        data: bytes,
+        signals: Iterable[str] | None,
+        *,
+        persist: bool,
+        location: str | None = None,
+    ) -> tuple[str, dict[str, Any], dict[str, str]] | None:
+        work = self.settings.working_dir / "accounts"
+        work.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="account-", dir=work))
+        try:
+            path = folder / f"{label}.img"
+            path.write_bytes(data)
+            where = location or f"{profile.key} {label}"
+            source = {"kind": "account", "platform": profile.platform, "uploader": profile.handle}
+            scanner = self._scanner(list(signals) if signals else None, persist)
+            records = scanner.run([ScanInput(path, where, source, "account")]).records
+            record = records[0] if records else None
+            if record is None or record.error is not None or record.sha256 is None:
+                return None
+            sha256: str = record.sha256
+            if persist and not self.blobs.contains(sha256):
+                self.blobs.put_file(path, expected_sha256=sha256)
+            return sha256, record.results, record.versions
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _images(profile: Profile) -> list[tuple[str, bytes]]:
+    return [
+        (label, data)
+        for label, data in (("avatar", profile.avatar), ("banner", profile.banner))
+        if data
+    ]

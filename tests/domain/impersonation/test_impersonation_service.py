@@ -1,0 +1,107 @@
+"""Accounts through the loop: official handles, checks, the queue, a case, evidence."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from idolguard.app import IdolGuard
+from idolguard.domain.impersonation import ImpersonationError, OfficialsError
+from idolguard.domain.review.decisions import QueueFilters
+from idolguard.signals.impersonation import Profile
+from tests.helpers import sample
+
+ACTOR = "reviewer@test"
+SCAM = "Official account. Private fan meeting tickets, 입금 후 카톡으로 연락주세요."
+
+
+def avatar(side: int = 200, name: str = "astronaut.jpg") -> bytes:
+    """The roster's reference photo re-used as an avatar: resized and re-encoded."""
+    out = io.BytesIO()
+    with Image.open(sample(name)) as image:
+        image.convert("RGB").resize((side, side)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+@pytest.fixture
+def roster(app: IdolGuard) -> IdolGuard:
+    app.roster.add_artist("Haneul", [sample("astronaut.jpg")], aliases=["하늘"])
+    app.officials.add("Haneul", "instagram", "@Haneul_Official")
+    return app
+
+
+def test_official_handles_are_listed_normalised_and_unique(roster: IdolGuard) -> None:
+    (entry,) = roster.officials.listing()
+    assert (entry.artist, entry.platform, entry.handle) == (
+        "Haneul",
+        "instagram",
+        "haneul_official",
+    )
+    with pytest.raises(OfficialsError, match="already listed as Haneul's"):
+        roster.officials.add("Haneul", "Instagram", "haneul_official")
+    with pytest.raises(OfficialsError, match="platform"):
+        roster.officials.add("Haneul", "in sta", "x")
+    with pytest.raises(OfficialsError, match="handle"):
+        roster.officials.add("Haneul", "x", "@")
+    assert roster.officials.remove("instagram", "@HANEUL_OFFICIAL")
+    assert not roster.officials.remove("instagram", "haneul_official")
+
+
+def test_copied_reference_photo_is_found_by_pdq(roster: IdolGuard) -> None:
+    profile = Profile("x", "haneul_kr", "Haneul", "hello", avatar=avatar())
+    result = roster.impersonation.check(profile, faces=False)
+    assert result.flagged and result.artist == "Haneul"
+    assert {"name_imitation", "avatar_copy"} <= {r.code for r in result.reasons}
+
+
+def test_official_profile_is_never_flagged_nor_queued(roster: IdolGuard) -> None:
+    profile = Profile("instagram", "haneul_official", "Haneul", SCAM, avatar=avatar())
+    assert roster.impersonation.check(profile, faces=False).official
+    with pytest.raises(ImpersonationError, match="official account"):
+        roster.impersonation.queue(profile, actor=ACTOR, force=True)
+
+
+def test_flagged_profile_becomes_an_account_item_that_confirms_into_a_case(
+    roster: IdolGuard,
+) -> None:
+    profile = Profile(
+        "x", "haneul_official_kr", "Haneul", SCAM, avatar=avatar(), links=("https://t.me/vip",)
+    )
+    queued = roster.impersonation.queue(profile, actor=ACTOR)
+    assert queued.result.flagged and queued.opened is not None and queued.opened.created
+    item = roster.cases.get_item(queued.opened.item_id)
+    assert item.location == "https://x.com/haneul_official_kr"
+    assert item.origin == "account" and item.source["kind"] == "account"
+    assert item.source["account"]["handle"] == "haneul_official_kr"
+    assert item.source["impersonation"]["flagged"] is True
+    assert item.risk >= queued.result.risk
+    assert item.artist_id == queued.result.artist_id
+
+    # The profile as seen is in the hashed evidence manifest.
+    (evidence,) = roster.evidence.for_item(item.id)
+    manifest = json.loads(evidence.manifest)
+    assert manifest["source"]["account"]["handle"] == "haneul_official_kr"
+    assert "scam_vocabulary" in json.dumps(manifest["source"]["impersonation"])
+
+    rows = roster.review.queue(QueueFilters(origin="account"))
+    assert [r.item.id for r in rows] == [item.id]
+    confirmed = roster.review.confirm(item.id, actor=ACTOR, reason="impersonator")
+    assert confirmed.case_id is not None
+
+
+def test_unflagged_profile_opens_nothing_unless_forced(roster: IdolGuard) -> None:
+    fan = Profile("x", "haneul_daily", "Haneul 💕", "fan account, not affiliated", avatar=avatar())
+    assert roster.impersonation.queue(fan, actor=ACTOR).opened is None
+    forced = roster.impersonation.queue(fan, actor=ACTOR, force=True)
+    assert forced.opened is not None and not forced.result.flagged
+
+
+def test_profile_without_image_or_url_is_refused_clearly(roster: IdolGuard) -> None:
+    with pytest.raises(ImpersonationError, match="avatar or banner"):
+        roster.impersonation.queue(Profile("x", "haneul", "Haneul", SCAM), actor=ACTOR)
+    odd = Profile("someforum", "haneul", "Haneul", SCAM, avatar=avatar())
+    with pytest.raises(ImpersonationError, match="give the profile's url"):
+        roster.impersonation.queue(odd, actor=ACTOR)
