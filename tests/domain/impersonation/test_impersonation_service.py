@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import pytest
 from PIL import Image
 
 from idolguard.app import IdolGuard
+from idolguard.config import NoticeSettings, Settings
 from idolguard.domain.impersonation import ImpersonationError, OfficialsError
 from idolguard.domain.review.decisions import QueueFilters
+from idolguard.domain.takedowns import NoticeError
 from idolguard.signals.impersonation import Profile
 from tests.helpers import sample
 
@@ -105,3 +108,29 @@ def test_profile_without_image_or_url_is_refused_clearly(roster: IdolGuard) -> N
     odd = Profile("someforum", "haneul", "Haneul", SCAM, avatar=avatar())
     with pytest.raises(ImpersonationError, match="give the profile's url"):
         roster.impersonation.queue(odd, actor=ACTOR)
+
+
+def test_confirmed_account_gets_an_impersonation_notice_that_states_what_was_seen(
+    settings: Settings,
+) -> None:
+    sender = NoticeSettings(sender_name="Kim Minji", email="legal@example-ent.test")
+    with IdolGuard(replace(settings, notices=sender)) as app:
+        app.roster.add_artist("Haneul", [sample("astronaut.jpg")])
+        profile = Profile("x", "haneul_real", "Haneul", SCAM, avatar=avatar())
+        queued = app.impersonation.queue(profile, actor=ACTOR)
+        assert queued.opened is not None
+        item = app.review.confirm(queued.opened.item_id, actor=ACTOR, reason="impersonator")
+        assert item.case_number is not None
+        [notice] = app.notices.draft(item.case_number, actor=ACTOR)
+        assert notice.regime == "impersonation"
+        assert notice.recipient == "https://help.x.com/forms/impersonation"
+        body = notice.body
+        assert "https://x.com/haneul_real" in body and "@haneul_real" in body
+        assert "사칭" in body and "impersonat" in body
+        # The reasons the analysis gave, not a claim the record does not hold.
+        assert "scam vocabulary" in body and "사기 어휘" in body
+        assert "deepfake" not in body
+
+        # A depiction regime is refused for an account, and the reverse.
+        with pytest.raises(NoticeError, match="impersonation report"):
+            app.notices.draft(item.case_number, actor=ACTOR, regime="dsa")
