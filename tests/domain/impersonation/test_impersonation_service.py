@@ -10,12 +10,13 @@ import pytest
 from PIL import Image
 
 from idolguard.app import IdolGuard
-from idolguard.config import NoticeSettings, Settings
+from idolguard.config import NoticeSettings, Settings, WatchSettings
 from idolguard.domain.impersonation import ImpersonationError, OfficialsError
 from idolguard.domain.review.decisions import QueueFilters
 from idolguard.domain.takedowns import NoticeError
 from idolguard.signals.impersonation import Profile
 from tests.helpers import sample
+from tests.website import ChangingSite
 
 ACTOR = "reviewer@test"
 SCAM = "Official account. Private fan meeting tickets, 입금 후 카톡으로 연락주세요."
@@ -134,3 +135,26 @@ def test_confirmed_account_gets_an_impersonation_notice_that_states_what_was_see
         # A depiction regime is refused for an account, and the reverse.
         with pytest.raises(NoticeError, match="impersonation report"):
             app.notices.draft(item.case_number, actor=ACTOR, regime="dsa")
+
+
+def test_watch_keeps_an_account_live_when_only_its_avatar_changes(
+    settings: Settings, website: ChangingSite
+) -> None:
+    watch = WatchSettings(per_host_delay_seconds=0, allow_private=True, timeout=5)
+    with IdolGuard(replace(settings, watch=watch)) as app:
+        app.roster.add_artist("Haneul", [sample("astronaut.jpg")])
+        url = website.url("/haneul_real")
+        profile = Profile("x", "haneul_real", "Haneul", SCAM, url=url, avatar=avatar())
+        queued = app.impersonation.queue(profile, actor=ACTOR)
+        assert queued.opened is not None
+        item_id = queued.opened.item_id
+        app.review.confirm(item_id, actor=ACTOR, reason="impersonator")
+
+        # The impersonator swapped avatars: the account is still there.
+        website.serve("/haneul_real", avatar(name="chelsea.jpg"))
+        first = app.watcher.check_item(item_id)
+        assert first.check.outcome == "live", first.check.detail
+        # The platform suspended it.
+        website.gone("/haneul_real")
+        second = app.watcher.check_item(item_id)
+        assert second.check.outcome == "removed"
