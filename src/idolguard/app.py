@@ -171,6 +171,7 @@ class IdolGuard:
             self.blobs,
             lambda names, persist: self.scanner(names, workers=0, persist=persist, triage=False),
         )
+        self.monitor.account_triage = self.impersonation.triage_monitored
 
     def tenant(self, slug: str) -> IdolGuard:
         """The services of one agency (built once, closed with this instance)."""

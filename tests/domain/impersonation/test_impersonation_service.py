@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from idolguard.app import IdolGuard
-from idolguard.config import NoticeSettings, Settings, WatchSettings
+from idolguard.config import MonitorSettings, NoticeSettings, Settings, WatchSettings
 from idolguard.domain.impersonation import ImpersonationError, OfficialsError
 from idolguard.domain.review.decisions import QueueFilters
 from idolguard.domain.takedowns import NoticeError
@@ -158,3 +159,41 @@ def test_watch_keeps_an_account_live_when_only_its_avatar_changes(
         website.gone("/haneul_real")
         second = app.watcher.check_item(item_id)
         assert second.check.outcome == "removed"
+
+
+def test_a_profiles_source_queues_a_watched_impersonator(
+    settings: Settings, website: ChangingSite, tmp_path: Path
+) -> None:
+    monitor = MonitorSettings(
+        per_host_delay_seconds=0.0, timeout=3.0, retries=1, allow_private=True
+    )
+    with IdolGuard(replace(settings, monitor=monitor)) as app:
+        app.roster.add_artist("Haneul", [sample("astronaut.jpg")])
+        page = (
+            '<meta property="og:title" content="Haneul (@haneul_real) / X">'
+            f'<meta property="og:description" content="{SCAM}">'
+            '<meta property="og:image" content="/img/a.jpg">'
+        )
+        fan_page = (
+            '<meta property="og:title" content="Haneul pics (@haneul_pics)">'
+            '<meta property="og:description" content="fan account 💕">'
+            '<meta property="og:image" content="/img/a.jpg">'
+        )
+        website.serve("/haneul_real", page.encode(), "text/html; charset=utf-8")
+        website.serve("/haneul_pics", fan_page.encode(), "text/html; charset=utf-8")
+        website.serve("/img/a.jpg", avatar())
+        listing = tmp_path / "accounts.txt"
+        listing.write_text(
+            f"# watched\n{website.url('/haneul_real')}\n{website.url('/haneul_pics')}\n"
+        )
+        app.monitor.add("profiles", "accounts", {"path": str(listing)}, actor=ACTOR)
+        report = app.monitor.run("accounts", actor=ACTOR)
+        assert report.error is None and report.processed == 2, report
+        assert len(report.opened) == 1  # the impersonator, not the fan
+        item = app.cases.get_item(report.opened[0])
+        assert item.origin == "account" and item.location == website.url("/haneul_real")
+        assert item.source["account"]["handle"] == "haneul_real"
+        assert item.source["impersonation"]["flagged"] is True
+
+        again = app.monitor.run("accounts", actor=ACTOR)  # same avatars: nothing new
+        assert again.processed == 0 and again.opened == []

@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,14 @@ from idolguard.config import Settings
 from idolguard.domain.impersonation.officials import OfficialHandleService
 from idolguard.domain.review.triage import Opened, Triage
 from idolguard.domain.roster import RosterService
+from idolguard.pipeline.records import FileRecord
 from idolguard.pipeline.scan import ScanInput, Scanner
-from idolguard.signals.impersonation import ImpersonationResult, Profile, ProfileAnalyser
+from idolguard.signals.impersonation import (
+    ImpersonationResult,
+    Profile,
+    ProfileAnalyser,
+    ProfileError,
+)
 from idolguard.signals.impersonation.avatar import (
     AvatarChecker,
     AvatarError,
@@ -61,6 +67,7 @@ PROFILE_URLS = {
     "weibo": "https://weibo.com/{h}",
 }
 ScannerFactory = Callable[[Iterable[str] | None, bool], Scanner]
+_PROFILE_KEYS = ("platform", "handle", "display_name", "bio", "url", "links", "posts")
 
 
 class ImpersonationError(ValueError):
@@ -228,6 +235,37 @@ class ImpersonationService:
             )
         if not (result.flagged or force):
             return Queued(result, None)
+        opened = self._open(
+            profile,
+            result,
+            sha256=sha256,
+            results=results,
+            versions=versions,
+            actor=actor,
+            origin=origin,
+            extra={"account_image": label},
+            reporter=reporter,
+            reporter_contact=reporter_contact,
+            case=case,
+        )
+        return Queued(result, opened)
+
+    def _open(
+        self,
+        profile: Profile,
+        result: ImpersonationResult,
+        *,
+        sha256: str,
+        results: dict[str, Any],
+        versions: dict[str, str],
+        actor: str,
+        origin: str,
+        extra: Mapping[str, Any],
+        reporter: str = "system",
+        reporter_contact: str | None = None,
+        case: str | None = None,
+    ) -> Opened:
+        url = profile_url(profile)
         top = next((r.en for r in result.reasons if r.code != "fan_account"), "")
         source = {
             "kind": "account",
@@ -235,10 +273,10 @@ class ImpersonationService:
             "platform": profile.platform,
             "uploader": profile.handle,
             "account": profile.metadata(),
-            "account_image": label,
             "impersonation": result.as_json(),
+            **extra,
         }
-        opened = self.triage.open(
+        return self.triage.open(
             sha256=sha256,
             location=url,
             results=results,
@@ -254,7 +292,38 @@ class ImpersonationService:
             min_risk=result.risk,
             artist_id=result.artist_id,
         )
-        return Queued(result, opened)
+
+    def triage_monitored(
+        self, record: FileRecord, seen: dict[str, Any], avatar: bytes, actor: str
+    ) -> Opened | None:
+        """Monitor hook: a watched account's avatar was scanned; open an item if flagged.
+
+        ``seen`` is the profile the connector read (``Found.extra["profile"]``)
+        plus, under ``seen``, what the monitor recorded about the sighting.
+        """
+        if record.sha256 is None:
+            return None
+        data = {k: v for k, v in seen.items() if k in _PROFILE_KEYS}
+        try:
+            profile = Profile.from_json(data)
+        except ProfileError:
+            return None
+        profile = replace(profile, avatar=avatar)
+        result = self.analyser({"avatar": identity_matches("avatar", record.results)}).analyse(
+            profile
+        )
+        if result.official or not result.flagged:
+            return None
+        return self._open(
+            profile,
+            result,
+            sha256=record.sha256,
+            results=record.results,
+            versions=record.versions,
+            actor=actor,
+            origin="account",
+            extra={"sighting": seen.get("seen") or {}},
+        )
 
     def _scan(
         self,
