@@ -172,6 +172,7 @@ class IdolGuard:
             lambda names, persist: self.scanner(names, workers=0, persist=persist, triage=False),
         )
         self.monitor.account_triage = self.impersonation.triage_monitored
+        self.reports.account_capture = self.impersonation.open_reported
 
     def tenant(self, slug: str) -> IdolGuard:
         """The services of one agency (built once, closed with this instance)."""

@@ -638,6 +638,9 @@ class FanReport(Base):
     capture_failed_at: Mapped[datetime | None] = mapped_column()
     capture_error_code: Mapped[str | None] = mapped_column(String(32))
     capture_error: Mapped[str | None] = mapped_column(Text)
+    # What the fan reports: "content" (a post, photo or video) or "account" (a profile
+    # that impersonates the artist; captured through the impersonation check).
+    subject: Mapped[str] = mapped_column(String(16), default="content", server_default="content")
 
 
 class PortalBlock(Base):

@@ -12,6 +12,7 @@ from PIL import Image
 
 from idolguard.app import IdolGuard
 from idolguard.config import MonitorSettings, NoticeSettings, Settings, WatchSettings
+from idolguard.domain.fan_reports import ReportError
 from idolguard.domain.impersonation import ImpersonationError, OfficialsError
 from idolguard.domain.review.decisions import QueueFilters
 from idolguard.domain.takedowns import NoticeError
@@ -197,3 +198,38 @@ def test_a_profiles_source_queues_a_watched_impersonator(
 
         again = app.monitor.run("accounts", actor=ACTOR)  # same avatars: nothing new
         assert again.processed == 0 and again.opened == []
+
+
+def test_a_fan_reports_an_account_and_staff_capture_it_as_an_account_item(
+    roster: IdolGuard, website: ChangingSite
+) -> None:
+    page = (
+        '<meta property="og:title" content="Haneul (@haneul_vip) • Instagram">'
+        '<meta property="og:description" content="only my real fans: video call, gift card">'
+        '<meta property="og:image" content="/img/a.jpg">'
+    )
+    website.serve("/haneul_vip", page.encode(), "text/html; charset=utf-8")
+    website.serve("/img/a.jpg", avatar())
+    with pytest.raises(ReportError, match="profile page"):
+        roster.reports.submit(
+            artist_id=None, url=None, upload=sample("astronaut.jpg"), upload_name="a.jpg",
+            description=None, contact=None, language="en", subject="account",
+        )  # fmt: skip
+    report = roster.reports.submit(
+        artist_id=None,
+        url=website.url("/haneul_vip"),
+        upload=None,
+        upload_name=None,
+        description="pretends to be Haneul",
+        contact=None,
+        language="ko",
+        subject="account",
+    )
+    view = roster.reports.capture(report.number, actor="staff", allow_private_addresses=True)
+    assert view.item_id is not None
+    item = roster.cases.get_item(view.item_id)
+    assert item.origin == "account" and item.reporter == "fan"
+    assert item.source["account"]["handle"] == "haneul_vip"
+    assert item.source["report"] == report.number
+    assert item.source["page_sha256"]  # the profile page itself is kept as evidence
+    assert item.source["impersonation"]["flagged"] is True

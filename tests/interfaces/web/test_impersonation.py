@@ -80,3 +80,28 @@ def test_impersonation_api(sqlite_web: Web) -> None:
     assert removed.status_code == 200
     gone = admin.post("/api/v1/officials/remove", json={"platform": "x", "handle": "nobody"})
     assert gone.status_code == 404
+
+
+def test_fans_can_report_an_account_in_korean_and_english(sqlite_web: Web) -> None:
+    web = sqlite_web
+    fan = web.anonymous()
+    korean = web.anonymous(**{"Accept-Language": "ko"})
+    form = fan.get("/report/stella")
+    assert 'name="subject" value="account"' in form.text
+    assert "An account pretending to be the artist" in form.text
+    assert "아티스트를 사칭하는 계정" in korean.get("/report/stella").text
+
+    submit = "/api/v1/public/stella/reports"
+    sent = fan.post(submit, data={"url": "https://x.com/haneul_vip", "subject": "account"})
+    assert sent.status_code == 201, sent.text
+    number = sent.json()["number"]
+    report = web.agency("stella").reports.get(number)
+    assert report.url == "https://x.com/haneul_vip" and report.pending_capture
+    with_file = fan.post(
+        submit,
+        data={"subject": "account"},
+        files={"file": ("a.jpg", sample("astronaut.jpg").read_bytes(), "image/jpeg")},
+    )
+    assert with_file.status_code == 400 and "profile page" in with_file.json()["error"]
+    odd = fan.post(submit, data={"url": "https://x.com/a", "subject": "rumour"})
+    assert odd.status_code == 400 and "subject" in odd.json()["error"]

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 
 from idolguard.config import Settings
 from idolguard.domain.impersonation.officials import OfficialHandleService
+from idolguard.domain.review.intake import capture_source
 from idolguard.domain.review.triage import Opened, Triage
 from idolguard.domain.roster import RosterService
 from idolguard.pipeline.records import FileRecord
@@ -48,6 +49,8 @@ from idolguard.signals.impersonation.avatar import (
     decode,
 )
 from idolguard.signals.pdq import pdq_hash
+from idolguard.sources.capture import capture_url
+from idolguard.sources.profile_pages import parse_profile_page
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import Artist, ArtistPhoto
@@ -213,6 +216,7 @@ class ImpersonationService:
         reporter: str = "staff",
         reporter_contact: str | None = None,
         origin: str = "account",
+        extra: Mapping[str, Any] | None = None,
     ) -> Queued:
         """Check a profile and, when flagged (or ``force``), open a review item for it."""
         images = _images(profile)
@@ -243,7 +247,7 @@ class ImpersonationService:
             versions=versions,
             actor=actor,
             origin=origin,
-            extra={"account_image": label},
+            extra={"account_image": label, **(extra or {})},
             reporter=reporter,
             reporter_contact=reporter_contact,
             case=case,
@@ -292,6 +296,85 @@ class ImpersonationService:
             min_risk=result.risk,
             artist_id=result.artist_id,
         )
+
+    def capture_profile(
+        self,
+        url: str,
+        *,
+        actor: str,
+        reporter: str = "staff",
+        reporter_contact: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+        allow_private_addresses: bool = False,
+        timeout: float = 20.0,
+    ) -> Queued:
+        """Fetch a profile page (as evidence: redirects, final URL, page kept) and queue it.
+
+        Used for accounts that people point at (a fan's report): it is queued
+        even when not flagged, since a person already found it suspicious, but
+        an official account on the allow-list is still refused.
+        """
+        work = self.settings.working_dir / "captures"
+        work.mkdir(parents=True, exist_ok=True)
+        dest = Path(tempfile.mkdtemp(prefix="account-", dir=work))
+        try:
+            capture = capture_url(
+                url,
+                dest,
+                limits=self.settings.limits,
+                timeout=timeout,
+                allow_private_addresses=allow_private_addresses,
+            )
+            if capture.page is None:
+                raise ImpersonationError(f"{url} is a picture, not a profile page")
+            page = parse_profile_page(
+                capture.page.path.read_bytes(), capture.page.final_url, capture.page.content_type
+            )
+            profile = Profile(
+                platform=page.platform,
+                handle=page.handle or url,
+                display_name=page.display_name,
+                bio=page.bio,
+                url=url,
+                avatar=capture.media.path.read_bytes(),
+                links=page.links,
+            )
+            evidence = {**capture_source(capture, self.blobs), **(extra or {})}
+            return self.queue(
+                profile,
+                actor=actor,
+                force=True,
+                reporter=reporter,
+                reporter_contact=reporter_contact,
+                extra=evidence,
+            )
+        finally:
+            shutil.rmtree(dest, ignore_errors=True)
+
+    def open_reported(
+        self,
+        url: str,
+        *,
+        actor: str,
+        reporter: str,
+        reporter_contact: str | None,
+        extra: dict[str, Any],
+        allow_private_addresses: bool,
+        timeout: float,
+    ) -> Opened:
+        """Fan-report hook: capture a reported account and return the item it opened."""
+        queued = self.capture_profile(
+            url,
+            actor=actor,
+            reporter=reporter,
+            reporter_contact=reporter_contact,
+            extra=extra,
+            allow_private_addresses=allow_private_addresses,
+            timeout=timeout,
+        )
+        if queued.opened is None:  # forced, so only a refusal above leaves it empty
+            raise ImpersonationError(f"{url}: no item was opened")
+        return queued.opened
 
     def triage_monitored(
         self, record: FileRecord, seen: dict[str, Any], avatar: bytes, actor: str

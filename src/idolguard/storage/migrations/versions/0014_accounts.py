@@ -2,7 +2,8 @@
 
 Profiles flagged as impersonators are review items like media (their avatar is
 the item's media, the profile is in the item's source and evidence), so the
-only new table is the allow-list.
+only new table is the allow-list. Fan reports get a ``subject``: content (as before) or
+an account.
 
 Revision ID: 0014_accounts
 Revises: 0013_scan_liveness
@@ -33,8 +34,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("platform", "handle"),
     )
     op.create_index("ix_official_handle_artist_id", "official_handle", ["artist_id"])
+    op.add_column(
+        "fan_report",
+        sa.Column("subject", sa.String(length=16), nullable=False, server_default="content"),
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("fan_report") as batch:
+        batch.drop_column("subject")
     op.drop_index("ix_official_handle_artist_id", table_name="official_handle")
     op.drop_table("official_handle")
