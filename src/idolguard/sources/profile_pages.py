@@ -10,8 +10,11 @@ network code: the caller fetched the page.
 
 from __future__ import annotations
 
+import html as html_module
+import json
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from idolguard.platforms import platform_for
@@ -23,6 +26,7 @@ MAX_LINKS = 50
 _TITLE_HANDLE = re.compile(r"^\s*(?P<name>.*?)\s*\(@(?P<handle>[\w.\-]{1,64})\)")
 _PATH_HANDLE = re.compile(r"^/(?:user/|u/|c/|channel/)?@?(?P<handle>[\w.\-]{1,64})/?$")
 _HREF = re.compile(r"""href\s*=\s*["'](https?://[^"'<>\s]{1,2000})["']""", re.IGNORECASE)
+_REDDIT_USER = re.compile(r"^/(?:user|u)/(?P<name>[\w-]{1,64})/?$")
 _TITLE_SUFFIX = re.compile(r"\s*[|/•·\-\u2013]\s*[^|/•·\-\u2013]{1,40}$")
 
 
@@ -103,4 +107,54 @@ def parse_profile_page(html: bytes, url: str, content_type: str | None = None) -
         bio=bio,
         avatar_url=urljoin(url, image) if image else None,
         links=tuple(links),
+    )
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def reddit_about_url(url: str) -> str | None:
+    """The JSON address of a Reddit user's profile (``/user/NAME/about.json``), else None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if platform_for(url) != "reddit":
+        return None
+    match = _REDDIT_USER.match(parts.path)
+    if match is None:
+        return None
+    return f"https://www.reddit.com/user/{match.group('name')}/about.json?raw_json=1"
+
+
+def parse_reddit_about(body: bytes, url: str) -> ProfilePage | None:
+    """A Reddit user's profile from ``about.json``; ``None`` when it is not one."""
+    try:
+        data = json.loads(body[:MAX_PAGE_BYTES].decode("utf-8", "replace"))
+    except ValueError:
+        return None
+    user = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(user, dict) or not isinstance(user.get("name"), str):
+        return None
+    raw_sub = user.get("subreddit")
+    sub: dict[str, Any] = raw_sub if isinstance(raw_sub, dict) else {}
+    title = _text(sub.get("title"))
+    bio = _text(sub.get("public_description"))
+    image = next(
+        (
+            html_module.unescape(v)
+            for v in (user.get("icon_img"), user.get("snoovatar_img"), sub.get("icon_img"))
+            if isinstance(v, str) and v.startswith("https://")
+        ),
+        None,
+    )
+    return ProfilePage(
+        url=url,
+        platform="reddit",
+        handle=user["name"],
+        display_name=" ".join(title.split()),
+        bio=" ".join(bio.split()),
+        avatar_url=image,
+        links=(),
     )

@@ -9,7 +9,9 @@ an ``account`` review item. The key holds the avatar's URL, so an account that
 changes its picture is looked at again; an unchanged one is not.
 
 The list is a local text file, one URL per line (``#`` comments and blank
-lines ignored), like the ``urls`` source.
+lines ignored), like the ``urls`` source. Reddit users (``reddit.com/user/NAME``)
+are read from their JSON profile (``about.json``), everything else from the
+page's HTML.
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ from idolguard.sources.connectors.base import (
 )
 from idolguard.sources.connectors.common import absolute_http_url, clip
 from idolguard.sources.connectors.local_files import WarningLog, read_capped
-from idolguard.sources.profile_pages import MAX_PAGE_BYTES, parse_profile_page
+from idolguard.sources.profile_pages import (
+    MAX_PAGE_BYTES,
+    ProfilePage,
+    parse_profile_page,
+    parse_reddit_about,
+    reddit_about_url,
+)
 
 MAX_FILE_BYTES = 1_000_000
 MAX_PROFILES_PER_POLL = 200
@@ -59,11 +67,13 @@ class ProfilesConnector(Connector):
                 urls.append(url)
         for url in urls[:MAX_PROFILES_PER_POLL]:
             try:
-                page = web.get(url, max_bytes=MAX_PAGE_BYTES, accept=_PAGE_TYPES)
+                profile = _read_profile(url, web)
             except Exception as exc:  # FetchError and friends: one account must not stop the rest
                 warnings.add(f"{url}: {exc}")
                 continue
-            profile = parse_profile_page(page.body, page.final_url, page.content_type)
+            if profile is None:
+                warnings.add(f"{url}: not a profile IdolGuard can read")
+                continue
             if profile.avatar_url is None:
                 warnings.add(f"{url}: the page shows no profile picture; nothing to analyse")
                 continue
@@ -86,3 +96,13 @@ class ProfilesConnector(Connector):
             skipped = len(urls) - MAX_PROFILES_PER_POLL
             warnings.add(f"only the first {MAX_PROFILES_PER_POLL} URLs are read; {skipped} skipped")
         return Poll(found, {}, warnings.lines())
+
+
+def _read_profile(url: str, web: WebAccess) -> ProfilePage | None:
+    """A Reddit user through its JSON profile; any other page through its HTML."""
+    about = reddit_about_url(url)
+    if about is not None:
+        document = web.get(about, max_bytes=MAX_PAGE_BYTES, accept=("application/json",))
+        return parse_reddit_about(document.body, url)
+    page = web.get(url, max_bytes=MAX_PAGE_BYTES, accept=_PAGE_TYPES)
+    return parse_profile_page(page.body, page.final_url, page.content_type)
