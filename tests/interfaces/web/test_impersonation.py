@@ -105,3 +105,19 @@ def test_fans_can_report_an_account_in_korean_and_english(sqlite_web: Web) -> No
     assert with_file.status_code == 400 and "profile page" in with_file.json()["error"]
     odd = fan.post(submit, data={"url": "https://x.com/a", "subject": "rumour"})
     assert odd.status_code == 400 and "subject" in odd.json()["error"]
+
+
+def test_the_review_page_shows_the_account_and_its_reasons(sqlite_web: Web) -> None:
+    web = sqlite_web
+    web.agency("stella").roster.add_artist("Haneul", [sample("astronaut.jpg")])
+    profile = {"platform": "x", "handle": "haneul_real", "display_name": "Haneul", "bio": SCAM}
+    queued = web.api("reviewer").post(
+        "/api/v1/impersonation/queue", json={**profile, "avatar": _avatar()}
+    )
+    item_id = queued.json()["item_id"]
+    english = web.browser("reviewer").get(f"/items/{item_id}")
+    assert english.status_code == 200
+    assert 'data-testid="account"' in english.text and "@haneul_real" in english.text
+    assert "scam vocabulary" in english.text
+    korean = web.browser("reviewer", lang="ko").get(f"/items/{item_id}")
+    assert "사기 어휘" in korean.text and "계정 (사칭 검사)" in korean.text
