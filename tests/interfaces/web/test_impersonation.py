@@ -121,3 +121,16 @@ def test_the_review_page_shows_the_account_and_its_reasons(sqlite_web: Web) -> N
     assert "scam vocabulary" in english.text
     korean = web.browser("reviewer", lang="ko").get(f"/items/{item_id}")
     assert "사기 어휘" in korean.text and "계정 (사칭 검사)" in korean.text
+
+
+def test_the_artist_page_lists_and_adds_official_accounts(sqlite_web: Web) -> None:
+    web = sqlite_web
+    artist = web.agency("stella").roster.add_artist("Haneul", [sample("astronaut.jpg")])
+    web.agency("stella").officials.add("Haneul", "x", "haneul_official")
+    admin_page = web.browser("admin").get(f"/roster/{artist.id}")
+    assert "x <code>@haneul_official</code>" in admin_page.text
+    assert 'data-testid="officials-form"' in admin_page.text
+    viewer_page = web.browser("viewer", lang="ko").get(f"/roster/{artist.id}")
+    assert (
+        "공식 계정" in viewer_page.text and 'data-testid="officials-form"' not in viewer_page.text
+    )
