@@ -130,12 +130,13 @@ def time_service(count: int) -> None:
     ):
         app.roster.add_artist("Haneul", [sample])
         app.impersonation.check(Profile("x", "warmup", "w", "w"), faces=True)  # load models
-        times = []
+        times: list[float] = []
+        queued: list[float] = []
         flagged = 0
         for index in range(count):
             out = io.BytesIO()
             with Image.open(sample) as image:
-                side = 160 + 20 * (index % 5)
+                side = 150 + 3 * index  # a distinct file each time: no cached results
                 image.convert("RGB").resize((side, side)).save(out, "JPEG", quality=80)
             profile = Profile(
                 "x",
@@ -147,11 +148,20 @@ def time_service(count: int) -> None:
             started = time.perf_counter()
             flagged += app.impersonation.check(profile, faces=True).flagged
             times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            app.impersonation.queue(profile, actor="benchmark")
+            queued.append(time.perf_counter() - started)
     times.sort()
+    queued.sort()
     print(
         f"service path (faces + identity + PDQ, {count} profiles with a face avatar): "
         f"median {statistics.median(times) * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms, "
         f"flagged {flagged}/{count} (target <= 2 s: {_met(times[-1] <= 2)})"
+    )
+    print(
+        f"queueing (every signal on the avatar, original stored, item + evidence manifest): "
+        f"median {statistics.median(queued) * 1000:.0f} ms, max {queued[-1] * 1000:.0f} ms "
+        f"(target <= 2 s: {_met(queued[-1] <= 2)})"
     )
 
 
