@@ -233,3 +233,15 @@ def test_a_fan_reports_an_account_and_staff_capture_it_as_an_account_item(
     assert item.source["report"] == report.number
     assert item.source["page_sha256"]  # the profile page itself is kept as evidence
     assert item.source["impersonation"]["flagged"] is True
+
+
+def test_an_avatar_that_is_banked_content_counts_as_likeness(roster: IdolGuard) -> None:
+    roster.banks.add_file(sample("rocket.jpg"), "confirmed", label="test")
+    rocket = avatar(name="rocket.jpg")
+    # Not the artist's name at all, and a scam bio: the banked avatar supplies the likeness.
+    profile = Profile("x", "vip_events_kr", "VIP events", SCAM, avatar=rocket)
+    result = roster.impersonation.check(profile)
+    assert result.flagged
+    assert "avatar_banked" in {r.code for r in result.reasons}
+    unbanked = Profile("x", "vip_events_kr", "VIP events", SCAM, avatar=avatar(name="coffee.jpg"))
+    assert not roster.impersonation.check(unbanked).flagged

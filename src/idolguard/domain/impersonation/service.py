@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from idolguard.config import Settings
 from idolguard.domain.impersonation.officials import OfficialHandleService
 from idolguard.domain.review.intake import capture_source
-from idolguard.domain.review.triage import Opened, Triage
+from idolguard.domain.review.triage import Opened, Triage, block_matches
 from idolguard.domain.roster import RosterService
 from idolguard.pipeline.records import FileRecord
 from idolguard.pipeline.scan import ScanInput, Scanner
@@ -55,8 +55,9 @@ from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import Artist, ArtistPhoto
 
-# Only what the face check needs when a profile is checked without being queued.
-FACE_SIGNALS = ("faces", "identity")
+# Only what the avatar checks need when a profile is checked without being queued:
+# faces + identity (the artist's face), PDQ + bank matching (banked content as avatar).
+FACE_SIGNALS = ("faces", "identity", "pdq", "bank_match")
 PROFILE_URLS = {
     "x": "https://x.com/{h}",
     "twitter": "https://x.com/{h}",
@@ -104,6 +105,30 @@ class _FaceMatches:
 
     def check(self, image: str, data: bytes) -> list[AvatarMatch]:
         return list(self.matches.get(image, []))
+
+
+def avatar_matches(image: str, results: Mapping[str, Any]) -> list[AvatarMatch]:
+    """What an avatar's scan says it shows: enrolled faces, and banked (confirmed) content."""
+    return identity_matches(image, results) + banked_matches(image, results)
+
+
+def banked_matches(image: str, results: Mapping[str, Any]) -> list[AvatarMatch]:
+    """Block-bank matches of an avatar: the picture is content a reviewer already confirmed."""
+    found = []
+    for match in block_matches(results):
+        distance = int(match.get("distance") or 0)
+        found.append(
+            AvatarMatch(
+                image,
+                "bank",
+                None,
+                None,
+                1.0,
+                f"bank {match.get('bank')}/{match.get('content_id')}, "
+                f"{match.get('signal_type')} distance {distance}",
+            )
+        )
+    return found
 
 
 def identity_matches(image: str, results: Mapping[str, Any]) -> list[AvatarMatch]:
@@ -203,7 +228,7 @@ class ImpersonationService:
         if faces:
             for label, data in _images(profile):
                 record = self._scan(profile, label, data, FACE_SIGNALS, persist=False)
-                matches[label] = identity_matches(label, record[1]) if record else []
+                matches[label] = avatar_matches(label, record[1]) if record else []
         return self.analyser(matches).analyse(profile)
 
     def queue(
@@ -231,7 +256,7 @@ class ImpersonationService:
         if scanned is None:
             raise ImpersonationError(f"the profile's {label} is not an image IdolGuard can read")
         sha256, results, versions = scanned
-        result = self.analyser({label: identity_matches(label, results)}).analyse(profile)
+        result = self.analyser({label: avatar_matches(label, results)}).analyse(profile)
         if result.official:
             raise ImpersonationError(
                 f"{profile.key} is an official account of {result.artist} on the allow-list; "
@@ -392,7 +417,7 @@ class ImpersonationService:
         except ProfileError:
             return None
         profile = replace(profile, avatar=avatar)
-        result = self.analyser({"avatar": identity_matches("avatar", record.results)}).analyse(
+        result = self.analyser({"avatar": avatar_matches("avatar", record.results)}).analyse(
             profile
         )
         if result.official or not result.flagged:

@@ -327,6 +327,13 @@ def _avatar_reason(match: AvatarMatch, weight: float) -> Reason:
     image_ko = "프로필 사진" if match.image == "avatar" else "배너"
     who = match.artist or "a banked image"
     who_ko = match.artist or "해시 뱅크 이미지"
+    if match.kind == "bank":
+        return Reason(
+            "avatar_banked",
+            f"the {match.image} is content already confirmed and banked ({match.detail})",
+            f"{image_ko}이(가) 이미 확인되어 해시 뱅크에 등록된 콘텐츠임 ({match.detail})",
+            weight,
+        )
     if match.kind == "face":
         return Reason(
             "avatar_face",
