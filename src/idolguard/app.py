@@ -31,6 +31,7 @@ from idolguard.domain.exchange import (
 )
 from idolguard.domain.fan_reports import FanReportService
 from idolguard.domain.fan_reports.portal_content import PortalService
+from idolguard.domain.impersonation import ImpersonationService, OfficialHandleService
 from idolguard.domain.monitoring import MonitorService
 from idolguard.domain.review.decisions import ReviewService
 from idolguard.domain.review.intake import IntakeService
@@ -171,6 +172,18 @@ class IdolGuard:
         self.exchange = ExchangeService(self.database, self.custody)
         self.exchange_tokens = ExchangeTokens(self.database, self.custody)
         self.subscriptions = SubscriptionService(self.database, self.custody, self.banks)
+        self.officials = OfficialHandleService(self.database, self.roster)
+        self.impersonation = ImpersonationService(
+            settings,
+            self.database,
+            self.roster,
+            self.officials,
+            self.triage,
+            self.blobs,
+            lambda names, persist: self.scanner(names, workers=0, persist=persist, triage=False),
+        )
+        self.monitor.account_triage = self.impersonation.triage_monitored
+        self.reports.account_capture = self.impersonation.open_reported
 
     def share_case(self, case: str, *, into: str, tags: Sequence[str], actor: str) -> SharedCase:
         """Publish one case's confirmed items' hashes through bank ``into``."""

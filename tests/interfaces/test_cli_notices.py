@@ -147,7 +147,14 @@ def test_missing_fields_and_bad_input_are_clear_errors(
     )
     assert bad_time.returncode == 2 and "UTC time" in bad_time.stderr
     regimes = json.loads(run(home, "notice", "regimes", "--json").stdout)
-    assert [r["key"] for r in regimes] == ["take_it_down", "dmca", "dsa", "kr_tba", "kcsc"]
+    assert [r["key"] for r in regimes] == [
+        "take_it_down",
+        "dmca",
+        "dsa",
+        "kr_tba",
+        "kcsc",
+        "impersonation",
+    ]
     platforms = json.loads(run(home, "notice", "platforms", "--json").stdout)
     assert {p["key"] for p in platforms["platforms"]} >= {"localhost", "kcsc"}
 

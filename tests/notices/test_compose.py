@@ -57,6 +57,7 @@ INTRO_KO = {
     "dsa": "디지털서비스법(EU 2022/2065) 제16조에 따라",
     "kr_tba": "「전기통신사업법」 제22조의5 제1항",
     "kcsc": "방송통신심의위원회 귀중",
+    "impersonation": "귀사의 사칭 정책에 따라 신고합니다",
 }
 INTRO_EN = {
     "take_it_down": "Under Section 3 of the TAKE IT DOWN Act, I request the removal",
@@ -64,6 +65,7 @@ INTRO_EN = {
     "dsa": "Under Article 16 of the Digital Services Act",
     "kr_tba": "Under Art. 22-5(1) of the Korean Telecommunications Business Act",
     "kcsc": "To the Korea Communications Standards Commission",
+    "impersonation": "I report the accounts below under your impersonation policy",
 }
 # Statements IdolGuard writes itself, or values it derives from the case: no setting feeds them.
 GENERATED = frozenset(
@@ -83,6 +85,7 @@ PERSON_STATEMENTS = {
     "take_it_down": {"good_faith_statement"},
     "kr_tba": {"against_will_statement"},
     "kcsc": {"against_will_statement"},
+    "impersonation": {"good_faith_statement"},
 }
 
 
@@ -514,8 +517,12 @@ def test_intimate_only_regimes_refuse_non_intimate_content() -> None:
         if regime.intimate_only:
             assert reason is not None and "intimate" in reason
             assert regime.name_en in reason
+        elif regime.accounts_only:  # reports accounts, never depictions
+            assert reason is not None and "accounts only" in reason
+            assert unsuitable_reason(regime, category="impersonation", owns_copyright=True) is None
         else:
             assert reason is None, regime.key
+            assert unsuitable_reason(regime, category="impersonation", owns_copyright=True)
     assert {r.key for r in REGIMES.values() if r.intimate_only} == {
         "take_it_down",
         "kr_tba",

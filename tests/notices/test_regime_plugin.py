@@ -96,7 +96,15 @@ def plugin(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_the_registry_offers_a_plugin_regime_after_the_builtins(plugin: Path) -> None:
-    assert tuple(REGIME_KEYS) == ("take_it_down", "dmca", "dsa", "kr_tba", "kcsc", "uk_osa")
+    assert tuple(REGIME_KEYS) == (
+        "take_it_down",
+        "dmca",
+        "dsa",
+        "kr_tba",
+        "kcsc",
+        "impersonation",
+        "uk_osa",
+    )
     assert get_regime("uk_osa").law == "Online Safety Act 2023, s. 20"
     # Its rank puts it between the Korean request and the DSA among suggestions.
     suggested = suggest_regimes(
@@ -208,4 +216,4 @@ def test_builtin_regimes_come_through_the_hook() -> None:
         if isinstance(plugin, ModuleType)
     ]
     assert "idolguard.notices.regimes.builtin" in {m.__name__ for m in modules}
-    assert tuple(REGIMES) == ("take_it_down", "dmca", "dsa", "kr_tba", "kcsc")
+    assert tuple(REGIMES) == ("take_it_down", "dmca", "dsa", "kr_tba", "kcsc", "impersonation")

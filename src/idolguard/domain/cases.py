@@ -35,7 +35,7 @@ TRANSITIONS: Mapping[str, frozenset[str]] = {
     "removed": frozenset({"reappeared"}),
     "reappeared": frozenset({"in_review", "confirmed", "notice_sent", "removed"}),
 }
-ORIGINS = ("scan", "retro-match", "manual", "capture", "report", "monitor")
+ORIGINS = ("scan", "retro-match", "manual", "capture", "report", "monitor", "account")
 REPORTERS = ("system", "staff", "fan")
 
 

@@ -79,6 +79,9 @@ class Target:
     timestamped_at: datetime | None = None
     original_stored: bool = False  # the file itself is in the evidence store
     reviewed: bool = False  # a reviewer's "confirmed" decision is in the item's history
+    # An impersonating account: the profile as captured (handle, display_name, platform)
+    # and the analysis's reasons, each {"en": ..., "ko": ...}.
+    account: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -166,11 +169,61 @@ _CATEGORY = {
         "허위영상물 (얼굴 등을 편집·합성·가공한 영상물)",
         "digitally manipulated depiction (deepfake) of an identifiable person",
     ),
+    "impersonation": ("사칭 계정", "account impersonating an identifiable person"),
 }
 _MEDIA = {"image": ("이미지", "image"), "video": ("동영상", "video"), None: ("파일", "file")}
 
 
+def _account_identification(request: NoticeRequest) -> tuple[str, str]:
+    """Each account by address, handle and name as captured, and its avatar's hash."""
+    person = request.person or "—"
+    lines_ko = [f"{person}을(를) 사칭하는 계정 {len(request.targets)}개:"]
+    lines_en = [f"Accounts impersonating {person}; {len(request.targets)} account(s):"]
+    for number, target in enumerate(request.targets, 1):
+        account = target.account or {}
+        handle = str(account.get("handle") or "").lstrip("@")
+        name = str(account.get("display_name") or "")
+        seen = target.first_seen.strftime("%Y-%m-%d %H:%M UTC")
+        named_ko = f"@{handle}" + (f" (표시 이름 “{name}”)" if name else "")
+        named_en = f"@{handle}" + (f" (display name “{name}”)" if name else "")
+        lines_ko.append(
+            f"{number}. {target.url} — {named_ko}, 최초 확인 {seen}, "
+            f"프로필 사진 SHA-256 {target.sha256}"
+        )
+        lines_en.append(
+            f"{number}. {target.url} — {named_en}, first seen {seen}, "
+            f"profile picture SHA-256 {target.sha256}"
+        )
+    return "\n".join(lines_ko), "\n".join(lines_en)
+
+
+def _account_explanation(request: NoticeRequest) -> tuple[str, str]:
+    """What the captured profiles show, reason by reason; nothing the record does not hold."""
+    person_en = request.person or "the person named"
+    person_ko = request.person or "해당 인물"
+    review_ko, review_en = _review_sentence(request)
+    en = [
+        f"These accounts are not operated by {person_en} or their agency, but present "
+        f"themselves as {person_en}. {review_en}What each captured profile shows:"
+    ]
+    ko = [
+        f"이 계정들은 {person_ko} 본인이나 소속사가 운영하지 않지만 {person_ko}인 것처럼 "
+        f"보입니다. {review_ko}수집한 각 프로필에서 확인된 내용:"
+    ]
+    for number, target in enumerate(request.targets, 1):
+        reasons = [r for r in (target.account or {}).get("reasons") or [] if isinstance(r, dict)]
+        shown = [r for r in reasons if r.get("code") not in ("fan_account", "fan_handle")]
+        en.append(f"{number}. " + ("; ".join(str(r.get("en")) for r in shown) or "—"))
+        ko.append(f"{number}. " + ("; ".join(str(r.get("ko")) for r in shown) or "—"))
+    if request.explanation:
+        en.append(f"Reviewer's explanation: {request.explanation.strip()}")
+        ko.append(f"검토자 설명: {request.explanation.strip()}")
+    return "\n".join(ko), "\n".join(en)
+
+
 def _identification(request: NoticeRequest) -> tuple[str, str]:
+    if request.category == "impersonation":
+        return _account_identification(request)
     person = request.person or "—"
     category_ko, category_en = _CATEGORY.get(request.category, _CATEGORY["non_intimate"])
     lines_ko = [f"{person}을(를) 묘사한 {category_ko}, {len(request.targets)}건:"]
@@ -280,6 +333,8 @@ def _on_request(request: NoticeRequest) -> tuple[str, str]:
 
 
 def _explanation(request: NoticeRequest) -> tuple[str, str]:
+    if request.category == "impersonation":
+        return _account_explanation(request)
     person_en = request.person or "the person depicted"
     person_ko = request.person or "피해자"
     intimate = request.category == "intimate"

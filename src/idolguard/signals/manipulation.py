@@ -39,9 +39,9 @@ from idolguard.forensics.face_model import (
 )
 from idolguard.forensics.heatmap import cell_heat, render_heatmap
 from idolguard.forensics.sizes import threshold_for
-from idolguard.forensics.token_head import patch_heat
 from idolguard.forensics.temporal.evidence import TemporalEvidence
 from idolguard.forensics.temporal.model import MODEL_FILE as TEMPORAL_MODEL_FILE
+from idolguard.forensics.token_head import patch_heat
 from idolguard.forensics.tracks import aggregate_track
 from idolguard.media import MediaType
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal

@@ -664,6 +664,9 @@ class FanReport(Base):
     capture_failed_at: Mapped[datetime | None] = mapped_column()
     capture_error_code: Mapped[str | None] = mapped_column(String(32))
     capture_error: Mapped[str | None] = mapped_column(Text)
+    # What the fan reports: "content" (a post, photo or video) or "account" (a profile
+    # that impersonates the artist; captured through the impersonation check).
+    subject: Mapped[str] = mapped_column(String(16), default="content", server_default="content")
 
 
 class PortalBlock(Base):
@@ -769,4 +772,21 @@ class ExchangeSubscription(Base):
     token: Mapped[str] = mapped_column(Text)  # the publisher's read token for that bank
     after_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_fetch_at: Mapped[datetime | None] = mapped_column()
+
+
+class OfficialHandle(Base):
+    """An artist's own account on one platform: the impersonation allow-list.
+
+    ``handle`` is kept normalised (no leading @, case-folded), so "@Haneul" and
+    "haneul" are one entry; a profile with this handle on this platform is
+    never flagged as an impersonator.
+    """
+
+    __tablename__ = "official_handle"
+    __table_args__ = (UniqueConstraint("platform", "handle"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    artist_id: Mapped[int] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    handle: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,7 +20,7 @@ from idolguard.sources.connectors.registry import (
     make_connector,
 )
 
-BUILTIN_KINDS = {"folder", "urls", "feed", "html", "reddit", "telegram", "x-archive"}
+BUILTIN_KINDS = {"folder", "urls", "feed", "html", "reddit", "telegram", "x-archive", "profiles"}
 
 # A whole third-party connector: one module, one hook, nothing else touched.
 PLUGIN_SOURCE = """

@@ -477,3 +477,43 @@ def test_a_failure_after_copying_removes_the_copies(
     with pytest.raises(RuntimeError, match="a bug after the first copy"):
         _poll(_zip(tmp_path / "archive.zip"))
     assert list(_private_temp.iterdir()) == []
+
+
+def test_the_account_profile_is_listed_for_the_impersonation_check(tmp_path: Path) -> None:
+    files = _files()
+    profile = [
+        {
+            "profile": {
+                "description": {"bio": "Official. DM me for tickets", "website": "https://t.co/x"},
+                "avatarMediaUrl": "https://pbs.twimg.com/profile_images/1/Av4tar.jpg",
+            }
+        }
+    ]
+    files["data/profile.js"] = _js("profile", profile)
+    files["data/profile_media/987654321-Av4tar.jpg"] = b"avatar bytes"
+    for poll in (
+        _poll(_folder(tmp_path / "folder", files)),
+        _poll(_zip(tmp_path / "a.zip", files)),
+    ):
+        first = poll.found[0]
+        assert first.key == "profile:leaker_kr:Av4tar.jpg"
+        assert first.local_path is not None and first.local_path.read_bytes() == b"avatar bytes"
+        assert first.extra["profile"] == {
+            "platform": "x",
+            "handle": "leaker_kr",
+            "display_name": "유출 계정",
+            "bio": "Official. DM me for tickets",
+            "url": "https://x.com/leaker_kr",
+            "links": ["https://t.co/x"],
+        }
+        assert all("profile" not in f.extra for f in poll.found[1:])
+
+
+def test_an_archive_without_its_profile_picture_lists_no_profile(tmp_path: Path) -> None:
+    files = _files()
+    files["data/profile.js"] = _js(
+        "profile", [{"profile": {"avatarMediaUrl": "https://pbs.twimg.com/p/None.jpg"}}]
+    )
+    poll = _poll(_folder(tmp_path / "folder", files))
+    assert all("profile" not in f.extra for f in poll.found)
+    assert any("profile picture is not in data/profile_media" in w for w in poll.warnings)

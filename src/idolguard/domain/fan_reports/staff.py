@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 from sqlalchemy import select
 
 from idolguard.clock import utcnow
@@ -13,13 +15,32 @@ from idolguard.domain.fan_reports.model import (
     ReportView,
 )
 from idolguard.domain.review.intake import IntakeError
+from idolguard.domain.review.triage import Opened
 from idolguard.media import MediaError
 from idolguard.sources.fetch import FetchError
 from idolguard.storage.models import FanReport, Item
 
 
+class AccountCapture(Protocol):
+    """Captures a reported account's profile page and opens its item (the impersonation check)."""
+
+    def __call__(
+        self,
+        url: str,
+        *,
+        actor: str,
+        reporter: str,
+        reporter_contact: str | None,
+        extra: dict[str, Any],
+        allow_private_addresses: bool,
+        timeout: float,
+    ) -> Opened: ...
+
+
 class StaffQueue(FanReportStore):
     """What staff see and do: the list, pending URLs, capturing a URL-only report."""
+
+    account_capture: AccountCapture | None = None  # set by the application (impersonation)
 
     def list_reports(self, limit: int | None = 100) -> list[ReportView]:
         """Reports, newest first, as staff see them (never the PIN hash)."""
@@ -75,6 +96,7 @@ class StaffQueue(FanReportStore):
             if report.url is None:
                 raise ReportError(f"report {report.number} has no address to capture")
             url, artist_id, contact = report.url, report.artist_id, report.contact
+            account = report.subject == "account"
             overrides = {
                 "reporter": "fan",
                 "report": report.number,
@@ -83,15 +105,28 @@ class StaffQueue(FanReportStore):
                 "reported_artist": self._reported_artist(artist_id),
             }
         try:
-            opened = self.intake.add_url(
-                url,
-                actor=actor,
-                overrides=overrides,
-                allow_private_addresses=allow_private_addresses,
-                timeout=timeout,
-            )
-        except (FetchError, IntakeError, MediaError) as exc:
+            if account and self.account_capture is not None:
+                opened = self.account_capture(
+                    url,
+                    actor=actor,
+                    reporter="fan",
+                    reporter_contact=contact,
+                    extra=overrides,
+                    allow_private_addresses=allow_private_addresses,
+                    timeout=timeout,
+                )
+            else:
+                opened = self.intake.add_url(
+                    url,
+                    actor=actor,
+                    overrides=overrides,
+                    allow_private_addresses=allow_private_addresses,
+                    timeout=timeout,
+                )
+        except (FetchError, IntakeError, MediaError, ValueError) as exc:
             code = str(exc.code) if isinstance(exc, FetchError) else "not_media"
+            if account and not isinstance(exc, FetchError):
+                code = "not_account"
             self._capture_failed(number, actor=actor, code=code, message=str(exc))
             raise CaptureFailed(code, f"could not capture {url}: {exc}") from exc
         with self.db.session() as session:

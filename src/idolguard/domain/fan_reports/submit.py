@@ -30,6 +30,8 @@ from idolguard.domain.roster import RosterError
 from idolguard.media import MediaError
 from idolguard.storage.models import FanReport, Item
 
+SUBJECTS = ("content", "account")
+
 
 class Submissions(FanReportStore):
     """A fan sends a URL or a file: a number and PIN back, an item opened or followed."""
@@ -44,9 +46,19 @@ class Submissions(FanReportStore):
         description: str | None,
         contact: str | None,
         language: str,
+        subject: str = "content",
     ) -> SubmittedReport:
-        """Record a report; returns its number and PIN (the only time the PIN exists in clear)."""
+        """Record a report; returns its number and PIN (the only time the PIN exists in clear).
+
+        ``subject`` "account" reports a profile that impersonates the artist: it
+        needs the profile's address, and staff capture it through the
+        impersonation check rather than as a piece of media.
+        """
         clean_url = normalise_url(url) if url and url.strip() else None
+        if subject not in SUBJECTS:
+            raise ReportError(f"subject must be one of {', '.join(SUBJECTS)}")
+        if subject == "account" and (clean_url is None or upload is not None):
+            raise ReportError("to report an account, give the address of its profile page")
         if clean_url is None and upload is None:
             raise ReportError("give the address where you saw the content, or upload the file")
         description = _clean_text(description, MAX_DESCRIPTION, "description")
@@ -94,6 +106,7 @@ class Submissions(FanReportStore):
                 created_at=utcnow(),
                 duplicate_of=earlier_id,
                 pin_failures=0,
+                subject=subject,
             )
             session.add(report)
             session.flush()
@@ -121,6 +134,7 @@ class Submissions(FanReportStore):
                     "description_given": description is not None,
                     "contact_given": contact is not None,
                     "language": language,
+                    "subject": subject,
                 },
             )
             status = self._fan_status(session, report)

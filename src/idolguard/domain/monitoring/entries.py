@@ -27,7 +27,7 @@ from idolguard.clock import utc_iso
 from idolguard.config import Settings
 from idolguard.domain.monitoring.views import RunReport
 from idolguard.domain.review.intake import capture_source, fetch_record
-from idolguard.domain.review.triage import Triage
+from idolguard.domain.review.triage import Opened, Triage
 from idolguard.pipeline.records import FileRecord
 from idolguard.pipeline.scan import ScanInput, Scanner
 from idolguard.platforms import platform_for
@@ -73,6 +73,10 @@ class _Work:
 
 
 ProgressHook = Callable[[int, int, str], None]  # done, total, what
+# (scan record, the profile a connector saw, the avatar's bytes, actor) -> opened or not:
+# entries that carry a profile (``Found.extra["profile"]``) are accounts, triaged by the
+# impersonation check instead of by their picture's risk.
+AccountTriage = Callable[[FileRecord, dict[str, Any], bytes, str], Opened | None]
 
 
 class EntryRuns:
@@ -86,6 +90,7 @@ class EntryRuns:
     _clock: Callable[[], datetime]
     _web: PoliteWeb | None
     _swept: bool = False  # a killed run's scratch downloads removed (once per service)
+    account_triage: AccountTriage | None = None
 
     def web(self) -> PoliteWeb:
         """One polite reader per service: robots.txt and host pacing persist across runs."""
@@ -302,7 +307,7 @@ class EntryRuns:
             error, permanent = f"{record.error_code}: {record.error}", True
         else:
             try:
-                opened = self.triage.on_record(record, actor=actor)
+                opened = self._triage(work, record, actor)
             except Exception as exc:  # the sighting is stored; the item can be opened by hand
                 log.exception("could not open an item for %s", record.location)
                 error = f"analysed, but no review item could be opened: {exc}"
@@ -327,6 +332,13 @@ class EntryRuns:
         report.failed += 1
         if len(report.errors) < 20:
             report.errors.append(f"{work.location or work.found.key}: {error}")
+
+    def _triage(self, work: _Work, record: FileRecord, actor: str) -> Opened | None:
+        profile = work.found.extra.get("profile")
+        if isinstance(profile, dict) and self.account_triage is not None and work.path:
+            avatar = work.path.read_bytes()
+            return self.account_triage(record, {**profile, "seen": work.source}, avatar, actor)
+        return self.triage.on_record(record, actor=actor)
 
     def _scratch_root(self) -> Path:
         root = self.settings.working_dir / "monitor"

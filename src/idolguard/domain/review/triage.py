@@ -122,12 +122,18 @@ class Triage:
         related_sha256: Sequence[str] = (),
         case: str | None = None,
         min_risk: float = 0.0,
+        artist_id: int | None = None,
     ) -> Opened:
-        """Open (or re-see) an item and capture its evidence; timestamp it when configured."""
+        """Open (or re-see) an item and capture its evidence; timestamp it when configured.
+
+        ``artist_id`` names the artist when the caller knows better than the
+        faces (an account imitating an artist's name); else the faces decide.
+        """
         if results is None:
             results, versions = self.analysis.stored_results(sha256)
         versions = dict(versions or {})
-        artist_id, _confidence = top_artist(results)
+        if artist_id is None:
+            artist_id, _confidence = top_artist(results)
         risk = max(min_risk, float((results.get("risk") or {}).get("score") or 0.0))
         related = list(related_sha256) or self._banked_media(results)
         with self.db.session() as session:

@@ -95,7 +95,7 @@ class Drafting(NoticeBase):
             for key, group in groups.items():
                 entry = self.directory.get(key)
                 results = {i.id: self.analysis.stored_results(i.media_sha256)[0] for i in group}
-                content = category or self._category(results.values())
+                content = category or self._category(results.values(), group)
                 chosen = self._regime_for(regime, entry, content, owns)
                 channel, address = self._recipient(chosen, entry, key, recipient, optional=auto)
                 number = self._next_number(session, case)
@@ -236,8 +236,11 @@ class Drafting(NoticeBase):
             groups = {only: groups[only]}
         return groups
 
-    def _category(self, results: Iterable[Mapping[str, Any]]) -> str:
-        """Intimate when any item's explicitness reaches the threshold that blurs it."""
+    def _category(self, results: Iterable[Mapping[str, Any]], items: Sequence[Item] = ()) -> str:
+        """Impersonation for account items; else intimate when any item's explicitness
+        reaches the threshold that blurs it."""
+        if items and all(_account_of(item) is not None for item in items):
+            return "impersonation"
         threshold = self.settings.review.blur_explicit
         for result in results:
             score = float((result.get("explicit") or {}).get("score") or 0.0)
@@ -329,6 +332,7 @@ class Drafting(NoticeBase):
             timestamped_at=evidence.timestamp_time if evidence else None,
             original_stored=self.blobs.contains(item.media_sha256),
             reviewed=self._reviewed(session, item.id),
+            account=_account_of(item),
         )
 
     @staticmethod
@@ -345,3 +349,18 @@ class Drafting(NoticeBase):
     def _next_number(session: Session, case: Case) -> str:
         count = session.scalar(select(func.count()).where(Notice.case_id == case.id)) or 0
         return f"{case.number}-N{count + 1:02d}"
+
+
+def _account_of(item: Item) -> dict[str, Any] | None:
+    """An account item's profile as captured and its impersonation reasons, else ``None``."""
+    source = item.source or {}
+    if source.get("kind") != "account":
+        return None
+    profile = source.get("account") or {}
+    analysis = source.get("impersonation") or {}
+    return {
+        "platform": profile.get("platform"),
+        "handle": profile.get("handle"),
+        "display_name": profile.get("display_name"),
+        "reasons": list(analysis.get("reasons") or []),
+    }

@@ -145,9 +145,10 @@ class UrlWatcher:
         dest = self.settings.working_dir / "watch"
         dest.mkdir(parents=True, exist_ok=True)
         self.pacer.wait(item.location)
+        account = (item.source or {}).get("kind") == "account"
         check = check_url(
             item.location,
-            self._comparer(item.sha256),
+            self._account_comparer(item.sha256) if account else self._comparer(item.sha256),
             dest_dir=dest,
             limits=self.settings.limits,
             timeout=watch.timeout,
@@ -205,6 +206,25 @@ class UrlWatcher:
         if reappeared:
             follow_ups = [view.number for view in self.notices.follow_up(item_id)]
         return WatchResult(item_id, check, before, after, closed, follow_ups)
+
+    def _account_comparer(self, sha256: str) -> Callable[[Path, str], tuple[Comparison, str]]:
+        """For an impersonating account the page is what is reported, not its picture.
+
+        An impersonator changes avatars at will; a profile page that still serves
+        any readable picture is the account still standing, so only the page
+        going (404/410/451) or showing no picture any more counts as removal.
+        """
+
+        def compare(path: Path, found_sha256: str) -> tuple[Comparison, str]:
+            if found_sha256 == sha256:
+                return Comparison.SAME, "the account still shows the same profile picture"
+            records = self._scanner().run([path]).records
+            if not records or records[0].error is not None:
+                error = records[0].error if records else "not readable"
+                return Comparison.DIFFERENT, f"the page's picture cannot be read: {error}"
+            return Comparison.SIMILAR, "the account still shows a profile picture (changed)"
+
+        return compare
 
     def _comparer(self, sha256: str) -> Callable[[Path, str], tuple[Comparison, str]]:
         """Is a downloaded file the reported content? Same bytes, or a perceptual near-copy."""

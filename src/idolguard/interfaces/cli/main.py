@@ -155,6 +155,11 @@ _LAZY_GROUPS: dict[str, _Lazy] = {
         "token_app",
         "API tokens (one user, one agency); shown once when created.",
     ),
+    "impersonation": _Lazy(
+        _CLI + "impersonation",
+        "impersonation_app",
+        "Impersonation accounts: artists' official handles, check profiles, queue flagged ones.",
+    ),
     "portal": _Lazy(
         _CLI + "portal",
         "portal_app",

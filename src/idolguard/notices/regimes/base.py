@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 from idolguard.config import NoticeSettings
 
-CATEGORIES: tuple[str, ...] = ("intimate", "non_intimate")
+# "impersonation": an account that poses as the person (a profile, not a depiction).
+CATEGORIES: tuple[str, ...] = ("intimate", "non_intimate", "impersonation")
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Regime:
     rank_korean: int | None = None
     intimate_only: bool = False
     needs_copyright: bool = False
+    accounts_only: bool = False  # reports accounts (impersonation), never depictions
     statutory_deadline_hours: int | None = None  # fixed by law; others come from [notices]
     deadline_setting: str = ""  # the [notices] setting holding the deadline, where one exists
     default_deadline_hours: int = 72  # without a statute or a setting
@@ -238,6 +240,16 @@ class RegimeError(ValueError):
 
 def unsuitable_reason(regime: Regime, *, category: str, owns_copyright: bool) -> str | None:
     """Why ``regime`` cannot be used for this content, or ``None`` when it can."""
+    if regime.accounts_only != (category == "impersonation"):
+        if regime.accounts_only:
+            return (
+                f"{regime.name_en} reports impersonating accounts only, and this content is "
+                f"classed {category}; use a regime for depictions (dsa, take_it_down, ...)"
+            )
+        return (
+            f"{regime.name_en} is about depictions, and these items are impersonating accounts; "
+            "use the platform's impersonation report (--regime impersonation)"
+        )
     if regime.intimate_only and category != "intimate":
         return (
             f"{regime.name_en} covers intimate (sexual) depictions only, and this content is "

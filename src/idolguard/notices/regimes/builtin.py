@@ -11,6 +11,7 @@ from idolguard.hookspecs import hookimpl
 from idolguard.notices.regimes.base import Regime
 from idolguard.notices.regimes.dmca import DMCA
 from idolguard.notices.regimes.dsa import DSA
+from idolguard.notices.regimes.impersonation import IMPERSONATION
 from idolguard.notices.regimes.kcsc import KCSC
 from idolguard.notices.regimes.kr_tba import KR_TBA
 from idolguard.notices.regimes.take_it_down import TAKE_IT_DOWN
@@ -18,4 +19,4 @@ from idolguard.notices.regimes.take_it_down import TAKE_IT_DOWN
 
 @hookimpl
 def idolguard_regimes() -> list[Regime]:
-    return [TAKE_IT_DOWN, DMCA, DSA, KR_TBA, KCSC]
+    return [TAKE_IT_DOWN, DMCA, DSA, KR_TBA, KCSC, IMPERSONATION]

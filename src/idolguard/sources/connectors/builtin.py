@@ -12,6 +12,7 @@ from idolguard.sources.connectors.base import Connector
 from idolguard.sources.connectors.feed import FeedConnector
 from idolguard.sources.connectors.folder import FolderConnector
 from idolguard.sources.connectors.html_pages import HtmlPagesConnector
+from idolguard.sources.connectors.profiles import ProfilesConnector
 from idolguard.sources.connectors.reddit import RedditListingConnector
 from idolguard.sources.connectors.telegram_export import TelegramExportConnector
 from idolguard.sources.connectors.url_list import UrlListConnector
@@ -28,4 +29,5 @@ def idolguard_connectors() -> list[type[Connector]]:
         RedditListingConnector,
         TelegramExportConnector,
         XArchiveConnector,
+        ProfilesConnector,
     ]

@@ -80,7 +80,9 @@ MAX_ZIP_MEMBERS = 500_000
 EXTRACT_BUDGET_BYTES = 4 * 1024**3
 
 _DATA = "data"
-_MEDIA_DIRS = ("tweets_media", "tweet_media")
+# profile_media holds the account's avatar and header ("<account id>-<file name>").
+_MEDIA_DIRS = ("tweets_media", "tweet_media", "profile_media")
+_PROFILE_FILE = "profile.js"
 _TWEET_FILE = re.compile(r"(tweets?)(?:-part(\d{1,6}))?\.js")
 _ACCOUNT_FILE = "account.js"
 _YTD_PREFIX = re.compile(rb"\s*window\.YTD\.\w+\.part\d+\s*=\s*")
@@ -346,6 +348,52 @@ def _account(archive: _Archive, names: list[str]) -> _Account:
         username if isinstance(username, str) and _USERNAME.fullmatch(username) else None,
         clip(account.get("accountId"), 40),
         clip(account.get("accountDisplayName"), 200),
+    )
+
+
+def _profile_entry(archive: _Archive, names: list[str], account: _Account) -> Found | None:
+    """The account itself, for the impersonation check: its avatar with its profile.
+
+    ``data/profile.js`` holds the bio, website and avatar URL; the avatar file is
+    ``data/profile_media/<account id>-<file name>``. Without either nothing is listed.
+    """
+    if _PROFILE_FILE not in names or not account.username or not account.account_id:
+        return None
+    try:
+        entry = _ytd(archive, _PROFILE_FILE)[:1]
+    except SourceError as exc:
+        archive.log.add(f"{exc}; the account's profile is not checked")
+        return None
+    profile = entry[0].get("profile") if entry and isinstance(entry[0], dict) else None
+    if not isinstance(profile, dict) or not isinstance(profile.get("avatarMediaUrl"), str):
+        return None
+    avatar = PurePosixPath(urlsplit(profile["avatarMediaUrl"]).path).name
+    path = archive.media(f"{account.account_id}-{avatar}") if avatar else None
+    if path is None:
+        archive.log.add("the profile picture is not in data/profile_media; profile not checked")
+        return None
+    description = profile.get("description")
+    description = description if isinstance(description, dict) else {}
+    bio = clip(description.get("bio")) or ""
+    website = absolute_http_url(None, description.get("website"))
+    url = f"https://x.com/{account.username}"
+    data = {
+        "platform": "x",
+        "handle": account.username,
+        "display_name": account.display_name or "",
+        "bio": bio,
+        "url": url,
+        "links": [website] if website else [],
+    }
+    return Found(
+        key=f"profile:{account.username}:{avatar}",
+        local_path=path,
+        page_url=url,
+        platform="x",
+        uploader=account.username,
+        caption=bio or None,
+        title=account.display_name,
+        extra={"profile": data},
     )
 
 
@@ -635,6 +683,9 @@ class XArchiveConnector(Connector):
         found, last_id, more = take_after(
             reader.numbered(tweets), _last_id(cursor), self.max_entries, _size, reader.entries
         )
+        profile = _profile_entry(archive, names, reader.account)
+        if profile is not None:  # listed on every poll; the monitor skips it by key once seen
+            found = [profile, *found]
         warnings = reader.warnings()
         if more:
             warnings.append(

@@ -80,6 +80,7 @@ MESSAGES = {
     },
     "notices.category.intimate": {"en": "Intimate (sexual)", "ko": "성적 영상물"},
     "notices.category.non_intimate": {"en": "Not intimate", "ko": "성적이지 않은 콘텐츠"},
+    "notices.category.impersonation": {"en": "Impersonating account", "ko": "사칭 계정"},
     "notices.language.ko": {"en": "Korean", "ko": "한국어"},
     "notices.language.en": {"en": "English", "ko": "영어"},
     "notices.language.ko+en": {"en": "Korean and English", "ko": "한국어와 영어"},

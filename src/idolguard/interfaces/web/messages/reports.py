@@ -44,6 +44,15 @@ MESSAGES = {
     },
     "report.artist": {"en": "Artist", "ko": "아티스트"},
     "report.artist_unknown": {"en": "I'm not sure", "ko": "잘 모르겠어요"},
+    "report.subject": {"en": "What are you reporting?", "ko": "무엇을 신고하시나요?"},
+    "report.subject_content": {
+        "en": "A photo, video or post",
+        "ko": "사진, 영상 또는 게시물",
+    },
+    "report.subject_account": {
+        "en": "An account pretending to be the artist (give its profile address)",
+        "ko": "아티스트를 사칭하는 계정 (프로필 주소를 적어 주세요)",
+    },
     "report.url": {
         "en": "Where did you see it? (web address)",
         "ko": "어디에서 보셨나요? (웹 주소)",

@@ -31,6 +31,18 @@ MESSAGES = {
     "roster.col.templates": {"en": "Face templates", "ko": "얼굴 템플릿"},
     "roster.no_group": {"en": "solo", "ko": "솔로"},
     "roster.no_aliases": {"en": "none", "ko": "없음"},
+    "roster.officials": {"en": "Official accounts", "ko": "공식 계정"},
+    "roster.no_officials": {"en": "none listed", "ko": "등록된 계정 없음"},
+    "roster.officials.add": {"en": "Add an official account", "ko": "공식 계정 추가"},
+    "roster.officials.hint": {
+        "en": "The artist's own accounts are never flagged as impersonators, and their handles "
+        "are names impersonators copy.",
+        "ko": "아티스트 본인의 계정은 사칭으로 표시되지 않으며, 그 핸들은 사칭 계정이 흉내 내는 "
+        "이름으로 쓰입니다.",
+    },
+    "roster.officials.platform": {"en": "Platform", "ko": "플랫폼"},
+    "roster.officials.handle": {"en": "Handle", "ko": "핸들"},
+    "roster.officials.submit": {"en": "Add account", "ko": "계정 추가"},
     "roster.enrol.title": {"en": "Enrol an artist", "ko": "아티스트 등록"},
     "roster.enrol.name": {"en": "Name", "ko": "이름"},
     "roster.enrol.group": {"en": "Group (optional)", "ko": "그룹 (선택)"},

@@ -92,7 +92,7 @@ class DraftRequest(BaseModel):
     recipient: str | None = Field(
         default=None, max_length=500, description="E-mail or web-form URL (overrides)"
     )
-    category: Literal["intimate", "non_intimate"] | None = None
+    category: Literal["intimate", "non_intimate", "impersonation"] | None = None
     owns_copyright: bool | None = Field(
         default=None, description="The agency owns the copyright of the source (dmca)"
     )

@@ -203,8 +203,12 @@ def submit_report(
     contact: Annotated[str | None, Form(max_length=400)] = None,
     lang: Annotated[str | None, Form(alias="language", max_length=8)] = None,
     file: Annotated[UploadFile | None, File()] = None,
+    subject: Annotated[str | None, Form(max_length=16)] = None,
 ) -> JSONResponse:
     """Report content (no account): a URL and/or a photo or video, with the artist it shows.
+
+    ``subject`` is ``content`` (the default) or ``account``: an account that
+    pretends to be the artist, reported by its profile address alone.
 
     Answers 201 with ``{"number", "pin", "status"}``: the PIN is shown only
     this once. A report of something reported before gets the same answer as
@@ -244,6 +248,7 @@ def submit_report(
             description=description,
             contact=contact,
             language=chosen,
+            subject=subject or "content",
         )
     except ReportError as exc:
         return _refusal(exc)

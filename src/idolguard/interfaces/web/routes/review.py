@@ -58,7 +58,7 @@ def _event_json(event: EventView) -> dict[str, Any]:
 
 
 FILTER_STATES = (*QUEUE_STATES, AWAITING_CAPTURE)
-FILTER_ORIGINS = ("fan", "scan", "monitor", "capture", "manual", "retro-match", "report")
+FILTER_ORIGINS = ("fan", "scan", "monitor", "capture", "manual", "retro-match", "report", "account")
 Filter = Annotated[str | None, Query(max_length=200)]
 # Why a link report's capture failed, as the page can say it in both languages.
 CAPTURE_CODES = (*(str(code) for code in FetchErrorCode), "not_media")

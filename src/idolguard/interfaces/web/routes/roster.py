@@ -230,6 +230,7 @@ def artist_page(request: Request, caller: Reader, artist_id: Id) -> Response:
         caller=caller,
         artist=artist,
         cases=cases,
+        officials=caller.app.officials.listing(artist_ref(artist.id)),
         max_photos=MAX_PHOTOS,
         max_mb=web_state(request).settings.max_upload_mb,
     )
