@@ -261,6 +261,7 @@ class IdolGuard:
         workers: int | None = None,
         persist: bool = True,
         triage: bool = True,
+        cluster: str | None = None,
     ) -> Scanner:
         """A scanner; with ``triage``, files that need a look open review items as they finish."""
         settings = self.settings if persist else replace(self.settings, store_originals=False)
@@ -279,6 +280,7 @@ class IdolGuard:
             persist=persist,
             on_record=open_items if triage else None,
             watchlist=watchlist,
+            cluster=cluster,
         )
 
     def close(self) -> None:

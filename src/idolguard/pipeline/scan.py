@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from signal import SIGXCPU
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from idolguard.config import Settings
 from idolguard.media import MediaErrorCode, MediaType, SniffResult
@@ -32,6 +32,9 @@ from idolguard.pipeline.worker import (
 from idolguard.signals import AnalysisItem, Signal, Stage
 from idolguard.signals.watchlist import Watchlist
 from idolguard.storage.analysis_store import AnalysisStore
+
+if TYPE_CHECKING:
+    from idolguard.pipeline.cluster import ClusterStage
 
 ProgressCallback = Callable[[int, int, FileRecord], None]
 RecordHook = Callable[[FileRecord], None]  # after a file's outcome is stored (triage)
@@ -94,8 +97,13 @@ class Scanner:
         persist: bool = True,
         on_record: RecordHook | None = None,
         watchlist: Watchlist | None = None,
+        cluster: str | None = None,
     ) -> None:
         self.settings = settings
+        # A Ray cluster's address ("auto" or host:port) runs the content stage there instead
+        # of in the local pool; ``None`` (the default) leaves the local pool in charge.
+        self.cluster = settings.cluster if cluster is None else cluster
+        self._cluster_stage: ClusterStage | None = None
         self.watchlist = watchlist  # enrolled faces for the manipulation cascade, per scan
         self.store = store
         self.signals = list(signals)
@@ -214,6 +222,9 @@ class Scanner:
 
     # ------------------------------------------------------------ content stage
     def _content_stage(self, files: list[Path]) -> Iterator[FileRecord]:
+        if self.cluster:
+            yield from self._on_cluster(files)
+            return
         if self.workers <= 0 or len(files) <= 1:
             # One process does all the work: let the models use every core.
             state = build_worker_state(
@@ -225,6 +236,22 @@ class Scanner:
             yield from (self._inline(path, state) for path in files)
             return
         yield from self._pooled(files)
+
+    def _on_cluster(self, files: list[Path]) -> Iterator[FileRecord]:
+        """The content stage on Ray actors, started once per scanner (models load once)."""
+        from idolguard.pipeline.cluster import ClusterStage
+
+        if self._cluster_stage is None:
+            assert self.cluster is not None
+            self._cluster_stage = ClusterStage(
+                self.settings,
+                self.content_names,
+                self.watchlist,
+                self.cluster,
+                actors=self.settings.cluster_workers or None,
+                file_timeout=self.file_timeout,
+            )
+        yield from self._cluster_stage.run(files)
 
     def _inline(self, path: Path, state: WorkerState) -> FileRecord:
         return analyse_file(path, state)
