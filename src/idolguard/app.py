@@ -25,6 +25,7 @@ from idolguard.domain.dashboard import DashboardService
 from idolguard.domain.fan_reports import FanReportService
 from idolguard.domain.fan_reports.portal_content import PortalService
 from idolguard.domain.monitoring import MonitorService
+from idolguard.domain.ratelimits import SharedRateLimits
 from idolguard.domain.review.decisions import ReviewService
 from idolguard.domain.review.intake import IntakeService
 from idolguard.domain.review.retro import RetroMatcher
@@ -159,6 +160,8 @@ class IdolGuard:
             lambda: self.scanner(workers=0, triage=False),
         )
         self.accounts = AccountService(self.database, self.custody)
+        # Web rate limits counted in the database, for web servers of several processes.
+        self.rate_limits = SharedRateLimits(self.database)
         self.dashboard = DashboardService(self.database)
 
     def tenant(self, slug: str) -> IdolGuard:

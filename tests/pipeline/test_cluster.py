@@ -129,13 +129,13 @@ def test_a_cluster_scan_records_every_file_as_a_pool_worker_would(
 def test_killing_a_worker_mid_scan_loses_and_duplicates_nothing(
     cluster: str, cluster_app: IdolGuard, tmp_path: Path
 ) -> None:
-    files = _images(tmp_path / "media", 200, seed=1)
+    files = _images(tmp_path / "media", 150, seed=1)
     scanner = cluster_app.scanner(SIGNALS, cluster=cluster)
     killed: list[int] = []
     records = []
     for record in scanner.scan([tmp_path / "media"]):
         records.append(record)
-        if len(records) == 40:
+        if len(records) == 30:
             stage = scanner._cluster_stage
             assert stage is not None
             pid = ray.get(stage.handles[0].pid.remote())
@@ -147,7 +147,7 @@ def test_killing_a_worker_mid_scan_loses_and_duplicates_nothing(
     assert _sightings_by_location(cluster_app, scanner.summary.scan_id) == {
         str(p): 1 for p in files
     }
-    assert _media_count(cluster_app) == 200
+    assert _media_count(cluster_app) == 150
     # The killed actor was restarted (a new process) and kept working.
     stage = scanner._cluster_stage
     assert stage is not None
@@ -158,7 +158,7 @@ def test_a_bank_deleted_by_another_process_stops_matching_during_a_cluster_scan(
     cluster: str, cluster_app: IdolGuard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(banks_module, "REFRESH_INTERVAL_SECONDS", 0.0)
-    files = _images(tmp_path / "media", 120, seed=2)
+    files = _images(tmp_path / "media", 60, seed=2)
     # Every file is banked under its own copy's hashes, by another instance (process).
     other = IdolGuard(cluster_app.settings)
     try:
@@ -170,7 +170,7 @@ def test_a_bank_deleted_by_another_process_stops_matching_during_a_cluster_scan(
         deleted_at = None
         for n, record in enumerate(scanner.scan([tmp_path / "media"])):
             verdicts.append((n, record.results["bank_match"]["verdict"]))
-            if n == 30:
+            if n == 20:
                 other.banks.delete_bank("leaks")
                 deleted_at = n
     finally:
