@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ def connect(address: str) -> Any:
     in one process) keeps its connection.
     """
     ray = ray_module()
+    _check_reachable(address)
     if ray.is_initialized():
         return ray
     try:
@@ -81,6 +83,22 @@ def connect(address: str) -> Any:
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise ClusterError(f"cannot join the Ray cluster at {address!r}: {exc}") from exc
     return ray
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast on a ``host:port`` nothing listens on (Ray itself retries for minutes)."""
+    if address == "auto" or "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ClusterError(f"a cluster address is 'auto' or host:port, not {address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ClusterError(
+            f"cannot join the Ray cluster at {address!r}: {exc.strerror or exc} "
+            "(is `ray start --head` running there?)"
+        ) from exc
 
 
 class AnalysisActor:
