@@ -98,20 +98,20 @@ def _media_count(app: IdolGuard) -> int:
 def test_a_cluster_scan_records_every_file_as_a_pool_worker_would(
     cluster: str, cluster_app: IdolGuard, tmp_path: Path
 ) -> None:
-    files = _images(tmp_path / "media", 250)
+    files = _images(tmp_path / "media", 200)
     (tmp_path / "media" / "copy.png").write_bytes(files[0].read_bytes())  # same content twice
     (tmp_path / "media" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
     scanner = cluster_app.scanner(SIGNALS, cluster=cluster)
 
     summary = scanner.run([tmp_path / "media"])
 
-    assert (summary.total, summary.failed) == (252, 1)
-    assert summary.analysed + summary.cached == 251
+    assert (summary.total, summary.failed) == (202, 1)
+    assert summary.analysed + summary.cached == 201
     recorded = _sightings_by_location(cluster_app, summary.scan_id)
     assert recorded == {str(p): 1 for p in [*files, tmp_path / "media" / "copy.png"]} | {
         str(tmp_path / "media" / "broken.png"): 1
     }
-    assert _media_count(cluster_app) == 251  # the copy is one content; the broken file is one
+    assert _media_count(cluster_app) == 201  # the copy is one content; the broken file is one
     by_location = {r.location: r for r in summary.records}
     assert by_location[str(tmp_path / "media" / "broken.png")].error_code is not None
     # The actors run the pool's own content function: the same results, field for field.
@@ -173,12 +173,18 @@ def test_a_bank_deleted_by_another_process_stops_matching_during_a_cluster_scan(
     cluster: str, cluster_app: IdolGuard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(banks_module, "REFRESH_INTERVAL_SECONDS", 0.0)
-    files = _images(tmp_path / "media", 40, seed=2)
-    # Every file is banked under its own copy's hashes, by another instance (process).
+    banked = _images(tmp_path / "banked", 4, seed=2)
+    files = []
+    for n in range(40):  # copies: each file is banked content, and banking stays quick
+        copy = tmp_path / "media" / f"copy-{n:02d}.png"
+        copy.parent.mkdir(exist_ok=True)
+        copy.write_bytes(banked[n % len(banked)].read_bytes())
+        files.append(copy)
+    # The bank is made, and deleted, by another instance (as another process would).
     other = IdolGuard(cluster_app.settings)
     try:
         other.banks.create_bank("leaks")
-        for path in files:
+        for path in banked:
             other.banks.add_file(path, "leaks")
         scanner = cluster_app.scanner(SIGNALS, cluster=cluster)
         verdicts: list[tuple[int, str]] = []
@@ -190,7 +196,7 @@ def test_a_bank_deleted_by_another_process_stops_matching_during_a_cluster_scan(
                 deleted_at = n
     finally:
         other.close()
-    assert deleted_at is not None
+    assert deleted_at is not None and len(verdicts) == len(files)
     before = [v for n, v in verdicts if n <= deleted_at]
     after = [v for n, v in verdicts if n > deleted_at]
     assert before and set(before) == {"match"}
