@@ -145,18 +145,15 @@ class ClusterStage:
     actors: int | None = None
     file_timeout: float = 120.0
     handles: list[Any] = field(default_factory=list, init=False)
-    _arguments: tuple[Any, Any] | None = field(default=None, init=False)
 
     def start(self) -> None:
         ray = connect(self.address)
         count = self.actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
         remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=0)(AnalysisActor)
-        # The settings and watchlist (enrolled face embeddings) go to the object store once.
-        # Held for the stage's lifetime: a restarted actor is built again from them.
-        self._arguments = (ray.put(self.settings), ray.put(self.watchlist))
+        # Passed by value: small (settings, the enrolled faces' embeddings), and a restarted
+        # actor is built again from the same arguments.
         self.handles = [
-            remote.remote(self._arguments[0], self.signal_names, self._arguments[1])
-            for _ in range(count)
+            remote.remote(self.settings, self.signal_names, self.watchlist) for _ in range(count)
         ]
 
     def stop(self) -> None:
