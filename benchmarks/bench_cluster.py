@@ -136,6 +136,7 @@ def main() -> None:
         ray.init(address=args.address, log_to_driver=False, logging_level="WARNING")
     else:
         ray.init(
+            address="local",  # a new cluster, whatever `ray start` left recorded on this host
             num_cpus=2,
             include_dashboard=False,
             object_store_memory=100 * 1024 * 1024,

@@ -283,7 +283,9 @@ class IdolGuard:
             persist=persist,
             on_record=open_items if triage else None,
             watchlist=watchlist,
-            cluster=cluster,
+            # Read-only look-ups (URL re-checks, ``bank match``) stay local: they are small,
+            # and would otherwise take the cluster's actors from the scan they interleave with.
+            cluster=cluster if persist else "",
         )
 
     def close(self) -> None:

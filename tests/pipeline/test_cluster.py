@@ -42,6 +42,7 @@ SIGNALS = ["pdq", "vpdq", "bank_match"]
 def cluster() -> Iterator[str]:
     """A local Ray cluster on loopback with two worker CPUs; its address."""
     ray.init(
+        address="local",  # a new cluster, whatever `ray start` left recorded on this host
         num_cpus=2,
         include_dashboard=False,
         object_store_memory=80 * 1024 * 1024,
@@ -258,3 +259,22 @@ def test_cli_watch_analyses_what_a_source_found_on_the_cluster(
     with cluster_app.database.session() as session:
         found = session.scalars(select(Sighting.source_id)).all()
     assert len(found) == len(files) and all(source is not None for source in found)
+
+
+def test_scanners_alike_share_their_actors_and_a_change_replaces_them(
+    cluster: str, cluster_app: IdolGuard, tmp_path: Path
+) -> None:
+    _images(tmp_path / "a", 4, seed=5)
+    _images(tmp_path / "b", 4, seed=6)
+    first = cluster_app.scanner(SIGNALS, cluster=cluster)
+    first.run([tmp_path / "a"])
+    second = cluster_app.scanner(SIGNALS, cluster=cluster)  # as `watch` makes one per run
+    second.run([tmp_path / "b"])
+    stage = first._cluster_stage
+    assert stage is not None and second._cluster_stage is stage  # models loaded once
+    other = cluster_app.scanner(["pdq"], cluster=cluster)
+    summary = other.run([tmp_path / "b"])
+    assert (summary.total, summary.failed) == (4, 0)
+    assert other._cluster_stage is not stage and stage.handles == []  # its CPUs handed back
+    lookup = cluster_app.scanner(["pdq"], cluster=cluster, persist=False)
+    assert not lookup.cluster  # read-only look-ups stay local

@@ -25,7 +25,9 @@ imported only when a cluster is asked for.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import pickle
 import socket
 import time
 from collections.abc import Iterator
@@ -44,6 +46,8 @@ IN_FLIGHT_PER_ACTOR = 2
 # A file whose actor died this many times is recorded as failed instead of tried again:
 # it is probably what kills them (the pool's suspect isolation, in one number).
 MAX_ATTEMPTS = 3
+# Stages (sets of actors) kept alive in one process for scanners alike; see shared_stage.
+SHARED_STAGES = 1
 # How long ``wait`` blocks before the driver checks for overdue files.
 POLL_SECONDS = 1.0
 
@@ -256,6 +260,43 @@ class ClusterStage:
             )
             for _ref, task in queued[1:]:
                 self._submit(_Task(task.path, -1, 0.0, task.attempts), in_flight, load)
+
+
+_SHARED: dict[str, ClusterStage] = {}
+
+
+def shared_stage(
+    settings: Settings,
+    signal_names: list[str],
+    watchlist: Watchlist | None,
+    address: str,
+    *,
+    actors: int | None,
+    file_timeout: float,
+) -> ClusterStage:
+    """The stage for these arguments, reusing the last one's actors when nothing changed.
+
+    ``watch`` builds a scanner for every source run; without this, every run would
+    start new actors and load every model again. The actors are kept while the
+    settings, the signals and the enrolled faces stay the same; a change (an artist
+    enrolled) ends them and starts fresh ones, built with the new state. One stage
+    at a time: each actor holds a cluster CPU for as long as it lives, so a second
+    set would wait for CPUs the first one keeps.
+    """
+    key = hashlib.sha256(
+        pickle.dumps((settings, signal_names, watchlist, address, actors, file_timeout))
+    ).hexdigest()
+    stage = _SHARED.pop(key, None)
+    if stage is None:
+        while len(_SHARED) >= SHARED_STAGES:  # the least recently used ends
+            oldest = _SHARED.pop(next(iter(_SHARED)))
+            with contextlib.suppress(Exception):
+                oldest.stop()  # a scanner still holding it starts it again if it runs
+        stage = ClusterStage(
+            settings, signal_names, watchlist, address, actors=actors, file_timeout=file_timeout
+        )
+    _SHARED[key] = stage  # now the most recently used
+    return stage
 
 
 def _started_next(in_flight: dict[Any, _Task], actor: int) -> None:

@@ -238,12 +238,12 @@ class Scanner:
         yield from self._pooled(files)
 
     def _on_cluster(self, files: list[Path]) -> Iterator[FileRecord]:
-        """The content stage on Ray actors, started once per scanner (models load once)."""
-        from idolguard.pipeline.cluster import ClusterStage
+        """The content stage on Ray actors, kept across scanners alike (models load once)."""
+        from idolguard.pipeline.cluster import shared_stage
 
         if self._cluster_stage is None:
             assert self.cluster is not None
-            self._cluster_stage = ClusterStage(
+            self._cluster_stage = shared_stage(
                 self.settings,
                 self.content_names,
                 self.watchlist,
