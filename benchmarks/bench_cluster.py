@@ -3,7 +3,7 @@
 Reproduce (repository root, with the `cluster` extra installed):
 
     PYTHONPATH=src:. OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_cluster.py \\
-        --images 40 --tiny 300
+        --images 40 --tiny 300 [--repeats 3]
 
 Two measurements, each on the same files for every configuration, each run
 into a fresh home (so no result is reused from an earlier run):
@@ -17,6 +17,9 @@ into a fresh home (so no result is reused from an earlier run):
    analysis itself is nearly free, on the pool with 1 worker and on Ray with 1
    actor: the difference in steady time per file is what Ray adds per file. The
    median round trip of an empty actor call is printed too.
+
+With ``--repeats N`` every configuration runs N times, interleaved (so a burst of
+load from elsewhere hits them alike), and the median run is shown.
 
 The cluster path's target is >= 90 % of the pool's images/s and <= 5 ms per file.
 """
@@ -93,6 +96,34 @@ def timed_scan(
     return {"label": label, "files": files, "total": total, "steady": steady}
 
 
+def repeated(
+    root: Path,
+    folder: Path,
+    configs: list[tuple[str, int, str | None]],
+    repeats: int,
+    *,
+    signals: list[str] | None,
+) -> dict[str, dict[str, Any]]:
+    """Each configuration ``repeats`` times, interleaved; the median run (by steady rate)."""
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in configs}
+    for n in range(repeats):
+        for label, workers, cluster in configs:
+            runs[label].append(
+                timed_scan(
+                    root, f"{label}-{n}", folder, workers=workers, cluster=cluster, signals=signals
+                )
+                | {"label": label}
+            )
+    medians = {}
+    for label, results in runs.items():
+        ordered = sorted(results, key=lambda r: r["steady"])
+        medians[label] = ordered[len(ordered) // 2]
+        if repeats > 1:
+            rates = ", ".join(f"{r['steady']:.2f}" for r in results)
+            print(f"  ({label}: steady images/s of the {repeats} runs: {rates})")
+    return medians
+
+
 def round_trip_ms(ray: Any, repeats: int = 200) -> float:
     from idolguard.pipeline.cluster import AnalysisActor
 
@@ -126,6 +157,7 @@ def main() -> None:
     )
     parser.add_argument("--images", type=int, default=40)
     parser.add_argument("--tiny", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=1, help="runs per configuration")
     parser.add_argument("--address", help="an existing Ray cluster (default: a local one, 2 CPUs)")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -155,20 +187,18 @@ def main() -> None:
             folder = root / "photos"
             photos(folder, args.images)
             print(f"full scans (every signal) of {args.images} 1080p photos:")
-            pool = timed_scan(root, "pool x2", folder, workers=2, cluster=None, signals=None)
-            show(pool)
-            for actors in (1, 2):
-                result = timed_scan(
-                    root, f"ray x{actors}", folder, workers=actors, cluster=address, signals=None
-                )
-                show(result, pool)
+            configs = [("pool x2", 2, None), ("ray x1", 1, address), ("ray x2", 2, address)]
+            results = repeated(root, folder, configs, args.repeats, signals=None)
+            for label, _, _ in configs:
+                show(results[label], results["pool x2"] if label != "pool x2" else None)
         if args.tiny:
             folder = root / "tiny"
             tiny(folder, args.tiny)
             print(f"per-file overhead: {args.tiny} 64x64 images, PDQ only, one worker each:")
-            pool = timed_scan(root, "pool x1", folder, workers=1, cluster=None, signals=["pdq"])
+            configs = [("pool x1", 1, None), ("ray x1", 1, address)]
+            results = repeated(root, folder, configs, args.repeats, signals=["pdq"])
+            pool, ray1 = results["pool x1"], results["ray x1"]
             show(pool)
-            ray1 = timed_scan(root, "ray x1", folder, workers=1, cluster=address, signals=["pdq"])
             show(ray1, pool)
             overhead = (1 / ray1["steady"] - 1 / pool["steady"]) * 1000
             print(f"  Ray's cost per file over the pool's: {overhead:.2f} ms (steady)")
