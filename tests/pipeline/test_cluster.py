@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -27,6 +28,8 @@ from typer.testing import CliRunner
 from idolguard.app import IdolGuard
 from idolguard.config import load_settings
 from idolguard.domain import banks as banks_module
+from idolguard.pipeline.cluster import AnalysisActor, ClusterStage, stop_shared_stages
+from idolguard.pipeline.records import FileRecord
 from idolguard.pipeline.worker import analyse_file, build_worker_state
 from idolguard.storage.models import Media, Sighting
 from tests.conftest import POSTGRES_ENV, _reset_postgres
@@ -278,3 +281,40 @@ def test_scanners_alike_share_their_actors_and_a_change_replaces_them(
     assert other._cluster_stage is not stage and stage.handles == []  # its CPUs handed back
     lookup = cluster_app.scanner(["pdq"], cluster=cluster, persist=False)
     assert not lookup.cluster  # read-only look-ups stay local
+
+
+class _HangingActor(AnalysisActor):
+    """The real actor, except that a file named ``hang*`` never finishes (a stuck decoder)."""
+
+    def analyse(self, path: str) -> FileRecord:
+        if Path(path).name.startswith("hang"):
+            time.sleep(3600)
+        return super().analyse(path)
+
+
+def test_a_file_over_its_wall_clock_budget_is_stopped_and_the_rest_finish(
+    cluster: str, cluster_app: IdolGuard, tmp_path: Path
+) -> None:
+    stop_shared_stages()  # the earlier tests' actors hold the cluster's CPUs
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the test's actor class
+    files = _images(tmp_path / "media", 6, seed=7)
+    hanging = tmp_path / "media" / "hang.png"
+    hanging.write_bytes(files[0].read_bytes())
+    stage = ClusterStage(
+        cluster_app.settings,
+        ["pdq"],
+        None,
+        cluster,
+        actors=2,
+        file_timeout=4.0,
+        actor_class=_HangingActor,
+    )
+    try:
+        records = list(stage.run([hanging, *files]))
+    finally:
+        stage.stop()
+    by_name = {Path(r.location).name: r for r in records}
+    assert len(records) == len(by_name) == 7  # every file once
+    assert by_name["hang.png"].error_code == "too_slow"
+    assert "limits.file_wall_seconds" in (by_name["hang.png"].error or "")
+    assert all(by_name[p.name].error is None for p in files)

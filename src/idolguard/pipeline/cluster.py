@@ -148,12 +148,13 @@ class ClusterStage:
     address: str
     actors: int | None = None
     file_timeout: float = 120.0
+    actor_class: type[AnalysisActor] = AnalysisActor  # what each Ray worker runs
     handles: list[Any] = field(default_factory=list, init=False)
 
     def start(self) -> None:
         ray = connect(self.address)
         count = self.actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=0)(AnalysisActor)
+        remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=0)(self.actor_class)
         # Passed by value: small (settings, the enrolled faces' embeddings), and a restarted
         # actor is built again from the same arguments.
         self.handles = [
@@ -297,6 +298,14 @@ def shared_stage(
         )
     _SHARED[key] = stage  # now the most recently used
     return stage
+
+
+def stop_shared_stages() -> None:
+    """End the actors kept by :func:`shared_stage`, handing their CPUs back to the cluster."""
+    while _SHARED:
+        stage = _SHARED.pop(next(iter(_SHARED)))
+        with contextlib.suppress(Exception):
+            stage.stop()
 
 
 def _started_next(in_flight: dict[Any, _Task], actor: int) -> None:
