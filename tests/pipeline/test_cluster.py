@@ -317,4 +317,4 @@ def test_a_file_over_its_wall_clock_budget_is_stopped_and_the_rest_finish(
     assert len(records) == len(by_name) == 7  # every file once
     assert by_name["hang.png"].error_code == "too_slow"
     assert "limits.file_wall_seconds" in (by_name["hang.png"].error or "")
-    assert all(by_name[p.name].error is None for p in files)
+    assert all(by_name[p.name].error is None for p in files), [r.error for r in records]

@@ -48,6 +48,8 @@ IN_FLIGHT_PER_ACTOR = 2
 MAX_ATTEMPTS = 3
 # Stages (sets of actors) kept alive in one process for scanners alike; see shared_stage.
 SHARED_STAGES = 1
+# How long the actors may take to start (load every model) before the cluster is given up on.
+START_TIMEOUT_SECONDS = 600.0
 # How long ``wait`` blocks before the driver checks for overdue files.
 POLL_SECONDS = 1.0
 
@@ -160,6 +162,24 @@ class ClusterStage:
         self.handles = [
             remote.remote(self.settings, self.signal_names, self.watchlist) for _ in range(count)
         ]
+        # Models load before the first file is sent, so no file's time budget pays for them.
+        self._await_ready(ray, self.handles)
+
+    def _await_ready(self, ray: Any, handles: list[Any]) -> None:
+        """Wait until ``handles`` answer (started or restarted, models loaded)."""
+        from ray.exceptions import RayActorError
+
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while True:
+            try:
+                ray.get([handle.pid.remote() for handle in handles])
+                return
+            except RayActorError as exc:  # still restarting: ask again
+                if time.monotonic() > deadline:
+                    raise ClusterError(
+                        f"the cluster's workers did not start within {START_TIMEOUT_SECONDS:.0f} s"
+                    ) from exc
+                time.sleep(0.2)
 
     def stop(self) -> None:
         ray = ray_module()
@@ -245,6 +265,7 @@ class ClusterStage:
         late = {t.actor for t in in_flight.values() if now - t.submitted > self.file_timeout}
         for actor in late:
             ray.kill(self.handles[actor], no_restart=False)
+            self._await_ready(ray, [self.handles[actor]])  # back, before files go to it again
             queued = sorted(
                 ((ref, t) for ref, t in in_flight.items() if t.actor == actor),
                 key=lambda item: item[1].submitted,
