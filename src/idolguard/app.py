@@ -33,6 +33,7 @@ from idolguard.domain.fan_reports import FanReportService
 from idolguard.domain.fan_reports.portal_content import PortalService
 from idolguard.domain.impersonation import ImpersonationService, OfficialHandleService
 from idolguard.domain.monitoring import MonitorService
+from idolguard.domain.ratelimits import SharedRateLimits
 from idolguard.domain.review.decisions import ReviewService
 from idolguard.domain.review.intake import IntakeService
 from idolguard.domain.review.retro import RetroMatcher
@@ -168,6 +169,8 @@ class IdolGuard:
             lambda: self.scanner(workers=0, triage=False),
         )
         self.accounts = AccountService(self.database, self.custody)
+        # Web rate limits counted in the database, for web servers of several processes.
+        self.rate_limits = SharedRateLimits(self.database)
         self.dashboard = DashboardService(self.database)
         self.exchange = ExchangeService(self.database, self.custody)
         self.exchange_tokens = ExchangeTokens(self.database, self.custody)
@@ -291,6 +294,7 @@ class IdolGuard:
         workers: int | None = None,
         persist: bool = True,
         triage: bool = True,
+        cluster: str | None = None,
     ) -> Scanner:
         """A scanner; with ``triage``, files that need a look open review items as they finish."""
         settings = self.settings if persist else replace(self.settings, store_originals=False)
@@ -313,6 +317,9 @@ class IdolGuard:
             persist=persist,
             on_record=open_items if triage else None,
             watchlist=watchlist,
+            # Read-only look-ups (URL re-checks, ``bank match``) stay local: they are small,
+            # and would otherwise take the cluster's actors from the scan they interleave with.
+            cluster=cluster if persist else "",
         )
 
     def close(self) -> None:

@@ -258,6 +258,10 @@ class Settings:
     evidence_key: bytes | None = field(default=None, repr=False)
     smtp_password: str | None = field(default=None, repr=False)
     config_file: Path | None = None
+    # ``scan --cluster`` / ``watch --cluster``: the Ray cluster running the content stage
+    # ("auto" or its address) and how many actors to start there (0: one per cluster CPU).
+    cluster: str | None = None
+    cluster_workers: int = 0
 
     @property
     def blob_dir(self) -> Path:

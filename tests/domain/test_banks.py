@@ -122,6 +122,36 @@ def test_new_hashes_from_another_process_match_within_a_second(settings: Setting
         assert matches and matches[0].distance == 0
 
 
+def test_a_bank_deleted_or_disabled_by_another_process_stops_matching_here(
+    settings: Settings,
+) -> None:
+    from sqlalchemy import update
+
+    from idolguard.storage.models import Bank
+
+    with IdolGuard(settings) as matcher, IdolGuard(settings) as curator:
+        rocket = _pdq_queries(Image.open(sample("rocket.jpg")).convert("RGB"))
+        coffee = _pdq_queries(Image.open(sample("coffee.jpg")).convert("RGB"))
+        curator.banks.add_file(sample("rocket.jpg"), "leaks")
+        curator.banks.add_file(sample("coffee.jpg"), "other")
+        matcher.banks.refresh(force=True)
+        assert matcher.banks.match_pdq(rocket) and matcher.banks.match_pdq(coffee)
+
+        curator.banks.delete_bank("leaks")
+        matcher.banks.refresh(force=True)
+        assert matcher.banks.match_pdq(rocket) == []  # gone here too, not only in the curator
+        assert matcher.banks.match_pdq(coffee)  # the other bank still matches
+
+        with curator.database.session() as session:  # switched off (by SQL, as an admin might)
+            session.execute(update(Bank).where(Bank.name == "other").values(enabled=False))
+        matcher.banks.refresh(force=True)
+        assert matcher.banks.match_pdq(coffee) == []
+        with curator.database.session() as session:
+            session.execute(update(Bank).where(Bank.name == "other").values(enabled=True))
+        matcher.banks.refresh(force=True)
+        assert matcher.banks.match_pdq(coffee)
+
+
 def test_videos_match_reencoded_copies_and_frames(app: IdolGuard, tmp_path: Path) -> None:
     from idolguard.media import MediaLimits, probe_video
     from idolguard.signals.vpdq import vpdq_frames

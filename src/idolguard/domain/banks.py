@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, func, select, true
+from sqlalchemy.orm import Session
 
 from idolguard.config import MatchingSettings
 from idolguard.exchange.formats import BankRecord
@@ -107,6 +108,7 @@ class BankService:
         self.only_contents = only_contents
         self._listeners: list[BankListener] = []
         self._lock = threading.RLock()
+        self._switched: tuple[int | None, int | None] | None = None  # disabled banks, contents
         self._reset_indexes()
 
     def scoped(self, content_pks: Iterable[int]) -> BankService:
@@ -431,6 +433,9 @@ class BankService:
                 # Subscriptions bump bank.purged when a withdrawal deletes rows: one cheap sum
                 # tells every matcher (in any process) that its indexes hold deleted hashes.
                 purged = int(session.scalar(select(func.coalesce(func.sum(Bank.purged), 0))) or 0)
+                if self._changed_elsewhere(session):
+                    self._reset_indexes()
+                    self._last_refresh = now
                 rows = session.execute(
                     select(BankSignal, BankContent, Bank)
                     .join(BankContent, BankSignal.content_pk == BankContent.id)
@@ -453,6 +458,7 @@ class BankService:
                 )
                 self._index_signal(content.id, signal)
                 self._watermark = max(self._watermark, signal.id)
+                self._loaded += 1
             self._flush_pending()
             if purged != self._purged:
                 if self._purged is not None:  # another process withdrew hashes: rebuild
@@ -461,9 +467,39 @@ class BankService:
                     return
                 self._purged = purged
 
+    def _changed_elsewhere(self, session: Session) -> bool:
+        """Whether rows already loaded were deleted, or banks or contents switched on or off.
+
+        Additions arrive by id (the watermark); deletions and switches leave no new row,
+        and may come from another process (a second web worker, a cluster's coordinator,
+        ``idolguard bank delete``): a deleted bank must stop matching in every process,
+        not only in the one that deleted it. Counting what is still there is one cheap
+        query per refresh; a difference rebuilds the index.
+        """
+        switched = (
+            session.scalar(select(func.count(Bank.id)).where(Bank.enabled.is_(False))),
+            session.scalar(
+                select(func.count(BankContent.id)).where(BankContent.enabled.is_(False))
+            ),
+        )
+        previous, self._switched = self._switched, switched
+        if self._watermark == 0:
+            return False
+        loaded = session.scalar(
+            select(func.count(BankSignal.id))
+            .where(BankSignal.id <= self._watermark)
+            .where(
+                BankSignal.content_pk.in_(self.only_contents)
+                if self.only_contents is not None
+                else true()
+            )
+        )
+        return loaded != self._loaded or (previous is not None and switched != previous)
+
     def _reset_indexes(self) -> None:
         self._watermark = 0
         self._purged = None  # sum of bank.purged when the indexes were built
+        self._loaded = 0  # bank_signal rows in the indexes (all with ids up to the watermark)
         self._last_refresh = -1e9
         self._contents: dict[int, _ContentRef] = {}
         self._exact: dict[str, set[int]] = defaultdict(set)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from signal import SIGXCPU
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from idolguard.config import Settings
 from idolguard.media import MediaErrorCode, MediaType, SniffResult
@@ -34,6 +34,9 @@ from idolguard.pipeline.worker import (
 from idolguard.signals import AnalysisItem, Signal, Stage
 from idolguard.signals.watchlist import Watchlist
 from idolguard.storage.analysis_store import AnalysisStore
+
+if TYPE_CHECKING:
+    from idolguard.pipeline.cluster import ClusterStage
 
 ProgressCallback = Callable[[int, int, FileRecord], None]
 RecordHook = Callable[[FileRecord], None]  # after a file's outcome is stored (triage)
@@ -98,8 +101,13 @@ class Scanner:
         persist: bool = True,
         on_record: RecordHook | None = None,
         watchlist: Watchlist | None = None,
+        cluster: str | None = None,
     ) -> None:
         self.settings = settings
+        # A Ray cluster's address ("auto" or host:port) runs the content stage there instead
+        # of in the local pool; ``None`` (the default) leaves the local pool in charge.
+        self.cluster = settings.cluster if cluster is None else cluster
+        self._cluster_stage: ClusterStage | None = None
         self.watchlist = watchlist  # enrolled faces for the manipulation cascade, per scan
         self.store = store
         self.signals = list(signals)
@@ -230,6 +238,9 @@ class Scanner:
 
     # ------------------------------------------------------------ content stage
     def _content_stage(self, files: list[Path]) -> Iterator[FileRecord]:
+        if self.cluster:
+            yield from self._on_cluster(files)
+            return
         if self.workers > 0 and len(files) > 1:
             yield from self._pooled(files, self.workers)
         elif files and _budgets_apply(self.settings):
@@ -246,6 +257,22 @@ class Scanner:
                 watchlist=self.watchlist,
             )
             yield from (self._inline(path, state) for path in files)
+
+    def _on_cluster(self, files: list[Path]) -> Iterator[FileRecord]:
+        """The content stage on Ray actors, kept across scanners alike (models load once)."""
+        from idolguard.pipeline.cluster import shared_stage
+
+        if self._cluster_stage is None:
+            assert self.cluster is not None
+            self._cluster_stage = shared_stage(
+                self.settings,
+                self.content_names,
+                self.watchlist,
+                self.cluster,
+                actors=self.settings.cluster_workers or None,
+                file_timeout=self.file_timeout,
+            )
+        yield from self._cluster_stage.run(files)
 
     def _inline(self, path: Path, state: WorkerState) -> FileRecord:
         return analyse_file(path, state)

@@ -790,3 +790,20 @@ class OfficialHandle(Base):
     platform: Mapped[str] = mapped_column(String(64))
     handle: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RateLimitHit(Base):
+    """One counted web request for a rate limit, shared by every web worker process.
+
+    ``serve --workers N`` runs N processes; a limit kept in each one's memory would
+    let a client make N times the allowed attempts. Rows older than their window
+    are deleted as new hits come in.
+    """
+
+    __tablename__ = "rate_limit_hit"
+    __table_args__ = (Index("ix_rate_limit_hit_key", "bucket", "client", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[float] = mapped_column(Float)  # seconds since the epoch

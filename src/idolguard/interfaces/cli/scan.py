@@ -16,6 +16,7 @@ from idolguard.interfaces.cli.context import EXIT_SYSTEM, console, fail, state
 from idolguard.interfaces.cli.output import RowPrinter, json_line, record_to_json, write_json_line
 
 if TYPE_CHECKING:
+    from idolguard.app import IdolGuard
     from idolguard.pipeline.records import FileRecord
     from idolguard.pipeline.scan import Scanner
 
@@ -28,6 +29,20 @@ PathsArg = Annotated[
     typer.Argument(help="Files and folders (folders are recursive).", exists=True, readable=False),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per file (JSON Lines).")]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="Run the analysis on a Ray cluster: 'auto' (the one this host joined) or its "
+        "address (host:port). Needs the `cluster` extra; results go to the configured database.",
+    ),
+]
+ClusterWorkersOpt = Annotated[
+    int,
+    typer.Option(
+        "--cluster-workers", min=0, help="Ray workers to start (default 0: one per cluster CPU)."
+    ),
+]
 SignalsOpt = Annotated[
     list[str] | None,
     typer.Option("--signal", "-s", help="Run only these signals (repeatable)."),
@@ -42,6 +57,8 @@ def scan(
     no_store: Annotated[
         bool, typer.Option("--no-store", help="Do not keep copies of the originals.")
     ] = False,
+    cluster: ClusterOpt = None,
+    cluster_workers: ClusterWorkersOpt = 0,
 ) -> None:
     """Analyse media and record every file; already-analysed content is reused.
 
@@ -55,11 +72,24 @@ def scan(
     app = cli.app()
     if no_store:
         app.settings = app.settings.with_overrides(store_originals=False)
+    if cluster:
+        use_cluster(app, cluster, cluster_workers)
     try:
         scanner = app.scanner(signals)
     except SignalConfigError as exc:
         fail(str(exc))
     run_and_report(scanner, paths, as_json=as_json, console=cli.console)
+
+
+def use_cluster(app: IdolGuard, address: str, workers: int) -> None:
+    """Point ``app``'s scanners at a Ray cluster, or stop with why that cannot work."""
+    from idolguard.pipeline.cluster import ClusterError, connect
+
+    try:
+        connect(address)
+    except ClusterError as exc:
+        fail(str(exc), EXIT_SYSTEM)
+    app.settings = app.settings.with_overrides(cluster=address, cluster_workers=workers)
 
 
 def scans(
@@ -144,7 +174,9 @@ def run_and_report(
         def on_progress(done: int, total: int, record: FileRecord) -> None:
             progress.update(task, completed=done, total=total)
 
-        for record in _stopping_clearly(scanner.scan(paths, progress=on_progress)):
+        for record in _stopping_clearly(
+            _cluster_failing_clearly(scanner.scan(paths, progress=on_progress))
+        ):
             if as_json:
                 line = record_to_json(record, scanner.settings.heatmap_dir)
                 if out.is_terminal:
@@ -182,6 +214,16 @@ def _stopping_clearly(records: Iterator[FileRecord]) -> Iterator[FileRecord]:
             "again to finish the rest.",
             EXIT_SYSTEM,
         )
+
+
+def _cluster_failing_clearly(records: Iterator[FileRecord]) -> Iterator[FileRecord]:
+    """A cluster that cannot be used stops the scan with why, not a traceback."""
+    from idolguard.pipeline.cluster import ClusterError
+
+    try:
+        yield from records
+    except ClusterError as exc:
+        fail(str(exc), EXIT_SYSTEM)
 
 
 def console_for_stdout() -> Console:

@@ -14,6 +14,8 @@ from idolguard.interfaces.cli.context import console, note, state
 if TYPE_CHECKING:
     import uvicorn
 
+    from idolguard.config import Settings, WebSettings
+
 # A client gets this long from its first byte to the end of its request headers (and an idle
 # new connection this long to send one): a slow-loris client cannot hold a connection for ever.
 # uvicorn's own timeout_keep_alive applies only between requests, never before the first.
@@ -87,6 +89,14 @@ def serve(
         str | None, typer.Option(help="Address to listen on (default: [web] host, 127.0.0.1).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: [web] port, 8000).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Web worker processes. Above 1, rate limits are counted in the database so "
+            "that they hold across the processes (use PostgreSQL).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web app. Agencies and people come from `idolguard tenant` and `idolguard user`."""
     import uvicorn
@@ -106,6 +116,9 @@ def serve(
             "  idolguard user add me@example.org --name 'Me' --agency my-agency --role admin",
         )
     err.print(f"IdolGuard web app on http://{web.host}:{web.port}/  (API docs: /api/docs)")
+    if workers > 1:
+        serve_workers(installation.settings, web, workers)
+        return
     config = server_config(
         create_app(installation, web),
         host=web.host,
@@ -117,3 +130,33 @@ def serve(
     # of 10,000 hashes) allocate (measured: 0.65 s -> 0.1 s per page).
     gc.freeze()
     uvicorn.Server(config).run()
+
+
+def serve_workers(settings: Settings, web: WebSettings, workers: int) -> None:
+    """``workers`` uvicorn processes sharing one socket, each building the app itself.
+
+    Each process imports :mod:`idolguard.interfaces.web.asgi`, which reads the
+    installation from the environment: this process's settings are handed over
+    that way.
+    """
+    import os
+
+    from uvicorn.supervisors import Multiprocess
+
+    from idolguard.config import ENV_CONFIG, ENV_DATABASE_URL, ENV_HOME, ENV_OPERATOR
+
+    os.environ[ENV_HOME] = str(settings.home)
+    os.environ[ENV_DATABASE_URL] = settings.database_url
+    os.environ[ENV_OPERATOR] = settings.operator
+    if settings.config_file is not None:
+        os.environ[ENV_CONFIG] = str(settings.config_file)
+    config = server_config(
+        "idolguard.interfaces.web.asgi:create",
+        host=web.host,
+        port=web.port,
+        trust_forwarded_for=web.trust_forwarded_for,
+        http="idolguard.interfaces.web.asgi:GuardedH11Protocol",
+        factory=True,
+        workers=workers,
+    )
+    Multiprocess(config, sockets=[config.bind_socket()]).run()

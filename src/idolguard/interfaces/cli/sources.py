@@ -19,6 +19,7 @@ from idolguard.clock import utc_iso, utcnow
 from idolguard.domain.monitoring import MonitorError, RunReport, SourceView
 from idolguard.interfaces.cli.context import console, fail, state, styled
 from idolguard.interfaces.cli.notices import print_watch_result
+from idolguard.interfaces.cli.scan import ClusterOpt, ClusterWorkersOpt, use_cluster
 from idolguard.sources.connectors.base import SourceError
 from idolguard.sources.connectors.registry import connectors
 from idolguard.sources.polite import CredentialsError
@@ -292,6 +293,8 @@ def watch(
         float, typer.Option(min=1, help="Longest pause between looks at the schedule, seconds.")
     ] = 60,
     as_json: JsonOpt = False,
+    cluster: ClusterOpt = None,
+    cluster_workers: ClusterWorkersOpt = 0,
 ) -> None:
     """Monitor sources continuously: run each one when due (new media is scanned and triaged) and
     re-check reported URLs; Ctrl-C stops.
@@ -301,6 +304,10 @@ def watch(
     too (``--no-urls`` leaves them out). A later ``watch`` resumes where this one stopped.
     """
     app = state(ctx).app()
+    if cluster:
+        # New media found by the sources is analysed on the cluster; the sources stay
+        # leased, so several watchers (on several hosts) never poll one source twice.
+        use_cluster(app, cluster, cluster_workers)
     stopper = _Stopper()
     with stopper:
         try:

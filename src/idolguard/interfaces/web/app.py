@@ -28,7 +28,7 @@ from idolguard.config import WebSettings
 from idolguard.domain.accounts import AccountError, PermissionDenied
 from idolguard.interfaces.web.auth import CsrfFailed, NotSignedIn
 from idolguard.interfaces.web.errors import NotFound, domain_errors
-from idolguard.interfaces.web.ratelimit import RateLimited
+from idolguard.interfaces.web.ratelimit import RateLimited, SharedRateLimiter
 from idolguard.interfaces.web.routes import ROUTERS
 from idolguard.interfaces.web.state import WebState
 from idolguard.interfaces.web.templating import render
@@ -146,8 +146,14 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def create_app(installation: IdolGuard, settings: WebSettings | None = None) -> FastAPI:
-    """The web app over an installation (whose ``accounts`` decide who may do what)."""
+def create_app(
+    installation: IdolGuard, settings: WebSettings | None = None, *, shared_limits: bool = False
+) -> FastAPI:
+    """The web app over an installation (whose ``accounts`` decide who may do what).
+
+    ``shared_limits``: rate limits counted in the database, for a server of several
+    processes (``serve --workers N``); otherwise each process counts in memory.
+    """
     web_settings = settings or installation.settings.web
     app = FastAPI(
         title="IdolGuard",
@@ -158,6 +164,8 @@ def create_app(installation: IdolGuard, settings: WebSettings | None = None) -> 
         openapi_url="/api/openapi.json",
     )
     state = WebState(installation, web_settings)
+    if shared_limits:
+        state.limiter = SharedRateLimiter(installation.rate_limits)
     app.state.idolguard = state
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:

@@ -1,9 +1,10 @@
 """Per-client rate limits: a sliding window of recent hits for each (bucket, client) key.
 
-Kept in memory on purpose: limits protect one running server from one noisy
+Kept in memory by default: limits protect one running server from one noisy
 client; they reset on restart, which is harmless, and need no database round
-trip on every request. A multi-process deployment gets one window per
-process, so set the limits per process.
+trip on every request. A web server of several processes (``serve --workers N``)
+uses :class:`SharedRateLimiter` instead, whose hits are rows in the database
+that every process counts.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
+
+from idolguard.domain.ratelimits import RateLimitExceeded, SharedRateLimits
 
 
 class RateLimited(Exception):
@@ -22,6 +26,30 @@ class RateLimited(Exception):
         self.bucket = bucket
         self.retry_after_seconds = max(1, math.ceil(retry_after_seconds))
         super().__init__(f"too many requests ({bucket}); try again in {self.retry_after_seconds}s")
+
+
+class Limiter(Protocol):
+    """What the routes call: count a hit or raise :class:`RateLimited`."""
+
+    def hit(self, bucket: str, client: str, *, limit: int, window: float) -> None: ...
+
+    def reset(self) -> None: ...
+
+
+class SharedRateLimiter:
+    """The database-held limits of a multi-process web server, raising the web's own error."""
+
+    def __init__(self, limits: SharedRateLimits) -> None:
+        self.limits = limits
+
+    def hit(self, bucket: str, client: str, *, limit: int, window: float) -> None:
+        try:
+            self.limits.hit(bucket, client, limit=limit, window=window)
+        except RateLimitExceeded as exc:
+            raise RateLimited(exc.bucket, exc.retry_after_seconds) from None
+
+    def reset(self) -> None:
+        self.limits.reset()
 
 
 class RateLimiter:

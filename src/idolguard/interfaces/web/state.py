@@ -8,7 +8,7 @@ from fastapi import Request
 
 from idolguard.app import IdolGuard
 from idolguard.config import WebSettings
-from idolguard.interfaces.web.ratelimit import RateLimiter
+from idolguard.interfaces.web.ratelimit import Limiter, RateLimiter
 
 
 @dataclass
@@ -17,7 +17,7 @@ class WebState:
 
     installation: IdolGuard
     settings: WebSettings
-    limiter: RateLimiter = field(default_factory=RateLimiter)
+    limiter: Limiter = field(default_factory=RateLimiter)
 
     @property
     def max_upload_bytes(self) -> int:

@@ -4,7 +4,7 @@ Banks gain ``origin`` (set on banks filled from another agency's feed) and ``pur
 (bumped when hashes are deleted, so matchers in other processes rebuild).
 
 Revision ID: 0015_exchange
-Revises: 0013_scan_liveness
+Revises: 0014_accounts
 Create Date: 2026-12-08
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_exchange"
-down_revision: str | None = "0013_scan_liveness"
+down_revision: str | None = "0014_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

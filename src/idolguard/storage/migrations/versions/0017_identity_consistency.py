@@ -4,7 +4,7 @@ The identity-consistency signal compares a named face's hair, ears and outline
 with the artist's reference photos; their features are computed once and kept here.
 
 Revision ID: 0017_identity_consistency
-Revises: 0013_scan_liveness
+Revises: 0016_cluster_state
 Create Date: 2026-12-08
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_identity_consistency"
-down_revision: str | None = "0013_scan_liveness"
+down_revision: str | None = "0016_cluster_state"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
