@@ -772,6 +772,7 @@ class ExchangeSubscription(Base):
     token: Mapped[str] = mapped_column(Text)  # the publisher's read token for that bank
     after_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_fetch_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class OfficialHandle(Base):

@@ -195,7 +195,15 @@ def test_keyboard_only_fan_reads_the_guide_and_reports(site: tuple[str, Any]) ->
     # Every field of the form is reachable in order, then the submit button.
     order = _tab_until(page, "button||||")
     names = [step.split("|")[1] for step in after_skip + order]
-    assert [n for n in names if n] == ["artist", "url", "file", "description", "contact", "consent"]
+    assert [n for n in names if n] == [
+        "artist",
+        "subject",  # what is reported: media, or an account pretending to be the artist
+        "url",
+        "file",
+        "description",
+        "contact",
+        "consent",
+    ]
 
     # From the top, Tab reaches the fan guide link in the header and Enter follows it.
     page.goto(f"{base}/report/stella")

@@ -30,6 +30,7 @@ from idolguard.domain.exchange import (
 )
 from idolguard.interfaces.web.auth import Caller, NotSignedIn, require
 from idolguard.interfaces.web.errors import NotFound
+from idolguard.interfaces.web.ids import Id
 from idolguard.interfaces.web.state import client_address, web_state
 
 router = APIRouter()
@@ -124,7 +125,7 @@ def issue_token(caller: Manager, body: TokenIn) -> dict[str, Any]:
 
 
 @router.delete("/api/v1/exchange/tokens/{token_id}", tags=["exchange"])
-def revoke_token(caller: Manager, token_id: int) -> dict[str, Any]:
+def revoke_token(caller: Manager, token_id: Id) -> dict[str, Any]:
     _found(lambda: caller.app.exchange_tokens.revoke(token_id, actor=caller.actor))
     return {"revoked": token_id}
 

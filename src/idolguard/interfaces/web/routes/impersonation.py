@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from idolguard.domain.cases import CaseError
@@ -18,6 +18,7 @@ from idolguard.domain.impersonation import ImpersonationError, OfficialsError
 from idolguard.domain.roster import RosterError
 from idolguard.interfaces.web.auth import Caller, require
 from idolguard.interfaces.web.errors import found
+from idolguard.interfaces.web.ids import Id
 from idolguard.interfaces.web.state import web_state
 from idolguard.signals.impersonation import Profile, ProfileError
 
@@ -31,7 +32,7 @@ Text = Annotated[str, Field(max_length=5000)]
 
 
 class OfficialIn(BaseModel):
-    artist_id: int = Field(ge=1)
+    artist_id: Id
     platform: str = Field(min_length=1, max_length=64)
     handle: str = Field(min_length=1, max_length=200)
 
@@ -76,9 +77,7 @@ def _profile(request: Request, body: ProfileIn) -> Profile:
 
 
 @router.get("/api/v1/officials", tags=["impersonation"])
-def list_officials(
-    caller: Reader, artist_id: Annotated[int | None, Query(ge=1)] = None
-) -> dict[str, Any]:
+def list_officials(caller: Reader, artist_id: Id | None = None) -> dict[str, Any]:
     """The allow-list: each artist's own accounts per platform (never flagged)."""
     ref = f"#{artist_id}" if artist_id is not None else None
     if ref is not None:
