@@ -56,6 +56,25 @@ def pdq_variants(image: Image.Image) -> dict[str, PDQHash]:
     return {name: pdq_hash(transform(image)) for name, transform in PHYSICAL_VARIANTS.items()}
 
 
+# Changes whenever query_pdq_hashes or bank_pdq_variants hash something else,
+# so benchmark caches (and stored results, through the signal's version) follow.
+QUERY_VARIANTS_VERSION = "1"
+
+
+def bank_pdq_variants(image: Image.Image) -> dict[str, PDQHash]:
+    """Every PDQ a bank entry for ``image`` stores."""
+    return pdq_variants(image)
+
+
+def query_pdq_hashes(image: Image.Image) -> dict[str, PDQHash]:
+    """The PDQ hashes a scanned image is matched with: as uploaded, and border-trimmed."""
+    hashes = {"original": pdq_hash(image)}
+    trimmed = trim_borders(image)
+    if trimmed is not None:
+        hashes["trimmed"] = pdq_hash(trimmed)
+    return hashes
+
+
 class PDQSignal(Signal):
     """PDQ of the image as uploaded and, if it has borders or screenshot bars, of its trimmed core.
 
