@@ -488,7 +488,7 @@ def main() -> None:
         }
         (work / "clips").mkdir(exist_ok=True)
         for clip in clips:
-            duration = probe_video(clip, LIMITS).duration or 0.0
+            duration = probe_video(clip, LIMITS).duration_seconds
             for name, variant in clip_variants(clip, work / "clips", duration).items():
                 query = cache.get(f"clipquery|{variant}", lambda v=variant: vpdq_hashes(v, 1.0))
                 hits = clip_matches(query, clip_bank)

@@ -29,7 +29,7 @@ from idolguard.matching import PDQIndex, hex_to_codes
 from idolguard.media import MediaLimits, MediaType, load_image, probe_video, sniff
 from idolguard.media.digests import file_digests
 from idolguard.signals.bank_match import BankMatch
-from idolguard.signals.pdq import PDQ_DECODE_SIDE, pdq_variants
+from idolguard.signals.pdq import PDQ_DECODE_SIDE, bank_pdq_variants
 from idolguard.signals.vpdq import vpdq_frames
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
@@ -209,7 +209,7 @@ class BankService:
     ) -> AddedContent:
         """Hash a file the team has confirmed and put it in ``bank``.
 
-        Images get the eight flip/rotation variants; videos are hashed densely
+        Images get the eight flip/rotation variants and their own trims; videos are hashed densely
         (every frame, near-duplicates pruned). The original is kept in the
         write-once store, because a bank entry without its evidence is hearsay.
         """
@@ -223,7 +223,7 @@ class BankService:
         ]
         if info.media_type is MediaType.IMAGE:
             decoded = load_image(path, self.limits, max_side=PDQ_DECODE_SIDE)
-            for variant, pdq in pdq_variants(decoded.image).items():
+            for variant, pdq in bank_pdq_variants(decoded.image).items():
                 if pdq.quality >= self.matching.pdq_min_quality:
                     signals.append(("pdq", variant, pdq.hex, pdq.quality))
         else:
