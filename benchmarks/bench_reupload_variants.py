@@ -41,7 +41,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 from idolguard.media import MediaLimits, probe_video
 from idolguard.media.image import load_image
 from idolguard.signals.pdq import PDQ_DECODE_SIDE, bank_pdq_variants, query_pdq_hashes
-from idolguard.signals.vpdq import vpdq_frames
+from idolguard.signals.vpdq import still_queries, vpdq_frames
 
 THRESHOLD = 31
 MIN_QUALITY = 50
@@ -503,7 +503,11 @@ def main() -> None:
         for index, path in enumerate(banked[:25]):
             video = work / "clips" / f"still{index:03d}_vertical.mp4"
             still_as_vertical_video(path, video)
-            frames = cache.get(f"clipquery|{video}", lambda v=video: vpdq_hashes(v, 1.0))
+            # What a scan matches against banked photos: the trimmed early frame.
+            frames = cache.get(
+                f"stillquery|{video}",
+                lambda v=video: list(still_queries(v, LIMITS, MIN_QUALITY).values()),
+            )
             still_video.append(index in matched_items(frames))
         cache.save()
 

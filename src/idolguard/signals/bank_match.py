@@ -166,6 +166,9 @@ def match_stored_hashes(
     vpdq = results.get("vpdq")
     if vpdq and vpdq.get("frames"):
         matches.extend(matcher.match_vpdq(vpdq["frames"]))
+    if vpdq and vpdq.get("still_queries"):
+        # A banked photo re-posted as a clip; see signals.vpdq.still_queries.
+        matches.extend(matcher.match_pdq(vpdq["still_queries"]))
     return _best_per_content(matches)
 
 
