@@ -207,6 +207,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=root.parent / "shared/data/recognition")
     parser.add_argument("--cache", type=Path, default=root / ".cache/identity-hard")
     parser.add_argument("--templates", type=int, default=5)
+    parser.add_argument(
+        "--detector-side",
+        type=int,
+        default=None,
+        help="detector input side (default: the backend's); shows what a larger pass would find",
+    )
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--conditions", default=",".join(CONDITIONS))
     parser.add_argument(
@@ -217,13 +223,14 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    backend = load_backend(args.backend, threads=1)
+    backend = load_backend(args.backend, threads=1, detector_side=args.detector_side)
     calibration = load_calibration(args.backend, backend.version)
     folders = identity_folders(args.data / "kpop")
     others = [p for files in identity_folders(args.data / "kpop").values() for p in files]
     backgrounds = [p for files in identity_folders(args.data / "asian").values() for p in files]
     args.cache.mkdir(parents=True, exist_ok=True)
-    cache_file = args.cache / f"{args.backend}-{backend.version}.npz"
+    side = f"-side{args.detector_side}" if args.detector_side else ""
+    cache_file = args.cache / f"{args.backend}-{backend.version}{side}.npz"
     cached: dict[str, tuple[np.ndarray | None, float]] = {}
     if cache_file.exists():
         with np.load(cache_file) as data:
@@ -232,6 +239,17 @@ def main() -> None:
             ):
                 cached[str(key)] = (vec if found else None, float(yaw))
 
+    if args.detector_side:
+        # References stay as enrolment makes them (default detector on clean photos).
+        default_file = args.cache / f"{args.backend}-{backend.version}.npz"
+        if not default_file.exists():
+            raise SystemExit("run once without --detector-side first (it makes the references)")
+        with np.load(default_file) as data:
+            for key, found, vec, yaw in zip(
+                data["keys"], data["found"], data["vectors"], data["yaw"], strict=True
+            ):
+                if str(key).startswith("clean|"):
+                    cached[str(key)] = (vec if found else None, float(yaw))
     conditions = args.conditions.split(",")
     if "clean" not in conditions:
         conditions.insert(0, "clean")  # the references are clean photos
