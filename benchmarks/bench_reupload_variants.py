@@ -38,10 +38,11 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
+from idolguard.domain.banks import VPDQ_BANK_PRUNE_BITS
 from idolguard.media import MediaLimits, probe_video
 from idolguard.media.image import load_image
 from idolguard.signals.pdq import PDQ_DECODE_SIDE, bank_pdq_variants, query_pdq_hashes
-from idolguard.signals.vpdq import still_queries, vpdq_frames
+from idolguard.signals.vpdq import mirrored_frames, still_queries, vpdq_frames
 
 THRESHOLD = 31
 MIN_QUALITY = 50
@@ -390,21 +391,33 @@ def still_as_vertical_video(image_path: Path, dst: Path) -> None:
 
 
 def vpdq_hashes(path: Path, seconds_per_hash: float) -> list[str]:
+    """Query clips at 1 fps; bank clips (``seconds_per_hash=0``) densely and pruned, as banked."""
     info = probe_video(path, LIMITS)
-    frames = vpdq_frames(path, info, seconds_per_hash=seconds_per_hash)
+    prune = VPDQ_BANK_PRUNE_BITS if seconds_per_hash == 0 else None
+    frames = vpdq_frames(path, info, seconds_per_hash=seconds_per_hash, prune_distance=prune)
     return [f.hash for f in frames if f.quality >= MIN_QUALITY]
 
 
-def clip_matches(query: list[str], bank: dict[str, list[str]]) -> set[str]:
-    """The bank clips a query clip matches under the shipped vPDQ rule (80 % of either side)."""
+def mirrored_hashes(path: Path) -> list[str]:
+    """The mirrored frames a bank entry for this clip holds (``mirrored_frames``)."""
+    frames = mirrored_frames(path, LIMITS, prune_distance=VPDQ_BANK_PRUNE_BITS)
+    return [f.hash for f in frames if f.quality >= MIN_QUALITY]
+
+
+def clip_matches(query: list[str], bank: dict[str, tuple[list[str], list[str]]]) -> set[str]:
+    """The bank clips a query clip matches under the shipped vPDQ rule (80 % of either side).
+
+    ``bank`` maps a clip to its dense frames as banked and mirrored, as a bank
+    entry holds them; the banked clip's share counts its frames as banked.
+    """
     if not query:
         return set()
     q = codes(query)
     matched = set()
-    for name, frames in bank.items():
-        d = distances(q, codes(frames)) <= THRESHOLD
+    for name, (frames, mirrored) in bank.items():
+        d = distances(q, codes(frames + mirrored)) <= THRESHOLD
         query_pct = 100 * d.any(axis=1).mean()
-        bank_pct = 100 * d.any(axis=0).mean()
+        bank_pct = 100 * min(1.0, d.any(axis=0).sum() / max(1, len(frames)))
         if query_pct >= 80 or bank_pct >= 80:
             matched.add(name)
     return matched
@@ -485,7 +498,11 @@ def main() -> None:
     if not args.skip_clips:
         clips = sorted((args.data / "video").rglob("*.mp4"))[: args.clips]
         clip_bank = {
-            str(c): cache.get(f"clipbank|{c}", lambda c=c: vpdq_hashes(c, 0)) for c in clips
+            str(c): (
+                cache.get(f"clipbank-pruned|{c}", lambda c=c: vpdq_hashes(c, 0)),
+                cache.get(f"clipbankmirror|{c}", lambda c=c: mirrored_hashes(c)),
+            )
+            for c in clips
         }
         (work / "clips").mkdir(exist_ok=True)
         for clip in clips:
@@ -498,7 +515,7 @@ def main() -> None:
                 # animated several ways), so a hit on a sibling is listed, not counted.
                 other_clip |= {(clip.name, Path(h).name) for h in hits - {str(clip)}}
         # Unrelated stills against the bank clips' frames (the "vpdq-frame" path of a scan).
-        frame_codes = codes([h for frames in clip_bank.values() for h in frames])
+        frame_codes = codes([h for pair in clip_bank.values() for frames in pair for h in frames])
         for path in unrelated:
             hexes = cache.get(f"query|{path}", lambda p=path: image_query(p))
             if hexes and (distances(codes(hexes), frame_codes) <= THRESHOLD).any():
