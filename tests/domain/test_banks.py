@@ -15,6 +15,7 @@ from idolguard.demo import bordered, phone_screenshot, write_pan_video
 from idolguard.domain.banks import BankError, BankService
 from idolguard.exchange.formats import BankRecord
 from idolguard.signals.pdq import pdq_hash
+from tests.helpers import distance as _distance
 from tests.helpers import sample
 
 
@@ -177,6 +178,41 @@ def test_videos_match_reencoded_copies_and_frames(app: IdolGuard, tmp_path: Path
     frame_matches = app.banks.match_pdq(_pdq_queries(frame))
     assert frame_matches, "a frame of a banked clip should be flagged"
     assert {(m.signal_type, m.strength) for m in frame_matches} == {("vpdq-frame", "review")}
+
+
+def test_mirrored_clip_matches_through_the_mirrored_bank_frames(
+    app: IdolGuard, tmp_path: Path
+) -> None:
+    import av
+
+    from idolguard.media import MediaLimits, probe_video
+    from idolguard.signals.vpdq import vpdq_frames
+
+    astronaut = Image.open(sample("astronaut.jpg")).convert("RGB")
+    banked, flipped = tmp_path / "b.mp4", tmp_path / "mirror.mp4"
+    write_pan_video(astronaut, banked, seconds=3)
+    with av.open(str(banked)) as source, av.open(str(flipped), "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        assert isinstance(stream, av.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+        for frame in source.decode(video=0):
+            mirrored = ImageOps.mirror(frame.to_image())
+            for packet in stream.encode(av.VideoFrame.from_image(mirrored)):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    query = [
+        list(f)
+        for f in vpdq_frames(flipped, probe_video(flipped, MediaLimits()), seconds_per_hash=1.0)
+    ]
+    as_banked = vpdq_frames(banked, probe_video(banked, MediaLimits()), seconds_per_hash=0)
+    # Without the mirrored frames no query frame would be within the threshold.
+    assert min(_distance(str(q[3]), f.hash) for q in query for f in as_banked) > 31
+    app.banks.add_file(banked, "clips")
+    [match] = app.banks.match_vpdq(query)
+    assert match.query_match_percent == 100.0
+    # The share of the banked clip matched counts its frames once, not twice.
+    assert match.bank_match_percent is not None and match.bank_match_percent <= 100.0
 
 
 def test_export_and_import_round_trip(app: IdolGuard, settings: Settings, tmp_path: Path) -> None:

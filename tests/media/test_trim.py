@@ -7,9 +7,9 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
-from idolguard.media import trim_borders
+from idolguard.media import trim_borders, trim_candidates
 
 W, H = 400, 300
 
@@ -157,3 +157,48 @@ def test_other_modes_are_accepted() -> None:
     assert result is not None
     assert result.mode == "RGBA"
     assert abs(result.width - W) <= 10
+
+
+def story(picture: Image.Image) -> Image.Image:
+    """A "story" screenshot: the photo over a blurred, darkened, enlarged copy of itself."""
+    canvas = picture.resize((540, 960)).filter(ImageFilter.GaussianBlur(24))
+    canvas = Image.eval(canvas, lambda v: int(v * 0.7))
+    photo = picture.resize((540, 405))
+    canvas.paste(photo, (0, 300))
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle((0, 0, 540, 40), fill=(0, 0, 0))
+    draw.text((24, 10), "9:41", fill=(255, 255, 255), font_size=22)
+    return canvas
+
+
+def feed_post(picture: Image.Image) -> Image.Image:
+    """App chrome whose avatar row ends 6 px above the photo: too close for gap bridging."""
+    canvas = Image.new("RGB", (540, 405 + 200), (255, 255, 255))
+    draw = ImageDraw.Draw(canvas)
+    draw.ellipse((10, 40, 84, 114), fill=(200, 60, 90))
+    draw.text((100, 60), "fan_account_01", fill=(0, 0, 0), font_size=24)
+    canvas.paste(picture.resize((540, 405)), (0, 120))
+    draw.text((20, 560), "1,234 likes", fill=(0, 0, 0), font_size=22)
+    return canvas
+
+
+def test_blurred_story_padding_is_cut_by_the_detail_trim() -> None:
+    picture = natural_image()
+    candidates = trim_candidates(jpeg(story(picture)))
+    # Blur is not uniform, so the uniform trim keeps most of the screen.
+    plain = candidates.get("trimmed")
+    assert plain is None or plain.height > 1.5 * 405
+    assert_recovers(candidates["trimmed_detail"], picture.resize((540, 405)))
+
+
+def test_chrome_close_to_the_photo_is_cut_by_the_strict_trim() -> None:
+    picture = natural_image()
+    candidates = trim_candidates(jpeg(feed_post(picture)))
+    assert candidates["trimmed"].height > 405 + 60  # the avatar row was bridged in
+    assert_recovers(candidates["trimmed_strict"], picture.resize((540, 405)))
+
+
+def test_candidates_are_distinct_and_empty_for_a_clean_photo() -> None:
+    assert trim_candidates(natural_image()) == {}
+    candidates = trim_candidates(framed(natural_image(), 0.1, (0, 0, 0)))
+    assert list(candidates) == ["trimmed"]  # the three cuts agree: one query, not three

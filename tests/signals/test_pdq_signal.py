@@ -3,11 +3,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageFilter, ImageOps
 
-from idolguard.media import MediaLimits, sniff
+from idolguard.media import MediaLimits, sniff, trim_candidates
 from idolguard.signals import AnalysisItem
-from idolguard.signals.pdq import PDQSignal, pdq_hash, pdq_variants
+from idolguard.signals.bank_match import BankMatch, match_stored_hashes
+from idolguard.signals.pdq import (
+    PDQSignal,
+    bank_pdq_variants,
+    pdq_hash,
+    pdq_variants,
+    query_pdq_hashes,
+)
 from tests.helpers import distance as _distance
 from tests.helpers import sample
 
@@ -61,3 +68,57 @@ def test_draft_decoded_hash_stays_close_to_full_resolution(tmp_path: Path) -> No
     fast = PDQSignal().analyse(_item(path))["hash"]
     assert _distance(full, fast) <= 16
     assert np.asarray(image).shape == (2048, 2048, 3)
+
+
+def _story(image: Image.Image) -> Image.Image:
+    """A story screenshot: the photo on a blurred, darkened, enlarged copy of itself."""
+    screen = ImageOps.fit(image, (540, 960)).filter(ImageFilter.GaussianBlur(24))
+    screen = Image.eval(screen, lambda v: int(v * 0.7))
+    photo = image.resize((540, round(540 * image.height / image.width)))
+    screen.paste(photo, (0, (960 - photo.height) // 2))
+    return screen
+
+
+def test_signal_matches_story_screenshots_through_the_low_detail_trim(tmp_path: Path) -> None:
+    image = Image.open(sample("chelsea.jpg")).convert("RGB")
+    path = tmp_path / "story.jpg"
+    _story(image).save(path, quality=85)
+    result = PDQSignal().analyse(_item(path))
+    original = pdq_hash(image).hex
+    assert _distance(result["variants"]["trimmed_detail"], original) <= 20
+    assert _distance(result["hash"], original) > 31
+    assert result["trimmed"] is None or _distance(result["trimmed"]["hash"], original) > 31
+
+
+def test_lower_detail_limit_keeps_a_smooth_sky() -> None:
+    image = Image.open(sample("rocket.jpg")).convert("RGB")
+    cuts = trim_candidates(_story(image))
+    original = pdq_hash(image).hex
+    assert _distance(pdq_hash(cuts["trimmed_detail"]).hex, original) > 31  # cut into the sky
+    assert _distance(pdq_hash(cuts["trimmed_detail2"]).hex, original) <= 20
+
+
+def test_bank_variants_include_the_photos_own_trim() -> None:
+    framed = ImageOps.expand(Image.open(sample("rocket.jpg")).convert("RGB"), 40, fill="white")
+    variants = bank_pdq_variants(framed)
+    assert set(pdq_variants(framed)) < set(variants)
+    assert variants["trimmed"] == query_pdq_hashes(framed)["trimmed"]
+
+
+def test_bank_match_queries_every_stored_variant() -> None:
+    seen: list[dict[str, str]] = []
+
+    class Recorder:
+        def match_pdq(self, hashes: dict[str, str]) -> list[BankMatch]:
+            seen.append(dict(hashes))
+            return []
+
+        def match_vpdq(self, frames: object) -> list[BankMatch]:
+            return []
+
+        def match_exact(self, md5: str, sha256: str) -> list[BankMatch]:
+            return []
+
+    results = {"pdq": {"hash": "a" * 64, "trimmed": None, "variants": {"trimmed_detail": "b" * 64}}}
+    match_stored_hashes(Recorder(), "", "", results)  # type: ignore[arg-type]
+    assert seen == [{"original": "a" * 64, "trimmed_detail": "b" * 64}]

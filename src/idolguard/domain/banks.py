@@ -30,8 +30,8 @@ from idolguard.matching import PDQIndex, hex_to_codes
 from idolguard.media import MediaLimits, MediaType, load_image, probe_video, sniff
 from idolguard.media.digests import file_digests
 from idolguard.signals.bank_match import BankMatch
-from idolguard.signals.pdq import PDQ_DECODE_SIDE, pdq_variants
-from idolguard.signals.vpdq import vpdq_frames
+from idolguard.signals.pdq import PDQ_DECODE_SIDE, bank_pdq_variants
+from idolguard.signals.vpdq import mirrored_frames, vpdq_frames
 from idolguard.storage.blobs import BlobStore
 from idolguard.storage.database import Database
 from idolguard.storage.models import Bank, BankContent, BankSignal
@@ -280,8 +280,8 @@ class BankService:
     ) -> AddedContent:
         """Hash a file the team has confirmed and put it in ``bank``.
 
-        Images get the eight flip/rotation variants; videos are hashed densely
-        (every frame, near-duplicates pruned). The original is kept in the
+        Images get the eight flip/rotation variants and their own trims; videos are hashed densely
+        (every frame, near-duplicates pruned), as they are and mirrored. The original is kept in the
         write-once store, because a bank entry without its evidence is hearsay.
         """
         kind = "allow" if allow else "block"
@@ -294,7 +294,7 @@ class BankService:
         ]
         if info.media_type is MediaType.IMAGE:
             decoded = load_image(path, self.limits, max_side=PDQ_DECODE_SIDE)
-            for variant, pdq in pdq_variants(decoded.image).items():
+            for variant, pdq in bank_pdq_variants(decoded.image).items():
                 if pdq.quality >= self.matching.pdq_min_quality:
                     signals.append(("pdq", variant, pdq.hex, pdq.quality))
         else:
@@ -305,6 +305,13 @@ class BankService:
             good = [f for f in frames if f.quality >= self.matching.vpdq_min_quality]
             if good:
                 signals.append(("vpdq", "original", serialise_vpdq(good), None))
+            mirrored = [
+                f
+                for f in mirrored_frames(path, self.limits, prune_distance=VPDQ_BANK_PRUNE_BITS)
+                if f.quality >= self.matching.vpdq_min_quality
+            ]
+            if mirrored:
+                signals.append(("vpdq", "mirror", serialise_vpdq(mirrored), None))
         if self.blobs is not None:
             self.blobs.put_file(path, expected_sha256=sha256)
         added = self._insert(
@@ -525,7 +532,10 @@ class BankService:
             for frame_hash, _quality, _ts in parse_vpdq_signal(signal.value):
                 self._frame_content.append(content_pk)
                 self._pending_frames.append(frame_hash)
-                self._frames_per_content[content_pk] += 1
+                # The share of a clip's frames matched counts the clip as banked;
+                # its mirrored frames are a second way to hit the same frames.
+                if signal.variant != "mirror":
+                    self._frames_per_content[content_pk] += 1
 
     def _flush_pending(self) -> None:
         if self._pending_pdq:

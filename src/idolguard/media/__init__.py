@@ -7,7 +7,7 @@ why a file could not be read.
 
 from idolguard.media.image import load_image
 from idolguard.media.sniff import MEDIA_EXTENSIONS, sniff
-from idolguard.media.trim import trim_borders
+from idolguard.media.trim import trim_borders, trim_candidates
 from idolguard.media.types import (
     DecodedImage,
     MediaError,
@@ -36,4 +36,5 @@ __all__ = [
     "sample_frames",
     "sniff",
     "trim_borders",
+    "trim_candidates",
 ]

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-__all__ = ["trim_borders"]
+__all__ = ["trim_borders", "trim_candidates"]
 
 # Work on at most this many pixels per side: the bands are found on a
 # greyscale thumbnail, so the cost no longer depends on the photo's size.
@@ -46,6 +46,41 @@ _MIN_AREA_FRACTION = 0.25
 _PASSES = 2
 
 
+# A row is "low detail" (blurred story padding, a soft gradient) when its mean
+# absolute difference between neighbouring pixels is below a limit, 0-255
+# scale. Sharp photo content is several times higher; a Gaussian-blurred copy
+# of a photo (the usual story background) measured 0.03-0.9 after JPEG. A
+# photo's own sky or studio wall can be as smooth as 1.1, so two limits give
+# two query variants: the strict one cannot eat a smooth sky.
+_LOW_DETAIL = {"trimmed_detail": 1.5, "trimmed_detail2": 0.8}
+
+
+def trim_candidates(image: Image.Image) -> dict[str, Image.Image]:
+    """Every distinct way of cutting the picture out of a screenshot, by name.
+
+    ``trimmed``: uniform bars, with short flat gaps bridged (``trim_borders``).
+    ``trimmed_strict``: the same without bridging, for app chrome whose
+    header or footer sits a few pixels from the photo. ``trimmed_detail``:
+    low-detail rows count as border too, for "story" screenshots whose
+    padding is a blurred, enlarged copy of the photo (never uniform);
+    ``trimmed_detail2`` does the same with a lower limit, for photos with a
+    smooth sky or wall that the first would cut into.
+    Each is only a query variant: a scan matches all of them and keeps the
+    closest hit, so a wrong cut costs a hash, never a match.
+    """
+    found: dict[str, Image.Image] = {}
+    boxes: set[tuple[int, int, int, int]] = set()
+    for name, box in (
+        ("trimmed", _trim_box(image, _GAP_FRACTION)),
+        ("trimmed_strict", _trim_box(image, 0.0)),
+        *((name, _trim_box(image, _GAP_FRACTION, limit)) for name, limit in _LOW_DETAIL.items()),
+    ):
+        if box is not None and box not in boxes:
+            boxes.add(box)
+            found[name] = image.crop(box)
+    return found
+
+
 def trim_borders(image: Image.Image) -> Image.Image | None:
     """Return ``image`` without its uniform borders, or ``None`` if that is not worth a query.
 
@@ -54,17 +89,34 @@ def trim_borders(image: Image.Image) -> Image.Image | None:
     untrimmed one), or when less than a quarter of the area would remain
     (then the "picture" found is more likely a logo or a line of text).
     """
+    box = _trim_box(image, _GAP_FRACTION)
+    return None if box is None else image.crop(box)
+
+
+def _trim_box(
+    image: Image.Image, gap: float, detail: float | None = None
+) -> tuple[int, int, int, int] | None:
     width, height = image.size
     if width < 8 or height < 8:
         return None
     gray, scale_x, scale_y = _work_gray(image)
+
+    # Blurred padding sits above and below the photo on a portrait screen, so
+    # only rows are judged by detail: a photo's soft left or right edge (an
+    # out-of-focus background) would otherwise be cut away.
+    def rows(region: NDArray[np.float32], axis: int) -> NDArray[np.bool_]:
+        return _nonuniform(region, axis) if detail is None else _detailed(region, axis, detail)
+
     top, bottom, left, right = 0, gray.shape[0], 0, gray.shape[1]
+    # Gaps are measured against the whole screen, so a second pass over the
+    # kept band bridges the same flat rows as the first did.
+    row_gap, column_gap = (max(1, round(gap * side)) if gap > 0 else 0 for side in gray.shape)
     for _ in range(_PASSES):
-        start, end = _largest_band(_nonuniform(gray[top:bottom, left:right], axis=1))
+        start, end = _largest_band(rows(gray[top:bottom, left:right], axis=1), row_gap)
         top, bottom = top + start, top + end
         if bottom <= top:
             return None
-        start, end = _largest_band(_nonuniform(gray[top:bottom, left:right], axis=0))
+        start, end = _largest_band(_nonuniform(gray[top:bottom, left:right], axis=0), column_gap)
         left, right = left + start, left + end
         if right <= left:
             return None
@@ -80,7 +132,7 @@ def trim_borders(image: Image.Image) -> Image.Image | None:
         return None
     if (x1 - x0) * (y1 - y0) < _MIN_AREA_FRACTION * width * height:
         return None
-    return image.crop(box)
+    return box
 
 
 def _work_gray(image: Image.Image) -> tuple[NDArray[np.float32], float, float]:
@@ -100,15 +152,22 @@ def _nonuniform(region: NDArray[np.float32], axis: int) -> NDArray[np.bool_]:
     return spread >= _UNIFORM_STD
 
 
-def _largest_band(mask: NDArray[np.bool_]) -> tuple[int, int]:
-    """Half-open ``(start, end)`` of the longest run of True, bridging short False gaps."""
+def _detailed(region: NDArray[np.float32], axis: int, limit: float) -> NDArray[np.bool_]:
+    """True for each line with sharp content: uniform *and* blurred lines are border."""
+    if region.size == 0 or region.shape[axis] < 2:
+        return np.zeros(region.shape[1 - axis], dtype=np.bool_)
+    sharpness: NDArray[np.float32] = np.abs(np.diff(region, axis=axis)).mean(axis=axis)
+    return (sharpness >= limit) & _nonuniform(region, axis)
+
+
+def _largest_band(mask: NDArray[np.bool_], max_gap: int) -> tuple[int, int]:
+    """Half-open ``(start, end)`` of the longest run of True, bridging False gaps ≤ ``max_gap``."""
     length = int(mask.shape[0])
     if length == 0 or not mask.any():
         return 0, 0
     padded = np.concatenate(([False], mask, [False])).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
     runs = [(int(s), int(e)) for s, e in zip(edges[::2], edges[1::2], strict=True)]
-    max_gap = max(1, round(_GAP_FRACTION * length))
     merged: list[tuple[int, int]] = [runs[0]]
     for start, end in runs[1:]:
         last_start, last_end = merged[-1]

@@ -27,7 +27,7 @@ class BankMatch:
     distance: int  # Hamming bits (0 for exact hashes); for vpdq the median frame distance
     strength: str  # "exact", "strong" or "review"
     variant: str | None = None  # which bank variant matched (e.g. "mirror")
-    query_variant: str | None = None  # "original" or "trimmed"
+    query_variant: str | None = None  # "original", "trimmed", "trimmed_strict", ...
     query_match_percent: float | None = None  # vpdq only
     bank_match_percent: float | None = None  # vpdq only
 
@@ -144,7 +144,7 @@ def match_text(match: Mapping[str, Any]) -> str:
     text = f"{match['bank']}/{match['content_id']} {match['signal_type']} d={match['distance']}"
     if match.get("variant") and match["variant"] != "original":
         text += f" ({match['variant']})"
-    if match.get("query_variant") == "trimmed":
+    if str(match.get("query_variant") or "").startswith("trimmed"):
         text += " [border trimmed]"
     if match.get("query_match_percent") is not None:
         text += f" {match['query_match_percent']:.0f}% frames"
@@ -161,10 +161,14 @@ def match_stored_hashes(
         queries = {"original": pdq.get("hash")}
         trimmed = pdq.get("trimmed") or {}
         queries["trimmed"] = trimmed.get("hash")
+        queries.update(pdq.get("variants") or {})
         matches.extend(matcher.match_pdq({k: v for k, v in queries.items() if v}))
     vpdq = results.get("vpdq")
     if vpdq and vpdq.get("frames"):
         matches.extend(matcher.match_vpdq(vpdq["frames"]))
+    if vpdq and vpdq.get("still_queries"):
+        # A banked photo re-posted as a clip; see signals.vpdq.still_queries.
+        matches.extend(matcher.match_pdq(vpdq["still_queries"]))
     return _best_per_content(matches)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
-from idolguard.media import MediaType, trim_borders
+from idolguard.media import MediaType, trim_candidates
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
 from idolguard.signals.presentation import FindingsView, ScanField
 
@@ -56,15 +56,43 @@ def pdq_variants(image: Image.Image) -> dict[str, PDQHash]:
     return {name: pdq_hash(transform(image)) for name, transform in PHYSICAL_VARIANTS.items()}
 
 
-class PDQSignal(Signal):
-    """PDQ of the image as uploaded and, if it has borders or screenshot bars, of its trimmed core.
+# Changes whenever query_pdq_hashes or bank_pdq_variants hash something else,
+# so benchmark caches (and stored results, through the signal's version) follow.
+QUERY_VARIANTS_VERSION = "2"
 
-    Queries hash both because trimming occasionally cuts into a clean image;
-    matching takes the closer of the two (research note §3, "band_trim").
+
+def bank_pdq_variants(image: Image.Image) -> dict[str, PDQHash]:
+    """Every PDQ a bank entry for ``image`` stores: flips and turns, and its own trims.
+
+    A banked photo that has a frame or flat band of its own loses it when a
+    re-upload is trimmed out of a screenshot, so the bank keeps the trimmed
+    photo too (measured: 4 of 40 screenshot misses in the variant benchmark).
+    """
+    hashes = pdq_variants(image)
+    for name, trimmed in trim_candidates(image).items():
+        hashes[name] = pdq_hash(trimmed)
+    return hashes
+
+
+def query_pdq_hashes(image: Image.Image) -> dict[str, PDQHash]:
+    """The PDQ hashes a scanned image is matched with: as uploaded, and each distinct trim."""
+    hashes = {"original": pdq_hash(image)}
+    for name, trimmed in trim_candidates(image).items():
+        hashes[name] = pdq_hash(trimmed)
+    return hashes
+
+
+class PDQSignal(Signal):
+    """PDQ of the image as uploaded and, if it has borders or screenshot bars, of its trimmed cores.
+
+    Queries hash all of them because trimming occasionally cuts into a clean
+    image; matching takes the closest (research note §3, "band_trim";
+    ``benchmarks/bench_reupload_variants.py``).
     """
 
     name = "pdq"
-    version = "1"
+    # 2: strict and low-detail trims as extra query variants (issue 21).
+    version = "2"
     media_types = frozenset({MediaType.IMAGE})
     description = "PDQ perceptual hash (Meta reference) with quality, plus a border-trimmed variant"
 
@@ -86,7 +114,8 @@ class PDQSignal(Signal):
 
     def analyse(self, item: AnalysisItem) -> JSONDict:
         decoded = item.image(PDQ_DECODE_SIDE)
-        full = pdq_hash(decoded.image)
+        hashes = query_pdq_hashes(decoded.image)
+        full = hashes.pop("original")
         result: JSONDict = {
             "hash": full.hex if full.quality >= self.min_quality else None,
             "quality": full.quality,
@@ -96,14 +125,17 @@ class PDQSignal(Signal):
             "format": decoded.format,
             "trimmed": None,
         }
-        trimmed_image = trim_borders(decoded.image)
-        if trimmed_image is not None:
-            trimmed = pdq_hash(trimmed_image)
+        # "trimmed" keeps its own field (older results and the takedown watch
+        # read it); the other cuts go under "variants", name -> usable hash.
+        trimmed = hashes.pop("trimmed", None)
+        if trimmed is not None:
             result["trimmed"] = {
                 "hash": trimmed.hex if trimmed.quality >= self.min_quality else None,
                 "quality": trimmed.quality,
-                "size": list(trimmed_image.size),
             }
+        result["variants"] = {
+            name: pdq.hex for name, pdq in hashes.items() if pdq.quality >= self.min_quality
+        }
         return result
 
     def summary(self, result: Mapping[str, Any]) -> str:

@@ -14,9 +14,18 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import vpdq
+from PIL import ImageOps
 
-from idolguard.media import MediaError, MediaErrorCode, MediaType, VideoInfo
+from idolguard.media import (
+    MediaError,
+    MediaErrorCode,
+    MediaLimits,
+    MediaType,
+    VideoInfo,
+    sample_frames,
+)
 from idolguard.signals.base import AnalysisItem, JSONDict, Signal
+from idolguard.signals.pdq import PDQ_DECODE_SIDE, pdq_hash, query_pdq_hashes
 from idolguard.signals.presentation import FindingsView, ScanField
 
 VPDQ_WIDTH = 512
@@ -71,6 +80,52 @@ def vpdq_frames(
     return frames
 
 
+def still_queries(path: Path, limits: MediaLimits, min_quality: int) -> dict[str, str]:
+    """PDQ query hashes of one early frame, as uploaded and trimmed, by name ("frame_trimmed").
+
+    A banked *photo* re-posted as a clip (a vertical video with letterbox
+    bars, a slideshow) never matches through vPDQ, whose bank side holds only
+    clips, and its bars push every frame hash far from the photo's. The frame
+    at about one second (the first may be a fade from black), trimmed like a
+    screenshot, is matched against banked photos instead.
+    """
+    frame = None
+    try:
+        with sample_frames(path, limits, every_seconds=1.0, max_side=PDQ_DECODE_SIDE) as frames:
+            for frame in frames:
+                if frame.timestamp >= 1.0:
+                    break
+    except MediaError:
+        return {}
+    if frame is None:
+        return {}
+    return {
+        f"frame_{name}": pdq.hex
+        for name, pdq in query_pdq_hashes(frame.image).items()
+        if pdq.quality >= min_quality
+    }
+
+
+def mirrored_frames(
+    path: Path, limits: MediaLimits, *, prune_distance: int | None = None
+) -> list[VPDQFrame]:
+    """PDQ of every frame flipped left-right, in vPDQ's frame format, for bank entries.
+
+    vPDQ hashes the file as it is, so a mirrored re-upload of a banked clip
+    matched none of its frames (0 of 14 in the variant benchmark). The bank
+    pays for the flip, as it does for photos, instead of every scan. Frames
+    are decoded here at vPDQ's 512 px and hashed with the PDQ reference, a few
+    bits from vPDQ's own pipeline; far inside the 31-bit threshold.
+    """
+    with sample_frames(path, limits, every_seconds=1e-3, max_side=VPDQ_WIDTH) as sampler:
+        frames = [
+            VPDQFrame(frame.index, round(frame.timestamp, 3), pdq.quality, pdq.hex)
+            for frame in sampler
+            for pdq in (pdq_hash(ImageOps.mirror(frame.image)),)
+        ]
+    return _prune(frames, prune_distance) if prune_distance is not None else frames
+
+
 def _downsample(info: VideoInfo) -> tuple[int, int]:
     if info.width <= VPDQ_WIDTH:
         return 0, 0  # 0 means native size to vpdq
@@ -92,7 +147,8 @@ def _prune(frames: list[VPDQFrame], max_distance: int) -> list[VPDQFrame]:
 
 class VPDQSignal(Signal):
     name = "vpdq"
-    version = "1"
+    # 2: adds "still_queries", the trimmed PDQ of an early frame (issue 21).
+    version = "2"
     media_types = frozenset({MediaType.VIDEO})
     description = "vPDQ video fingerprint (Meta), one PDQ frame hash per second at 512 px"
 
@@ -122,6 +178,7 @@ class VPDQSignal(Signal):
             "duration_seconds": info.duration_seconds,
             "codec": info.codec,
             "frames": [list(f) for f in frames],
+            "still_queries": still_queries(item.path, item.limits, self.min_quality),
             "good_frames": sum(1 for f in frames if f.quality >= self.min_quality),
         }
 
