@@ -243,13 +243,16 @@ class Scanner:
             return
         if self.workers > 0 and len(files) > 1:
             yield from self._pooled(files, self.workers)
-        elif files and _budgets_apply(self.settings):
-            # One file, or a caller that scans in its own process (monitoring, web
-            # uploads): still decoded in a budgeted worker, never in this process,
-            # where a CPU bomb would stall ``watch`` or the web server unbounded.
+        elif self.workers > 0 and files and _budgets_apply(self.settings):
+            # One file from the CLI: still decoded in a budgeted worker.
             yield from self._pooled(files, 1)
         else:
-            # No budgets to enforce: one process does all the work, models on every core.
+            # ``workers=0``: callers that scan inside their own process (monitoring, web
+            # uploads). Not forked: a worker forked from a process with other threads (a
+            # web server's) can inherit a lock one of them held and hang for ever; the
+            # suite caught one deadlocked in a native library's import. The structural
+            # checks and size limits still apply here; the per-file budgets do not.
+            # One process does all the work, models on every core.
             state = build_worker_state(
                 self.settings,
                 self.content_names,
