@@ -43,6 +43,7 @@ from PIL import Image
 
 from idolguard.faces.arcface import ArcFaceBackend
 from idolguard.faces.calibration import load_calibration
+from idolguard.faces.gallery import label_score
 from idolguard.forensics import synth
 from idolguard.forensics.ai_model import shared_encoder
 from idolguard.forensics.consistency import (
@@ -154,15 +155,9 @@ def swapped(
     for _ in range(SWAP_TRIES):
         fake, mask = synth.face_swap(target_crop, source_crop, rng)
         found = extractor.largest(synth.paste_back(target_pixels, fake, mask, matrix))
-        if found is not None and gallery_score(found[1].inner, ref_inner) >= threshold:
+        if found is not None and label_score(found[1].inner, ref_inner) >= threshold:
             break
     return None if found is None else found[1]
-
-
-def gallery_score(query: NDArray[np.float32], refs: NDArray[np.float32]) -> float:
-    centre = refs.sum(axis=0)
-    centre = centre / max(float(np.linalg.norm(centre)), 1e-12)
-    return float(0.5 * (float(np.max(refs @ query)) + float(centre @ query)))
 
 
 def auc(negatives: list[float], positives: list[float]) -> float:
@@ -257,7 +252,7 @@ def main() -> int:
                         "identity": name,
                         "split": split,
                         "kind": kind,
-                        "inner": gallery_score(face.inner, ref_inner),
+                        "inner": label_score(face.inner, ref_inner),
                         "outer": outer_similarity(face.outer, ref_outer),
                         "ms": face.ms,
                         "vector": face.outer,

@@ -17,7 +17,7 @@ index is needed at the roster sizes agencies have.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -81,7 +81,7 @@ class Gallery(Generic[L]):
         index = self._build()
         q = np.asarray(queries, dtype=np.float32)
         best = np.maximum.reduceat(q @ index.matrix.T, index.starts, axis=1)
-        return (0.5 * (best + q @ index.centroids.T)).astype(np.float32), index.labels
+        return _combine(best, q @ index.centroids.T).astype(np.float32), index.labels
 
     def search(self, queries: NDArray[np.float32], k: int = 3) -> list[list[tuple[L, float]]]:
         """The ``k`` best labels for each query, best first, with their similarity."""
@@ -91,6 +91,19 @@ class Gallery(Generic[L]):
             top = np.argsort(-row)[:k]
             results.append([(labels[i], float(row[i])) for i in top])
         return results
+
+
+def _combine(best: Any, centre: Any) -> Any:
+    """A label's score from its best template's similarity and its centroid's: their mean."""
+    return 0.5 * (best + centre)
+
+
+def label_score(query: NDArray[np.float32], templates: NDArray[np.float32]) -> float:
+    """What :meth:`Gallery.scores` gives one label with these unit ``templates`` for a unit
+    ``query``, for callers that hold one artist's templates rather than a gallery."""
+    return float(
+        _combine(float(np.max(templates @ query)), float(mean_embedding(list(templates)) @ query))
+    )
 
 
 def mean_embedding(vectors: Sequence[NDArray[np.float32]]) -> NDArray[np.float32]:

@@ -20,6 +20,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from idolguard.faces.gallery import label_score
 from idolguard.forensics.ai_model import clip_available, shared_encoder
 from idolguard.forensics.consistency import (
     ConsistencyModel,
@@ -60,13 +61,6 @@ REASON_CONSISTENT: Final = {
     "en": "the head around the face matches {name}'s reference photos",
     "ko": "얼굴 주변의 머리가 {name}의 등록 사진과 일치한다",
 }
-
-
-def gallery_score(query: NDArray[np.float32], templates: NDArray[np.float32]) -> float:
-    """The identification score of ``faces.gallery``: mean of the best and the centre."""
-    centre = templates.sum(axis=0)
-    centre = centre / max(float(np.linalg.norm(centre)), 1e-12)
-    return float(0.5 * (float(np.max(templates @ query)) + float(centre @ query)))
 
 
 def reason(entry: Mapping[str, Any], language: str) -> str:
@@ -130,7 +124,7 @@ class IdentityConsistencySignal(Signal):
                 continue
             query = decode_embedding(embedding)
             query = query / max(float(np.linalg.norm(query)), 1e-12)
-            scores = [gallery_score(query, artist.templates) for artist in refs.artists]
+            scores = [label_score(query, artist.templates) for artist in refs.artists]
             best = int(np.argmax(scores))
             if scores[best] < refs.threshold:
                 continue  # not named: not charged for (the identity signal agrees)
